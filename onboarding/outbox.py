@@ -1,0 +1,43 @@
+"""The transactional outbox: messages are rows written in the transaction that causes them,
+and delivered by the workers after commit. A rolled-back change sends nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onboarding.models import OutboxMessage
+
+MAIL = "mail"
+WEBHOOK = "webhook"
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    journey_id: int | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly."""
+    message = OutboxMessage(
+        kind=kind, payload=payload, dedupe_key=dedupe_key, journey_id=journey_id
+    )
+    session.add(message)
+    return message
+
+
+def enqueue_mail(
+    session: Session,
+    *,
+    template: str,
+    to: str,
+    language: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    journey_id: int | None = None,
+) -> OutboxMessage:
+    """A mail rendered at delivery from `template` in `language` with `context` (JSON values)."""
+    payload = {"template": template, "to": to, "language": language, "context": context}
+    return enqueue(session, MAIL, payload, dedupe_key, journey_id)

@@ -1,0 +1,160 @@
+"""Organizations, roles and people: creating the rows a journey starts from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding.clock import utcnow
+from onboarding.errors import Conflict, NotFound, ValidationError
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, JourneyEvent, Organization, Person, Role
+
+LANGUAGES = ("en", "nl")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_email(raw: str) -> str:
+    """The canonical form used for uniqueness: syntax-checked (no DNS) and lower-cased."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
+    return result.normalized.lower()
+
+
+def create_organization(session: Session, name: str, roles: Sequence[str]) -> Organization:
+    """A new organization with its role names (at least one)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("An organization needs a name.", "name")
+    role_names = sorted({r.strip() for r in roles if r.strip()})
+    if not role_names:
+        raise ValidationError("An organization needs at least one role.", "roles")
+    slug = _SLUG.sub("-", name.lower()).strip("-") or "org"
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict(f"An organization named '{name}' already exists.")
+    organization = Organization(name=name, slug=slug, roles=[Role(name=r) for r in role_names])
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+def find_organization(session: Session, ref: str | int) -> Organization:
+    """By id or slug."""
+    query = select(Organization)
+    if isinstance(ref, int) or str(ref).isdigit():
+        query = query.where(Organization.id == int(ref))
+    else:
+        query = query.where(Organization.slug == str(ref))
+    organization = session.scalar(query)
+    if organization is None:
+        raise NotFound(f"No organization '{ref}'.")
+    return organization
+
+
+def resolve_roles(organization: Organization, names: Sequence[str]) -> list[Role]:
+    """The organization's roles by name; zero roles or an unknown name is refused."""
+    wanted = {n.strip() for n in names if n and n.strip()}
+    if not wanted:
+        raise ValidationError(
+            "Choose at least one role: a person without a role cannot use "
+            f"{organization.name}, so the invitation would lead nowhere.",
+            "roles",
+        )
+    by_name = {role.name: role for role in organization.roles}
+    unknown = sorted(wanted - by_name.keys())
+    if unknown:
+        raise ValidationError(
+            f"{organization.name} has no role {', '.join(repr(u) for u in unknown)} "
+            f"(roles: {', '.join(sorted(by_name))}).",
+            "roles",
+        )
+    return [by_name[n] for n in sorted(wanted)]
+
+
+def create_person(
+    session: Session,
+    organization: Organization,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: Sequence[str],
+    language: str = "en",
+    country: str | None = None,
+    actor: str,
+    invited_by_id: int | None = None,
+    now: datetime | None = None,
+) -> Journey:
+    """Add a person to `organization` with one or more roles; returns the new journey (created).
+
+    The person row is shared across organizations (one per email); the journey is per
+    organization and there is at most one per person and organization.
+    """
+    now = now or utcnow()
+    role_rows = resolve_roles(organization, roles)
+    address = normalise_email(email)
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name:
+        raise ValidationError("First name is required.", "first_name")
+    if language not in LANGUAGES:
+        raise ValidationError(f"Language must be one of {', '.join(LANGUAGES)}.", "language")
+    person = session.scalar(select(Person).where(Person.email == address))
+    if person is None:
+        person = Person(
+            email=address,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            country=country,
+            created_at=now,
+        )
+        session.add(person)
+    else:
+        existing = session.scalar(
+            select(Journey).where(
+                Journey.person_id == person.id, Journey.organization_id == organization.id
+            )
+        )
+        if existing is not None:
+            raise Conflict(_already_there(address, organization, existing.state))
+    journey = Journey(
+        person=person,
+        organization=organization,
+        roles=role_rows,
+        state=JourneyState.created,
+        invited_by_id=invited_by_id,
+        state_entered_at=now,
+        created_at=now,
+    )
+    session.add(journey)
+    session.add(
+        JourneyEvent(
+            journey=journey,
+            at=now,
+            actor=actor,
+            trigger="create",
+            from_state=None,
+            to_state=JourneyState.created,
+            detail={"roles": [r.name for r in role_rows]},
+        )
+    )
+    session.flush()
+    return journey
+
+
+def _already_there(address: str, organization: Organization, state: JourneyState) -> str:
+    if state is JourneyState.accepted:
+        return f"{address} is already a member of {organization.name}."
+    if state in (JourneyState.expired, JourneyState.revoked):
+        return (
+            f"{address} already has an invitation to {organization.name} that was "
+            f"{state.value}; re-invite them instead."
+        )
+    return f"{address} already has an open invitation to {organization.name} ({state.value})."

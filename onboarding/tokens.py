@@ -1,0 +1,94 @@
+"""Link tokens for mailed links: 256 random bits, URL-safe, stored only as SHA-256.
+
+Looking a token up never changes anything (mail scanners prefetch links); the caller decides
+what to do on an explicit POST.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding.journey_machine import LIVE, JourneyState
+from onboarding.models import Journey, LinkToken
+
+INVITATION = "invitation"
+_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32) is 43 characters
+
+
+class TokenStatus(enum.Enum):
+    valid = "valid"
+    malformed = "malformed"
+    unknown = "unknown"
+    expired = "expired"
+    used = "used"
+    revoked = "revoked"
+    accepted = "accepted"
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    status: TokenStatus
+    token: LinkToken | None = None
+
+    @property
+    def journey(self) -> Journey | None:
+        return self.token.journey if self.token else None
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(
+    session: Session, journey: Journey, purpose: str, expires_at: datetime, now: datetime
+) -> str:
+    """Store a new token for `journey` and return the raw value (the only copy)."""
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        LinkToken(
+            token_hash=hash_token(raw),
+            purpose=purpose,
+            journey=journey,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return raw
+
+
+def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck:
+    """What `raw` is worth now, without changing anything."""
+    if not _SHAPE.match(raw or ""):
+        return TokenCheck(TokenStatus.malformed)
+    digest = hash_token(raw)
+    token = session.scalar(select(LinkToken).where(LinkToken.token_hash == digest))
+    if (
+        token is None
+        or token.purpose != purpose
+        or not hmac.compare_digest(token.token_hash, digest)
+    ):
+        return TokenCheck(TokenStatus.unknown)
+    journey = token.journey
+    if journey.state is JourneyState.accepted:
+        return TokenCheck(TokenStatus.accepted, token)
+    # A re-invitation starts a new generation of links: those mailed before it stay dead.
+    superseded = journey.invited_at is not None and token.created_at < journey.invited_at
+    if journey.state is JourneyState.revoked or superseded:
+        return TokenCheck(TokenStatus.revoked, token)
+    if token.used_at is not None:
+        return TokenCheck(TokenStatus.used, token)
+    expired_at = min(filter(None, [token.expires_at, journey.expires_at]))
+    if journey.state is JourneyState.expired or expired_at <= now:
+        return TokenCheck(TokenStatus.expired, token)
+    if journey.state not in LIVE:
+        return TokenCheck(TokenStatus.revoked, token)
+    return TokenCheck(TokenStatus.valid, token)

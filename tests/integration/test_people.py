@@ -1,0 +1,88 @@
+"""Creating people: roles, addresses and one journey per person and organization."""
+
+import pytest
+from sqlalchemy import func, select
+
+from onboarding import people
+from onboarding.db import unit_of_work
+from onboarding.errors import Conflict, ValidationError
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, JourneyEvent, Organization, Person
+from tests import factories
+
+
+def add(session, org, **overrides):
+    values = {
+        "email": "ann@example.com",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "roles": ["viewer"],
+    }
+    values.update(overrides)
+    return people.create_person(session, org, actor="admin@example.com", **values)
+
+
+def nothing_written(factory):
+    with unit_of_work(factory) as session:
+        return all(
+            session.scalar(select(func.count()).select_from(model)) == 0
+            for model in (Person, Journey, JourneyEvent)
+        )
+
+
+def test_zero_roles_is_refused_with_a_clear_message_and_nothing_written(factory):
+    with unit_of_work(factory) as session:
+        org_id = factories.organization(session).id
+    with (
+        pytest.raises(ValidationError, match="at least one role"),
+        unit_of_work(factory) as session,
+    ):
+        add(session, session.get(Organization, org_id), roles=[])
+    assert nothing_written(factory)
+
+
+def test_a_role_of_another_organization_is_refused(factory):
+    with pytest.raises(ValidationError, match="no role 'admin'"), unit_of_work(factory) as session:
+        add(session, factories.organization(session, roles=("viewer",)), roles=["admin"])
+    assert nothing_written(factory)
+
+
+@pytest.mark.parametrize("email", ["", "ann", "ann@", "ann@@example.com", "ann example@x.com"])
+def test_an_invalid_address_is_refused(factory, email):
+    with (
+        pytest.raises(ValidationError, match="not a valid email"),
+        unit_of_work(factory) as session,
+    ):
+        add(session, factories.organization(session), email=email)
+    assert nothing_written(factory)
+
+
+def test_addresses_are_unique_case_insensitively_and_shared_across_organizations(factory):
+    with unit_of_work(factory) as session:
+        first = add(session, factories.organization(session), email="Ann@Example.COM")
+        second = add(session, factories.organization(session), email="ann@example.com")
+        assert first.person is second.person
+        assert first.person.email == "ann@example.com"
+        assert first.state is second.state is JourneyState.created
+
+
+def test_a_second_journey_for_the_same_person_and_organization_is_refused(factory):
+    with unit_of_work(factory) as session:
+        org = factories.organization(session)
+        add(session, org)
+        with pytest.raises(Conflict, match="already has an open invitation"):
+            add(session, org, email="ANN@example.com")
+        assert session.scalar(select(func.count()).select_from(Journey)) == 1
+
+
+def test_creating_a_person_writes_the_first_history_row(factory):
+    with unit_of_work(factory) as session:
+        journey = add(session, factories.organization(session), roles=["viewer", "editor"])
+        (event,) = journey.events
+        assert (event.trigger, event.from_state, event.to_state) == (
+            "create",
+            None,
+            JourneyState.created,
+        )
+        assert event.detail == {"roles": ["editor", "viewer"]}
+        assert [r.name for r in journey.roles] == ["editor", "viewer"]

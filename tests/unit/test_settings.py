@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+import pytest
+
+from onboarding.settings import Settings, SettingsError, parse_duration
+
+
+def env(tmp_path, **values):
+    return {"ONBOARDING_VAR_DIR": str(tmp_path), **values}
+
+
+def test_defaults_work_locally(tmp_path):
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.database_url == f"sqlite:///{tmp_path / 'onboarding.sqlite3'}"
+    assert settings.invitation_ttl == timedelta(days=30)
+    assert settings.activation_ttl == timedelta(hours=24)
+    assert settings.celery_broker_url.startswith("filesystem://")
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path):
+    first = Settings.from_env(env(tmp_path)).secret_key
+    second = Settings.from_env(env(tmp_path)).secret_key
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env(env(tmp_path, ONBOARDING_ENV="production"))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("INVITATION_TTL", "thirty days"),
+        ("ACTIVATION_TTL", "0"),
+        ("DATABASE_URL", "mysql://x"),
+        ("APP_BASE_URL", "not a url"),
+        ("CONNECT_ISSUER", "ftp://idp"),
+        ("SMTP_URL", "smtp://"),
+        ("CELERY_BROKER_URL", "kafka://x"),
+        ("OUTBOX_MAX_ATTEMPTS", "many"),
+        ("ONBOARDING_ENV", "staging"),
+        ("SECRET_KEY", "short"),
+    ],
+)
+def test_a_bad_value_fails_with_a_message_naming_the_variable(tmp_path, variable, value):
+    with pytest.raises(SettingsError, match=f"^{variable}:"):
+        Settings.from_env(env(tmp_path, **{variable: value}))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("30d", timedelta(days=30)),
+        ("24h", timedelta(hours=24)),
+        ("90m", timedelta(minutes=90)),
+        ("3600", timedelta(hours=1)),
+        ("2w", timedelta(days=14)),
+    ],
+)
+def test_durations(raw, expected):
+    assert parse_duration("X", raw) == expected

@@ -1,0 +1,13 @@
+"""Periodic and kicked tasks."""
+
+from onboarding.clock import utcnow
+from onboarding.db import session_factory, unit_of_work
+from onboarding.sweeps import expire_stale
+from workers.celery_app import app
+
+
+@app.task(name="sweeps.expire_invitations")
+def expire_invitations() -> int:
+    """Expire every invitation past INVITATION_TTL (set-based)."""
+    with unit_of_work(session_factory()) as session:
+        return expire_stale(session, utcnow())
