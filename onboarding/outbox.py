@@ -41,3 +41,10 @@ def enqueue_mail(
     """A mail rendered at delivery from `template` in `language` with `context` (JSON values)."""
     payload = {"template": template, "to": to, "language": language, "context": context}
     return enqueue(session, MAIL, payload, dedupe_key, journey_id)
+
+
+def enqueue_webhook(
+    session: Session, *, url: str, event: dict[str, Any], dedupe_key: str
+) -> OutboxMessage:
+    """A JSON `event` POSTed to `url`, signed at delivery (see onboarding.webhooks)."""
+    return enqueue(session, WEBHOOK, {"url": url, "event": event}, dedupe_key)

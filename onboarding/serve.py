@@ -29,14 +29,34 @@ def services(settings: Settings) -> list[Service]:
     return [
         Service(
             "app",
-            [python, "-m", "gunicorn", "--workers", "2", "--bind",
-             f"127.0.0.1:{_port(settings.app_base_url)}", "web:create_app()"],
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{_port(settings.app_base_url)}",
+                "web:create_app()",
+            ],
         ),
         Service(
             "worker",
-            [python, "-m", "celery", "-A", "workers.celery_app", "worker", "--beat",
-             "--loglevel", "INFO", "--concurrency", "2",
-             "--schedule", str(settings.var_dir / "celerybeat-schedule")],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(settings.var_dir / "celerybeat-schedule"),
+            ],
         ),
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -88,11 +90,17 @@ class Settings:
     mail_from: str = "Measurements <no-reply@example.com>"
     support_email: str = "support@example.com"
     redis_url: str | None = None
+    webhook_secret: str = ""
     outbox_max_attempts: int = 8
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def identity_webhook_url(self) -> str:
+        """Where Connect posts account events: the app's identity hook."""
+        return f"{self.app_base_url}/hooks/identity"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +121,7 @@ class Settings:
         broker_default = f"filesystem://{var_dir / 'broker'}"
         broker = env.get("CELERY_BROKER_URL", broker_default)
         _url("CELERY_BROKER_URL", broker, ("redis", "rediss", "amqp", "filesystem", "memory"))
+        secret_key = _secret_key(env, var_dir, production)
         redis_url = env.get("REDIS_URL") or None
         if redis_url:
             _url("REDIS_URL", redis_url, ("redis", "rediss"))
@@ -132,7 +141,10 @@ class Settings:
                 env.get("CONNECT_ISSUER", "http://127.0.0.1:5001"),
                 ("http", "https"),
             ),
-            secret_key=_secret_key(env, var_dir, production),
+            secret_key=secret_key,
+            # Connect and the app share this secret; by default it is derived from SECRET_KEY.
+            webhook_secret=env.get("WEBHOOK_SECRET")
+            or hmac.new(secret_key.encode(), b"identity-webhook", hashlib.sha256).hexdigest(),
             invitation_ttl=parse_duration("INVITATION_TTL", env.get("INVITATION_TTL", "30d")),
             activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
             app_name=env.get("APP_NAME", "Measurements"),

@@ -8,15 +8,31 @@ from typing import Any
 from flask import Flask
 
 from onboarding.settings import get_settings
+from web.db import init_db
+from web.errors import init_errors
+from web.extensions import csrf, make_limiter
+from web.security import init_security
+
+limiter = make_limiter()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app's WSGI application."""
     settings = get_settings()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key)
+    app.config.update(SECRET_KEY=settings.secret_key, APP_NAME=settings.app_name)
     if test_config:
         app.config.update(test_config)
+    init_security(
+        app,
+        cookie_name="app_session",
+        secure=settings.app_base_url.startswith("https"),
+        form_action=settings.connect_issuer,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_db(app)
+    init_errors(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -1,0 +1,49 @@
+"""Error pages: a clear message and the right status, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please log in first.",
+    403: "You do not have access to this page.",
+    404: "There is nothing at this address.",
+    405: "That action is not possible here.",
+    429: "Too many attempts. Please wait a moment and try again.",
+}
+DOMAIN_STATUS = {NotFound: 404, ConcurrentUpdate: 409, Conflict: 409, InvitationExpired: 410}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str, code: str | None = None):  # type: ignore[no-untyped-def]
+    if wants_json():
+        return {"error": {"code": code or str(status), "message": message}}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return error_response(
+            400,
+            "This form has expired or was sent from elsewhere. Go back, reload and try again.",
+            "csrf",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        return error_response(status, MESSAGES.get(status, error.description or "Error."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        status = next((s for kind, s in DOMAIN_STATUS.items() if isinstance(error, kind)), 422)
+        return error_response(status, str(error), error.code)

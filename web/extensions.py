@@ -1,0 +1,23 @@
+"""Flask extensions shared by the app and Connect, attached in each factory with init_app."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from onboarding.settings import get_settings
+
+csrf = CSRFProtect()
+
+
+def limiter_storage_uri() -> str:
+    """Redis when configured, so that limits hold across processes; memory otherwise."""
+    return get_settings().redis_url or "memory://"
+
+
+def make_limiter() -> Limiter:
+    return Limiter(
+        key_func=get_remote_address,
+        storage_uri=limiter_storage_uri(),
+        strategy="moving-window",
+        headers_enabled=True,
+    )
