@@ -9,7 +9,8 @@ from flask import Flask, Response
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+        "form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'self'; "
+        "object-src 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
