@@ -1,0 +1,60 @@
+"""Signed webhooks and journey references refuse anything forged, replayed or malformed."""
+
+import pytest
+
+from onboarding import journey_refs, webhooks
+from web.security import safe_next
+
+
+def test_a_signed_body_verifies():
+    body = b'{"type": "account.registered"}'
+    webhooks.verify("s3cret", body, webhooks.sign("s3cret", body))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "garbage", "t=1,v1=00", "v1=abc", "t=notanumber,v1=abc"],
+)
+def test_a_missing_or_malformed_signature_is_refused(header):
+    with pytest.raises(webhooks.BadSignature):
+        webhooks.verify("s3cret", b"{}", header)
+
+
+def test_a_tampered_body_or_another_secret_is_refused():
+    header = webhooks.sign("s3cret", b'{"a": 1}')
+    with pytest.raises(webhooks.BadSignature, match="does not match"):
+        webhooks.verify("s3cret", b'{"a": 2}', header)
+    with pytest.raises(webhooks.BadSignature, match="does not match"):
+        webhooks.verify("other", b'{"a": 1}', header)
+
+
+def test_an_old_signature_is_refused_as_a_replay():
+    header = webhooks.sign("s3cret", b"{}", timestamp=1_000_000)
+    with pytest.raises(webhooks.BadSignature, match="window"):
+        webhooks.verify("s3cret", b"{}", header, now=1_000_000 + 301)
+
+
+def test_journey_references_round_trip_and_refuse_forgeries():
+    ref = journey_refs.make_ref(42)
+    assert journey_refs.read_ref(ref) == 42
+    assert journey_refs.read_ref(ref[:-2] + "xx") is None
+    assert journey_refs.read_ref("42") is None
+    assert journey_refs.read_ref(None) is None
+    assert journey_refs.read_ref("a" * 500) is None
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/measurements", "/measurements"),
+        ("/settings/people?org=1", "/settings/people?org=1"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
+def test_redirect_targets_stay_on_this_site(target, expected):
+    assert safe_next(target) == expected
