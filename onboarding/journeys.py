@@ -169,16 +169,22 @@ def log_in(
     actor: str,
     subject: str | None = None,
     now: datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Journey:
     """The invitee logged in to the app through Connect."""
     journey = get_journey(session, journey_id)
-    detail = {"subject": subject} if subject else {}
+    detail = {**({"subject": subject} if subject else {}), **(detail or {})}
     apply(session, journey, "log_in", actor=actor, now=now or utcnow(), detail=detail)
     return journey
 
 
 def accept(
-    session: Session, journey_id: int, *, actor: str, now: datetime | None = None
+    session: Session,
+    journey_id: int,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Journey:
     """The invitee accepts: the membership becomes active with its roles.
 
@@ -191,7 +197,7 @@ def accept(
             f"This invitation to {journey.organization.name} expired on "
             f"{journey.expires_at:%Y-%m-%d}; ask an administrator for a new one."
         )
-    apply(session, journey, "accept", actor=actor, now=now)
+    apply(session, journey, "accept", actor=actor, now=now, detail=detail)
     return journey
 
 

@@ -11,6 +11,7 @@ from onboarding.settings import get_settings
 from web.db import init_db
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
+from web.front import init_front
 from web.security import init_security
 
 limiter = make_limiter()
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_db(app)
     init_errors(app)
+    init_front(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -18,6 +18,9 @@ from web.db import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "person_id"
+CONNECT_EMAIL_KEY = "connect_email"
+INVITATIONS_KEY = "invitations"
+REMEMBERED_INVITATIONS = 5
 
 
 def current_person() -> Person | None:
@@ -27,10 +30,47 @@ def current_person() -> Person | None:
     return g.person
 
 
-def log_in_person(person: Person) -> None:
+def log_in_person(person: Person, connect_email: str | None = None) -> None:
+    """Start a new session for `person`, signed in with the Connect address `connect_email`.
+
+    Invitations opened in this browser survive the log-in: they prove the mailbox.
+    """
+    remembered = remembered_invitations()
     session.clear()  # a new session on log-in: no fixation
     session[SESSION_KEY] = person.id
+    session[CONNECT_EMAIL_KEY] = connect_email or person.email
+    if remembered:
+        session[INVITATIONS_KEY] = remembered
     g.person = person
+
+
+def log_out(keep_invitations: bool = False) -> None:
+    remembered = remembered_invitations()
+    session.clear()
+    g.person = None
+    if keep_invitations and remembered:
+        session[INVITATIONS_KEY] = remembered
+
+
+def signed_in_as() -> str:
+    """The Connect address the person signed in with (may differ from the person's own)."""
+    person = current_person()
+    return session.get(CONNECT_EMAIL_KEY) or (person.email if person else "")
+
+
+def remember_invitation(journey_id: int) -> None:
+    """Note in this browser's session that the invitation link of `journey_id` was opened."""
+    kept = [i for i in remembered_invitations() if i != journey_id]
+    session[INVITATIONS_KEY] = [*kept, journey_id][-REMEMBERED_INVITATIONS:]
+
+
+def forget_invitation(journey_id: int) -> None:
+    session[INVITATIONS_KEY] = [i for i in remembered_invitations() if i != journey_id]
+
+
+def remembered_invitations() -> list[int]:
+    """Journey ids of invitation links opened in this browser, the most recent last."""
+    return [i for i in session.get(INVITATIONS_KEY, []) if isinstance(i, int)]
 
 
 def login_required(view: F) -> F:

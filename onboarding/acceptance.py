@@ -1,0 +1,151 @@
+"""Accepting an invitation on the Measurements page, including with another account than the
+invited address when the invitation link was opened in the same browser."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding import journeys
+from onboarding.clock import utcnow
+from onboarding.errors import Conflict, DomainError, NotFound
+from onboarding.journey_machine import LIVE, JourneyState, sources_of
+from onboarding.models import Journey, JourneyEvent, Person
+
+LINK_PROOF = "invitation link opened in this browser"
+SWITCH_ACCOUNT = "switch_account"
+
+
+class NotYourInvitation(DomainError):
+    """Signed in with another address and without the link as proof of the mailbox."""
+
+    code = "not_your_invitation"
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    """An invitation the signed-in person may see on Measurements."""
+
+    journey: Journey
+    # Signed in with another address than the invited one (or as another person).
+    mismatch: bool
+    # The invitation link was opened in this browser, which proves access to the mailbox.
+    opened_here: bool
+
+    @property
+    def may_accept(self) -> bool:
+        return not self.mismatch or self.opened_here
+
+
+def pending_invitations(
+    session: Session, person: Person, signed_in_as: str, opened_here: Sequence[int]
+) -> list[PendingInvitation]:
+    """Live invitations of `person`, plus live ones opened in this browser, oldest first.
+
+    Found on the server as well as from the browser session, so the Accept button appears
+    in any browser after log-in, without the mail link.
+    """
+    query = (
+        select(Journey)
+        .where(Journey.state.in_(LIVE))
+        .where((Journey.person_id == person.id) | Journey.id.in_(list(opened_here)))
+        .order_by(Journey.id)
+    )
+    return [
+        PendingInvitation(
+            journey=journey,
+            mismatch=_mismatch(journey, person, signed_in_as),
+            opened_here=journey.id in opened_here,
+        )
+        for journey in session.scalars(query)
+    ]
+
+
+def accept_invitation(
+    session: Session,
+    journey_id: int,
+    *,
+    person: Person,
+    signed_in_as: str,
+    opened_here: bool,
+    now: datetime | None = None,
+) -> Journey:
+    """The signed-in `person` accepts: the membership becomes active with its roles.
+
+    With another address than the invited one, this is allowed only when the invitation
+    link was opened in this browser; the history then records both addresses and the proof.
+    A journey of another person moves to `person`, who must not have one there already.
+    """
+    now = now or utcnow()
+    journey = journeys.get_journey(session, journey_id)
+    invited_as = journey.person.email
+    if journey.person_id != person.id and not opened_here:
+        # Someone else's invitation, by its id: nothing about it is shown.
+        raise NotFound("There is no such invitation for you.")
+    mismatch = _mismatch(journey, person, signed_in_as)
+    if mismatch and not opened_here:
+        raise NotYourInvitation(
+            f"You are signed in as {signed_in_as}; this invitation is for {invited_as}. "
+            f"Open the invitation link from the mail to {invited_as} in this browser, "
+            "or log in with that address."
+        )
+    if journey.person_id != person.id:
+        _move_to(session, journey, person)
+    detail = (
+        {"invited_as": invited_as, "accepted_as": signed_in_as, "confirmed_by": LINK_PROOF}
+        if mismatch
+        else {}
+    )
+    if journey.state in sources_of("log_in"):
+        # Invited after this person logged in: the log-in happened all the same.
+        journeys.log_in(
+            session,
+            journey.id,
+            actor=signed_in_as,
+            subject=person.connect_subject,
+            now=now,
+            detail=detail,
+        )
+    return journeys.accept(session, journey.id, actor=signed_in_as, now=now, detail=detail)
+
+
+def record_switch_account(
+    session: Session, journey_id: int, *, signed_in_as: str, now: datetime | None = None
+) -> None:
+    """The person chose to log in with another account for this invitation."""
+    journey = journeys.get_journey(session, journey_id)
+    session.add(
+        JourneyEvent(
+            journey=journey,
+            at=now or utcnow(),
+            actor=signed_in_as,
+            trigger=SWITCH_ACCOUNT,
+            from_state=journey.state,
+            to_state=journey.state,
+            detail={"signed_in_as": signed_in_as, "invited_as": journey.person.email},
+        )
+    )
+    session.flush()
+
+
+def _mismatch(journey: Journey, person: Person, signed_in_as: str) -> bool:
+    return journey.person_id != person.id or signed_in_as.lower() != journey.person.email
+
+
+def _move_to(session: Session, journey: Journey, person: Person) -> None:
+    taken = session.scalar(
+        select(Journey.state).where(
+            Journey.person_id == person.id, Journey.organization_id == journey.organization_id
+        )
+    )
+    if taken is not None:
+        what = "are a member of" if taken is JourneyState.accepted else "have an invitation to"
+        raise Conflict(
+            f"You already {what} {journey.organization.name} with this account; "
+            "this invitation was for someone else."
+        )
+    journey.person = person

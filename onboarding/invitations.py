@@ -1,0 +1,87 @@
+"""The mailed invitation link: what it is worth, and the record that a person followed it.
+
+Reading a link changes nothing (mail scanners prefetch links); only the person's explicit
+click to continue records `link_opened`, as a history row that keeps the journey's state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from onboarding import tokens
+from onboarding.clock import utcnow
+from onboarding.errors import DomainError
+from onboarding.models import Journey, JourneyEvent
+from onboarding.tokens import TokenCheck, TokenStatus
+
+LINK_OPENED = "link_opened"
+
+
+class LinkNotUsable(DomainError):
+    """The link cannot be followed (any status but valid); the message says what to do."""
+
+    code = "link_not_usable"
+
+    def __init__(self, check: TokenCheck) -> None:
+        super().__init__(explain(check))
+        self.status = check.status
+
+
+def look_up(session: Session, raw: str, now: datetime | None = None) -> TokenCheck:
+    """What the invitation link `raw` is worth now; changes nothing."""
+    return tokens.check(session, raw, tokens.INVITATION, now or utcnow())
+
+
+def record_link_opened(session: Session, raw: str, now: datetime | None = None) -> Journey:
+    """The person clicked to continue from a valid invitation link: note it in the history.
+
+    The actor is the invited address, to which the link was mailed.
+    """
+    now = now or utcnow()
+    check = look_up(session, raw, now)
+    if check.status is not TokenStatus.valid or check.journey is None:
+        raise LinkNotUsable(check)
+    journey = check.journey
+    session.add(
+        JourneyEvent(
+            journey=journey,
+            at=now,
+            actor=journey.person.email,
+            trigger=LINK_OPENED,
+            from_state=journey.state,
+            to_state=journey.state,
+            detail={},
+        )
+    )
+    session.flush()
+    return journey
+
+
+def explain(check: TokenCheck) -> str:
+    """What happened to a link that cannot be followed, and what the person can do now."""
+    journey = check.journey
+    organization = journey.organization.name if journey else "the organization"
+    status = check.status
+    if status in (TokenStatus.malformed, TokenStatus.unknown):
+        return (
+            "This invitation link is not complete or not known. Copy the whole link from the "
+            "mail, or ask the administrator who invited you for a new invitation."
+        )
+    if status is TokenStatus.expired:
+        return (
+            f"This invitation to {organization} has expired. Ask the administrator who "
+            "invited you to send a new invitation."
+        )
+    if status is TokenStatus.revoked:
+        return (
+            f"This invitation to {organization} was withdrawn or replaced by a newer one. "
+            "Use the link in the most recent invitation mail, or ask the administrator for "
+            "a new invitation."
+        )
+    if status is TokenStatus.used:
+        return "This invitation link has already been used. Log in to continue."
+    if status is TokenStatus.accepted:
+        return f"This invitation to {organization} has already been accepted. Just log in."
+    return "This invitation link is valid."

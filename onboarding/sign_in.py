@@ -1,0 +1,106 @@
+"""Signing in to the app with a Connect account: find the person, link the account, and
+record `log_in` on every open journey of that person."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding import journeys
+from onboarding.clock import utcnow
+from onboarding.errors import ValidationError
+from onboarding.journey_machine import LIVE, sources_of
+from onboarding.models import Journey, Person
+from onboarding.people import normalise_email
+
+# How the Connect account was matched to a person.
+BY_SUBJECT = "subject"
+BY_EMAIL = "verified email"
+BY_INVITATION = "invitation opened in this browser"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome: the person (None when no person matches), how, and what advanced."""
+
+    person: Person | None
+    connect_email: str
+    linked_by: str | None = None
+    logged_in_journey_ids: list[int] = field(default_factory=list)
+
+
+def sign_in(
+    session: Session,
+    *,
+    subject: str,
+    email: str,
+    email_verified: bool,
+    invitation_journey_ids: Sequence[int] = (),
+    now: datetime | None = None,
+) -> SignIn:
+    """A Connect account (`subject`, `email`) signs in to the app.
+
+    The person is the one already linked to `subject`; otherwise the one with this verified
+    email; otherwise the invitee of an invitation opened in this browser (the link proves
+    the mailbox, so a registration with another address still finds its invitation). The
+    account is linked to the person once, and every journey of the person that may log in
+    records `log_in`.
+    """
+    now = now or utcnow()
+    person, linked_by = _find_person(session, subject, email, email_verified)
+    if person is None:
+        person, linked_by = _invitee(session, invitation_journey_ids), BY_INVITATION
+    if person is None:
+        return SignIn(person=None, connect_email=email)
+    if person.connect_subject is None:
+        person.connect_subject = subject
+    detail = {"connect_email": email} if email != person.email else {}
+    advanced = []
+    for journey in _journeys_that_may_log_in(session, person):
+        journeys.log_in(session, journey.id, actor=email, subject=subject, now=now, detail=detail)
+        advanced.append(journey.id)
+    session.flush()
+    return SignIn(
+        person=person, connect_email=email, linked_by=linked_by, logged_in_journey_ids=advanced
+    )
+
+
+def _find_person(
+    session: Session, subject: str, email: str, email_verified: bool
+) -> tuple[Person | None, str | None]:
+    person = session.scalar(select(Person).where(Person.connect_subject == subject))
+    if person is not None:
+        return person, BY_SUBJECT
+    if not email_verified:
+        return None, None
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        return None, None
+    person = session.scalar(select(Person).where(Person.email == address))
+    # A person already linked to another Connect account is not taken over by this one.
+    if person is None or person.connect_subject is not None:
+        return None, None
+    return person, BY_EMAIL
+
+
+def _invitee(session: Session, journey_ids: Sequence[int]) -> Person | None:
+    """The not yet linked invitee of the most recent live invitation opened in this browser."""
+    for journey_id in reversed(journey_ids):
+        journey = session.get(Journey, journey_id)
+        if journey is not None and journey.state in LIVE and journey.person.connect_subject is None:
+            return journey.person
+    return None
+
+
+def _journeys_that_may_log_in(session: Session, person: Person) -> list[Journey]:
+    query = (
+        select(Journey)
+        .where(Journey.person_id == person.id, Journey.state.in_(sources_of("log_in")))
+        .order_by(Journey.id)
+    )
+    return list(session.scalars(query))

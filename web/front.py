@@ -1,0 +1,31 @@
+"""The app's pages: log-in, invitation links, Measurements and Settings > People."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from onboarding.access import administered_organization_ids
+from onboarding.settings import get_settings
+from web import invitations, login, measurements, people
+from web.auth import current_person
+from web.db import db_session
+from web.oidc import init_oidc
+
+
+def init_front(app: Flask) -> None:
+    init_oidc(app)
+    for blueprint in (login.bp, invitations.bp, measurements.bp, people.bp):
+        app.register_blueprint(blueprint)
+    app.context_processor(page_context)
+
+
+def page_context() -> dict[str, Any]:
+    """Who is logged in, and whether to offer Settings > People in the navigation."""
+    viewer = current_person()
+    is_admin = False
+    if viewer is not None:
+        allowed = administered_organization_ids(db_session(), viewer)
+        is_admin = allowed is None or bool(allowed)
+    return {"viewer": viewer, "is_admin": is_admin, "idp_name": get_settings().idp_name}

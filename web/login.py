@@ -1,0 +1,96 @@
+"""Log in with Connect, create an account there, the OIDC callback, and log out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from onboarding import journey_refs
+from onboarding.journey_machine import LIVE
+from onboarding.models import Journey
+from onboarding.settings import get_settings
+from onboarding.sign_in import sign_in
+from web import oidc
+from web.auth import current_person, log_in_person, log_out, remembered_invitations
+from web.db import db_session
+from web.security import safe_next
+
+bp = Blueprint("login", __name__)
+NEXT_KEY = "next"
+
+
+def invitation_in_progress() -> Journey | None:
+    """The most recent live invitation whose link was opened in this browser."""
+    for journey_id in reversed(remembered_invitations()):
+        journey = db_session().get(Journey, journey_id)
+        if journey is not None and journey.state in LIVE:
+            return journey
+    return None
+
+
+def register_url(journey: Journey | None) -> str:
+    """Connect's registration, with the invited address and the signed journey reference."""
+    settings = get_settings()
+    query = {"return_to": f"{settings.app_base_url}/login"}
+    if journey is not None:
+        query = {
+            "email": journey.person.email,
+            "ref": journey_refs.make_ref(journey.id),
+            **query,
+        }
+    return f"{settings.connect_issuer}/register?{urlencode(query)}"
+
+
+@bp.get("/login")
+def login_page() -> Response | str:
+    target = safe_next(request.args.get(NEXT_KEY), url_for("measurements.home"))
+    if current_person() is not None:
+        return redirect(target)
+    session[NEXT_KEY] = target
+    journey = invitation_in_progress()
+    return render_template(
+        "login/login.html", invitation=journey, register_url=register_url(journey)
+    )
+
+
+@bp.get("/login/connect")
+def start() -> Response | tuple[str, int]:
+    try:
+        return oidc.start_login(prompt="login" if request.args.get("switch") else None)
+    except oidc.LoginFailed as failure:
+        return _failed(failure)
+
+
+@bp.get("/auth/callback")
+def callback() -> Response | tuple[str, int]:
+    try:
+        identity = oidc.finish_login()
+    except oidc.LoginFailed as failure:
+        return _failed(failure)
+    db = db_session()
+    result = sign_in(
+        db,
+        subject=identity.subject,
+        email=identity.email,
+        email_verified=identity.email_verified,
+        invitation_journey_ids=remembered_invitations(),
+    )
+    db.commit()
+    if result.person is None:
+        return render_template("login/no_invitation.html", email=identity.email), 403
+    target = safe_next(session.get(NEXT_KEY), url_for("measurements.home"))
+    log_in_person(result.person, connect_email=identity.email)
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    log_out()
+    flash("You are logged out.")
+    return redirect(url_for("login.login_page"))
+
+
+def _failed(failure: oidc.LoginFailed) -> tuple[str, int]:
+    return render_template("login/failed.html", message=str(failure)), failure.status
