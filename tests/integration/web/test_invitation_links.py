@@ -1,0 +1,176 @@
+"""The mailed invitation link: GET changes nothing, a click continues, dead links explain."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from onboarding import journey_refs, journeys
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, JourneyEvent
+from tests.app_front import admin_of, invitation_path, invitee, organization, remembered
+from web import create_app
+
+
+@pytest.fixture
+def invited(factory):
+    with unit_of_work(factory) as session:
+        org = organization(session, "Acme Labs")
+        admin = admin_of(session, org, email="boss@example.com")
+        admin.first_name, admin.last_name = "Grace", "Hopper"
+        journey = invitee(
+            session, org, email="ann@example.com", roles=("editor", "viewer"), invited_by=admin
+        )
+        return journey.id, invitation_path(session, journey)
+
+
+def events(factory, journey_id):
+    with unit_of_work(factory) as session:
+        return session.scalars(
+            select(JourneyEvent.trigger).where(JourneyEvent.journey_id == journey_id)
+        ).all()
+
+
+def test_opening_the_link_shows_who_invited_whom_where_and_changes_nothing(
+    client, factory, invited
+):
+    journey_id, path = invited
+    before = events(factory, journey_id)
+    page = client.get(path)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Grace Hopper" in text and "ann@example.com" in text and "Acme Labs" in text
+    assert "editor, viewer" in text
+    assert events(factory, journey_id) == before
+    assert remembered(client) == [journey_id]
+
+
+def test_continuing_records_link_opened_without_changing_state_and_leads_to_login(
+    client, factory, invited
+):
+    journey_id, path = invited
+    response = client.post(path)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    with unit_of_work(factory) as session:
+        event = session.scalars(
+            select(JourneyEvent).where(JourneyEvent.trigger == "link_opened")
+        ).one()
+        assert (event.from_state, event.to_state) == (JourneyState.invited, JourneyState.invited)
+        assert event.actor == "ann@example.com"
+        assert session.get(Journey, journey_id).state is JourneyState.invited
+
+
+def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_the_invitation(
+    client, settings, invited
+):
+    journey_id, path = invited
+    client.post(path)
+    page = client.get("/login").get_data(as_text=True)
+    assert 'id="log-in-with-connect" href="/login/connect"' in page
+    assert "<details" not in page  # never hidden behind a disclosure control
+    href = page.split('id="create-account" href="')[1].split('"')[0].replace("&amp;", "&")
+    url = urlsplit(href)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.connect_issuer}/register"
+    query = parse_qs(url.query)
+    assert query["email"] == ["ann@example.com"]
+    assert journey_refs.read_ref(query["ref"][0]) == journey_id
+    assert query["return_to"] == [f"{settings.app_base_url}/login"]
+
+
+def test_the_create_account_link_works_without_an_invitation_too(client, settings):
+    page = client.get("/login").get_data(as_text=True)
+    assert f'href="{settings.connect_issuer}/register?return_to=' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/invitations/short", 404, "not complete or not known"),
+        ("/invitations/" + "A" * 43, 404, "not complete or not known"),
+    ],
+)
+def test_malformed_and_unknown_links_are_not_found(client, factory, path, status, message):
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == status
+        assert message in response.get_data(as_text=True)
+
+
+def _moved(factory, journey_id, change):
+    with unit_of_work(factory) as session:
+        change(session, journey_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        (lambda s, j: journeys.expire(s, j), 410, "has expired. Ask the administrator"),
+        (lambda s, j: journeys.revoke(s, j, actor="admin"), 410, "was withdrawn"),
+        (
+            lambda s, j: (
+                journeys.revoke(s, j, actor="admin"),
+                journeys.reinvite(s, j, actor="admin", now=utcnow() + timedelta(seconds=1)),
+            ),
+            410,
+            "replaced by a newer one",
+        ),
+        (
+            lambda s, j: (
+                journeys.log_in(s, j, actor="ann"),
+                journeys.accept(s, j, actor="ann"),
+            ),
+            200,
+            "already been accepted. Just log in",
+        ),
+    ],
+    ids=["expired", "revoked", "superseded", "accepted"],
+)
+def test_dead_links_say_what_happened_and_what_to_do(
+    client, factory, invited, change, status, message
+):
+    journey_id, path = invited
+    _moved(factory, journey_id, change)
+    count = len(events(factory, journey_id))
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == status
+        assert message in response.get_data(as_text=True)
+    assert len(events(factory, journey_id)) == count
+    assert remembered(client) == []
+
+
+def test_a_link_past_its_expiry_is_gone_even_before_the_sweep(client, factory, invited):
+    journey_id, path = invited
+    with unit_of_work(factory) as session:
+        session.get(Journey, journey_id).expires_at = utcnow() - timedelta(minutes=1)
+    assert client.get(path).status_code == 410
+
+
+def test_continuing_needs_the_csrf_token(factory, invited):
+    journey_id, path = invited
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 400
+    assert "link_opened" not in events(factory, journey_id)
+
+
+def test_a_logged_in_person_continues_to_measurements(client, factory, invited):
+    from tests.app_front import log_in
+
+    journey_id, path = invited
+    with unit_of_work(factory) as session:
+        person = session.get(Journey, journey_id).person
+        session.expunge(person)
+    log_in(client, person)
+    response = client.post(path)
+    assert response.headers["Location"] == "/measurements"
+    with unit_of_work(factory) as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(JourneyEvent)
+                .where(JourneyEvent.trigger == "link_opened")
+            )
+            == 1
+        )
