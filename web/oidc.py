@@ -11,6 +11,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from onboarding.settings import get_settings
@@ -73,7 +74,7 @@ def finish_login() -> Identity:
             claims.update(client.userinfo(token=token))
     except requests.RequestException:
         raise _unreachable() from None
-    except AuthlibBaseError as error:
+    except (AuthlibBaseError, JoseError) as error:
         raise LoginFailed(
             f"The log-in with {get_settings().idp_name} did not complete "
             f"({error.description or error.error}). Please start again."

@@ -1,0 +1,167 @@
+"""Log in with an OpenID Connect provider found by discovery (a strict one on loopback):
+PKCE S256, state and nonce, and the ID token's signature, issuer and audience all checked."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, Person
+from onboarding.settings import use_settings
+from tests.app_front import invitation_path, invitee, organization
+from tests.oidc_provider import Provider, serve_provider
+from web import create_app
+
+ANN = {"sub": "connect-ann", "email": "ann@example.com", "email_verified": True}
+
+
+@pytest.fixture
+def provider(settings):
+    provider = Provider(
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        redirect_uri=f"{settings.app_base_url}/auth/callback",
+        user=dict(ANN),
+    )
+    with serve_provider(provider):
+        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        yield provider
+
+
+@pytest.fixture
+def client(factory, provider):
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+
+
+@pytest.fixture
+def ann(factory):
+    with unit_of_work(factory) as session:
+        journey = invitee(session, organization(session, "Acme"), email="ann@example.com")
+        return journey.id, invitation_path(session, journey)
+
+
+def log_in_with_provider(client):
+    start = client.get("/login/connect")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302
+    callback = urlsplit(at_provider.headers["Location"])
+    assert callback.path == "/auth/callback"
+    return client.get(f"/auth/callback?{callback.query}")
+
+
+def state_of(factory, journey_id):
+    with unit_of_work(factory) as session:
+        return session.get(Journey, journey_id).state
+
+
+def test_logging_in_links_the_subject_records_log_in_and_lands_on_measurements(
+    client, factory, provider, ann
+):
+    journey_id, _path = ann
+    response = log_in_with_provider(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/measurements"
+    page = client.get("/measurements").get_data(as_text=True)
+    assert "Invitation to Acme" in page and "Signed in as ann@example.com" in page
+    assert state_of(factory, journey_id) is JourneyState.logged_in
+    with unit_of_work(factory) as session:
+        person = session.scalar(select(Person).where(Person.email == "ann@example.com"))
+        assert person.connect_subject == "connect-ann"
+
+
+def test_the_authorization_request_uses_pkce_s256_state_and_nonce(client, provider, ann):
+    log_in_with_provider(client)
+    request = provider.authorize_requests[-1]
+    assert request["code_challenge_method"] == "S256" and len(request["code_challenge"]) == 43
+    assert request["state"] and request["nonce"]
+    assert set(request["scope"].split()) == {"openid", "email", "profile"}
+
+
+def test_the_login_goes_back_where_the_person_wanted_to_go(client, factory, provider, ann):
+    client.get("/login?next=/settings/people")
+    assert log_in_with_provider(client).headers["Location"] == "/settings/people"
+
+
+def test_an_offsite_next_is_ignored(client, provider, ann):
+    client.get("/login?next=https://evil.example/")
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+
+
+def test_registering_with_another_address_still_finds_the_invitation_opened_here(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    client.get(path)
+    provider.user = {"sub": "connect-b", "email": "b@other.example", "email_verified": True}
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    page = client.get("/measurements").get_data(as_text=True)
+    assert "You are signed in as <strong>b@other.example</strong>" in page
+    assert "Accept with this account" in page
+    client.post(f"/measurements/invitations/{journey_id}/accept")
+    assert state_of(factory, journey_id) is JourneyState.accepted
+
+
+def test_an_account_nobody_invited_is_told_so_and_not_logged_in(client, provider, ann):
+    provider.user = {"sub": "connect-x", "email": "x@example.com", "email_verified": True}
+    response = log_in_with_provider(client)
+    assert response.status_code == 403
+    assert "No invitation for x@example.com" in response.get_data(as_text=True)
+    assert client.get("/measurements").status_code == 302
+
+
+@pytest.mark.parametrize("tamper", ["nonce", "issuer", "audience", "key"])
+def test_an_id_token_that_does_not_verify_logs_nobody_in(client, factory, provider, ann, tamper):
+    provider.tamper = tamper
+    response = log_in_with_provider(client)
+    assert response.status_code == 400
+    assert "did not complete" in response.get_data(as_text=True)
+    assert client.get("/measurements").status_code == 302
+    assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_a_callback_with_a_foreign_state_is_refused(client, factory, provider, ann):
+    start = client.get("/login/connect")
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    query = parse_qs(urlsplit(at_provider.headers["Location"]).query)
+    response = client.get(f"/auth/callback?code={query['code'][0]}&state=forged")
+    assert response.status_code == 400
+    assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_a_callback_in_another_browser_is_refused(factory, provider, ann):
+    victim = create_app({"TESTING": True}).test_client()
+    attacker = create_app({"TESTING": True}).test_client()
+    start = attacker.get("/login/connect")
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    response = victim.get(
+        urlsplit(at_provider.headers["Location"]).path
+        + "?"
+        + urlsplit(at_provider.headers["Location"]).query
+    )
+    assert response.status_code == 400
+
+
+def test_an_error_from_the_provider_is_shown_plainly(client, provider):
+    response = client.get("/auth/callback?error=access_denied&error_description=User+said+no")
+    assert response.status_code == 400
+    assert "User said no" in response.get_data(as_text=True)
+
+
+def test_a_provider_announcing_another_issuer_is_refused(client, provider, settings):
+    use_settings(
+        settings.with_overrides(connect_issuer=provider.issuer.replace("127.0.0.1", "localhost"))
+    )
+    app = create_app({"TESTING": True})
+    response = app.test_client().get("/login/connect")
+    assert response.status_code == 502
+    assert "identifies itself as" in response.get_data(as_text=True)
+
+
+def test_an_unreachable_provider_gives_a_clear_503(factory, settings):
+    use_settings(settings.with_overrides(connect_issuer="http://127.0.0.1:9"))
+    response = create_app({"TESTING": True}).test_client().get("/login/connect")
+    assert response.status_code == 503
+    assert "cannot be reached right now" in response.get_data(as_text=True)
