@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import journeys
+from onboarding import history, journeys
 from onboarding.clock import utcnow
 from onboarding.errors import Conflict, DomainError, NotFound
 from onboarding.journey_machine import LIVE, JourneyState, sources_of
-from onboarding.models import Journey, JourneyEvent, Person
+from onboarding.models import Journey, Person
 
 LINK_PROOF = "invitation link opened in this browser"
 SWITCH_ACCOUNT = "switch_account"
@@ -118,16 +118,9 @@ def record_switch_account(
 ) -> None:
     """The person chose to log in with another account for this invitation."""
     journey = journeys.get_journey(session, journey_id)
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=now or utcnow(),
-            actor=signed_in_as,
-            trigger=SWITCH_ACCOUNT,
-            from_state=journey.state,
-            to_state=journey.state,
-            detail={"signed_in_as": signed_in_as, "invited_as": journey.person.email},
-        )
+    detail = {"signed_in_as": signed_in_as, "invited_as": journey.person.email}
+    history.note(
+        session, journey, SWITCH_ACCOUNT, actor=signed_in_as, now=now or utcnow(), detail=detail
     )
     session.flush()
 

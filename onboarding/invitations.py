@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onboarding import tokens
+from onboarding import history, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import DomainError
-from onboarding.models import Journey, JourneyEvent
+from onboarding.models import Journey
 from onboarding.tokens import TokenCheck, TokenStatus
 
 LINK_OPENED = "link_opened"
@@ -44,17 +44,7 @@ def record_link_opened(session: Session, raw: str, now: datetime | None = None) 
     if check.status is not TokenStatus.valid or check.journey is None:
         raise LinkNotUsable(check)
     journey = check.journey
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=now,
-            actor=journey.person.email,
-            trigger=LINK_OPENED,
-            from_state=journey.state,
-            to_state=journey.state,
-            detail={},
-        )
-    )
+    history.note(session, journey, LINK_OPENED, actor=journey.person.email, now=now)
     session.flush()
     return journey
 

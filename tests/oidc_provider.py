@@ -37,7 +37,7 @@ class Provider:
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     _codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
-    key: RSAKey = SIGNING_KEY
+    key: RSAKey = field(default_factory=lambda: SIGNING_KEY)
 
     def app(self) -> Flask:
         app = Flask("oidc_provider")
