@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import diagrams, journeys, people
+from onboarding import demo, diagrams, journeys, people
 from onboarding.db import session_factory, unit_of_work
 from onboarding.errors import DomainError
 from onboarding.journey_machine import JourneyState
@@ -172,4 +172,9 @@ def serve_command() -> None:
     upgrade(session_factory().kw["bind"])
     click.echo(f"app      {settings.app_base_url}")
     click.echo(f"connect  {settings.connect_issuer}")
+    if not settings.production:
+        with transaction() as session:
+            seeded = demo.seed(session)
+        click.echo(f"people   {settings.app_base_url}/settings/people/{seeded.organization_id}")
+        click.echo(f"admin    {seeded.admin_email} (log in with {settings.idp_name})")
     sys.exit(serve.run(settings))
