@@ -150,7 +150,7 @@ class Settings:
             # The app's client at Connect; both sides derive the same default secret.
             oidc_client_id=env.get("OIDC_CLIENT_ID", "app"),
             oidc_client_secret=env.get("OIDC_CLIENT_SECRET")
-            or hmac.new(secret_key.encode(), b"oidc-client-secret", hashlib.sha256).hexdigest(),
+            or hmac.new(secret_key.encode(), b"oidc-client", hashlib.sha256).hexdigest(),
             invitation_ttl=parse_duration("INVITATION_TTL", env.get("INVITATION_TTL", "30d")),
             activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
             app_name=env.get("APP_NAME", "Measurements"),
