@@ -12,7 +12,13 @@ $(BIN)/onboarding: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/onboarding
+# The browser test drives Debian's Chromium with axe-core from npm (no browser download).
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund
+	touch $@
+
+install: $(BIN)/onboarding node_modules/axe-core/axe.min.js
+	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 run: install
 	$(BIN)/onboarding serve
