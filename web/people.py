@@ -67,6 +67,18 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("people.organization", organization_id=organization.id))
 
 
+@bp.get("/<int:organization_id>/journeys/<int:journey_id>")
+@login_required
+def history(organization_id: int, journey_id: int) -> str:
+    organization = _administered(organization_id)
+    journey = roster.journey_of(db_session(), organization.id, journey_id)
+    return render_template(
+        "people/history.html",
+        organization=organization,
+        journey=journey,
+    )
+
+
 @bp.post("/<int:organization_id>/journeys/<int:journey_id>/<action>")
 @login_required
 def act(organization_id: int, journey_id: int, action: str) -> Response:

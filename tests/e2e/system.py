@@ -5,6 +5,7 @@ a key prefix of its own when those servers answer."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from onboarding.db import make_engine
+from onboarding import journeys
+from onboarding.db import make_engine, make_session_factory, unit_of_work
+from onboarding.models import Journey, Person
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = ("127.0.0.1", 6379)
@@ -32,6 +35,30 @@ class System:
     connect: str
     var_dir: Path
     log: Path
+    database_url: str
+
+
+_ADMIN_LINE = re.compile(r"^admin\s+(\S+)\s+password: (\S+)", re.MULTILINE)
+
+
+def admin_login(system: System) -> tuple[str, str]:
+    """The demo administrator's email and password, as `onboarding serve` printed them."""
+    match = _ADMIN_LINE.search(system.log.read_text())
+    assert match, f"onboarding serve printed no admin log-in:\n{system.log.read_text()}"
+    return match.group(1), match.group(2)
+
+
+def expire_journey_of(system: System, email: str) -> None:
+    """Expire the invitation of `email`, as the expiry sweep does after 30 days."""
+    engine = make_engine(system.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            journey = session.scalars(
+                select(Journey).join(Journey.person).where(Person.email == email)
+            ).one()
+            journeys.expire(session, journey.id)
+    finally:
+        engine.dispose()
 
 
 def free_port() -> int:
@@ -100,8 +127,8 @@ def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
             "OUTBOX_POLL_INTERVAL": "1s",
             **extra_env,
         }
-        if database_url:
-            env["DATABASE_URL"] = database_url
+        database_url = database_url or f"sqlite:///{var_dir / 'onboarding.sqlite3'}"
+        env["DATABASE_URL"] = database_url
         if _answers(*REDIS):
             env["CELERY_BROKER_URL"] = f"redis://{REDIS[0]}:{REDIS[1]}/0"
             env["CELERY_KEY_PREFIX"] = prefix
@@ -116,7 +143,7 @@ def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
             )
         try:
             _wait_until_up(process, log, f"{app}/healthz", f"{connect}/healthz")
-            yield System(app=app, connect=connect, var_dir=var_dir, log=log)
+            yield System(app, connect, var_dir, log, database_url)
         finally:
             process.send_signal(signal.SIGTERM)
             try:

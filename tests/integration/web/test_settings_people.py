@@ -240,3 +240,14 @@ def test_each_row_offers_only_the_actions_its_state_allows(client, two_orgs):
     page = client.get(f"/settings/people/{two_orgs['a'].id}").get_data(as_text=True)
     ann_row = page.split("ann@a.example</td>")[1].split("</tr>")[0]
     assert "Resend" in ann_row and "Revoke" in ann_row and "Re-invite" not in ann_row
+
+
+def test_a_persons_page_shows_the_full_history_within_the_organization_only(client, two_orgs):
+    a, b, ann, bob = two_orgs["a"], two_orgs["b"], two_orgs["ann"], two_orgs["bob"]
+    log_in(client, two_orgs["admin_a"])
+    client.post(f"/settings/people/{a.id}/journeys/{ann.id}/resend")
+    page = client.get(f"/settings/people/{a.id}/journeys/{ann.id}").get_data(as_text=True)
+    for what in ("create", "invite", "resend", "created → invited", two_orgs["admin_a"].email):
+        assert what in page
+    assert client.get(f"/settings/people/{a.id}/journeys/{bob.id}").status_code == 404
+    assert client.get(f"/settings/people/{b.id}/journeys/{bob.id}").status_code == 403
