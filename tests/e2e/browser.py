@@ -39,7 +39,7 @@ _OVERFLOW = """() => {
       return true;
     })
     .slice(0, 5)
-    .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + el.textContent.trim().slice(0, 40));
+    .map(el => el.tagName.toLowerCase() + " " + el.textContent.trim().slice(0, 40));
 }"""
 
 
