@@ -10,7 +10,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -73,6 +75,27 @@ def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    mail_from = env.get("MAIL_FROM", "Measurements <no-reply@example.com>")
+    address = parseaddr(mail_from)[1]
+    if "@" not in address:
+        raise SettingsError(
+            f"MAIL_FROM: expected an address like 'App <no-reply@example.com>', got {mail_from!r}"
+        )
+    support = env.get("SUPPORT_EMAIL", "support@example.com")
+    key_file = env.get("DKIM_KEY_FILE") or None
+    if key_file and not Path(key_file).is_file():
+        raise SettingsError(f"DKIM_KEY_FILE: no such file {key_file!r}")
+    return {
+        "mail_from": mail_from,
+        "support_email": support,
+        "mail_reply_to": env.get("MAIL_REPLY_TO", support),
+        "dkim_key_file": Path(key_file) if key_file else None,
+        "dkim_selector": env.get("DKIM_SELECTOR", "mail"),
+        "dkim_domain": env.get("DKIM_DOMAIN", address.rsplit("@", 1)[1]),
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -92,6 +115,11 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
+    mail_reply_to: str = "support@example.com"
+    # DKIM signing of outgoing mail, when a private key file is configured.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = "mail"
+    dkim_domain: str = "example.com"
 
     @property
     def production(self) -> bool:
@@ -149,10 +177,9 @@ class Settings:
             activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
             app_name=env.get("APP_NAME", "Measurements"),
             idp_name=env.get("IDP_NAME", "Connect"),
-            mail_from=env.get("MAIL_FROM", "Measurements <no-reply@example.com>"),
-            support_email=env.get("SUPPORT_EMAIL", "support@example.com"),
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
+            **_mail_settings(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
