@@ -96,6 +96,21 @@ def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    def duration(name: str, default: str) -> timedelta:
+        return parse_duration(name, env.get(name, default))
+
+    return {
+        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "100"), 1),
+        "outbox_retry_base": duration("OUTBOX_RETRY_BASE", "30s"),
+        "outbox_retry_max": duration("OUTBOX_RETRY_MAX", "1h"),
+        "outbox_lease": duration("OUTBOX_LEASE", "5m"),
+        "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL", "5s"),
+        "sweep_interval": duration("SWEEP_INTERVAL", "5m"),
+        "celery_key_prefix": env.get("CELERY_KEY_PREFIX", ""),
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -115,6 +130,16 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
+    outbox_batch_size: int = 100
+    # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
+    outbox_retry_base: timedelta = timedelta(seconds=30)
+    outbox_retry_max: timedelta = timedelta(hours=1)
+    # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
+    outbox_lease: timedelta = timedelta(minutes=5)
+    outbox_poll_interval: timedelta = timedelta(seconds=5)
+    sweep_interval: timedelta = timedelta(minutes=5)
+    # Redis key prefix of the broker, so that several deployments can share one Redis.
+    celery_key_prefix: str = ""
     mail_reply_to: str = "support@example.com"
     # DKIM signing of outgoing mail, when a private key file is configured.
     dkim_key_file: Path | None = None
@@ -180,6 +205,7 @@ class Settings:
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
             **_mail_settings(env),
+            **_outbox_settings(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -1,9 +1,16 @@
-"""Periodic and kicked tasks."""
+"""Periodic and kicked tasks: each calls one use case of onboarding/ and returns a count."""
 
+from onboarding import delivery
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, unit_of_work
 from onboarding.sweeps import expire_stale
 from workers.celery_app import app
+
+
+@app.task(name="outbox.deliver")
+def deliver_outbox() -> int:
+    """Send every due outbox row (kicked after commit, and by beat as a safety net)."""
+    return delivery.deliver_due(session_factory()).sent
 
 
 @app.task(name="sweeps.expire_invitations")
