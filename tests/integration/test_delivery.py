@@ -64,7 +64,8 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_once(factory, setti
     try:
         assert delivery.deliver_due(factory, now=now + timedelta(seconds=10)).claimed == 0
         assert delivery.deliver_due(factory, now=row.next_attempt_at).sent == 1
-        assert delivery.deliver_due(factory, now=row.next_attempt_at + timedelta(days=1)).claimed == 0
+        tomorrow = row.next_attempt_at + timedelta(days=1)
+        assert delivery.deliver_due(factory, now=tomorrow).claimed == 0
     finally:
         box.stop()
     assert len(box.to(address)) == 1
