@@ -43,6 +43,7 @@ def settings_for(settings: Settings) -> dict[str, Any]:
             "data_folder_out": folder + "/out",
             "processed_folder": folder + "/processed",
             "store_processed": False,
+            "polling_interval": 0.2,
         }
     elif broker.startswith(("redis://", "rediss://")) and settings.celery_key_prefix:
         config["broker_transport_options"] = {"global_keyprefix": settings.celery_key_prefix}

@@ -18,7 +18,7 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """Accepts every mail except to addresses starting with "nobody@" (550, unknown mailbox)."""
+    """Accepts every mail except to addresses starting with "nobody" (550, unknown mailbox)."""
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -61,7 +61,7 @@ class Mailbox:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address.startswith("nobody@"):
+        if address.startswith("nobody"):
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
