@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -108,7 +108,38 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL", "5s"),
         "sweep_interval": duration("SWEEP_INTERVAL", "5m"),
         "celery_key_prefix": env.get("CELERY_KEY_PREFIX", ""),
+        "nudge_schedule": _nudge_schedule(env.get("NUDGE_SCHEDULE", "")),
+        "nudge_cap": _int("NUDGE_CAP", env.get("NUDGE_CAP", "3")),
+        "nudge_gap": duration("NUDGE_GAP", "1d"),
     }
+
+
+# Delay per nudge kind: since entering the state, or (expiring) before the invitation expires.
+NUDGE_DEFAULTS = {
+    "invited": timedelta(days=3),
+    "registered": timedelta(hours=12),
+    "activation_expired": timedelta(hours=25),
+    "activated": timedelta(days=1),
+    "logged_in": timedelta(days=1),
+    "expiring": timedelta(days=3),
+}
+
+
+def _nudge_schedule(raw: str) -> dict[str, timedelta]:
+    """'invited=3d,expiring=2d,activated=off': the defaults, changed where given."""
+    schedule = dict(NUDGE_DEFAULTS)
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        kind, _, value = item.partition("=")
+        kind = kind.strip()
+        if kind not in NUDGE_DEFAULTS:
+            raise SettingsError(
+                f"NUDGE_SCHEDULE: unknown nudge {kind!r} (known: {', '.join(NUDGE_DEFAULTS)})"
+            )
+        if value.strip() == "off":
+            del schedule[kind]
+        else:
+            schedule[kind] = parse_duration(f"NUDGE_SCHEDULE {kind}", value)
+    return schedule
 
 
 @dataclass(frozen=True)
@@ -138,6 +169,10 @@ class Settings:
     outbox_lease: timedelta = timedelta(minutes=5)
     outbox_poll_interval: timedelta = timedelta(seconds=5)
     sweep_interval: timedelta = timedelta(minutes=5)
+    # Reminders: how long a journey waits in a stuck state before its nudge (see nudges.py).
+    nudge_schedule: Mapping[str, timedelta] = field(default_factory=lambda: dict(NUDGE_DEFAULTS))
+    nudge_cap: int = 3
+    nudge_gap: timedelta = timedelta(days=1)
     # Redis key prefix of the broker, so that several deployments can share one Redis.
     celery_key_prefix: str = ""
     mail_reply_to: str = "support@example.com"
