@@ -9,10 +9,13 @@ from flask import Flask
 
 from onboarding.settings import get_settings
 from web.db import init_db
+from web.dev_mail import init_dev_mail
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
 from web.front import init_front
 from web.security import init_security
+from workers.celery_app import app as celery_app
+from workers.kick import install as kick_outbox_after_commit
 
 limiter = make_limiter()
 
@@ -35,6 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     init_errors(app)
     init_front(app)
+    kick_outbox_after_commit(celery_app)
+    init_dev_mail(app, enabled=not settings.production)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
