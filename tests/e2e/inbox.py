@@ -23,10 +23,8 @@ class Inbox:
         deadline = time.monotonic() + WAIT_FOR_MAIL
         while True:
             page.goto(f"{self.system.app}/dev/mail")
-            entries = page.get_by_role("link", name=pattern).filter(has_text=to)
-            if entries.count() == 0:
-                entries = page.get_by_role("row").filter(has_text=to).filter(has_text=pattern)
-                entries = entries.get_by_role("link")
+            rows = page.get_by_role("row").filter(has_text=to).filter(has_text=pattern)
+            entries = rows.get_by_role("link")
             if entries.count():
                 break
             assert time.monotonic() < deadline, f"no mail '{subject}' to {to} in the inbox"

@@ -27,6 +27,7 @@ from onboarding.models import Journey, Person
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = ("127.0.0.1", 6379)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
             "CONNECT_ISSUER": connect,
             "SMTP_URL": f"smtp://127.0.0.1:{free_port()}",
             "OUTBOX_POLL_INTERVAL": "1s",
+            # This checkout's code, also in the processes that serve starts.
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])
+            ),
             **extra_env,
         }
         database_url = database_url or f"sqlite:///{var_dir / 'onboarding.sqlite3'}"
@@ -139,7 +144,7 @@ def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                cwd=Path(__file__).resolve().parents[2],
+                cwd=ROOT,
             )
         try:
             _wait_until_up(process, log, f"{app}/healthz", f"{connect}/healthz")
