@@ -159,7 +159,13 @@ def test_an_existing_account_skips_registration_and_accept_appears_in_a_fresh_br
     expect(fresh.get_by_role("status")).to_contain_text("You accepted the invitation")
 
     admin_page.reload()
-    expect(admin_page.get_by_role("row").filter(has_text=email)).to_contain_text("accepted")
+    row = admin_page.get_by_role("row").filter(has_text=email)
+    expect(row).to_contain_text("accepted")
+    row.get_by_role("link").first.click()
+    history = admin_page.get_by_role("table")
+    expect(history.get_by_role("cell", name="invited → logged in")).to_be_visible()
+    expect(history.get_by_role("cell", name="register", exact=True)).to_have_count(0)
+    steps.check(admin_page, "admin-sees-history")
 
 
 def test_an_expired_link_says_so_and_what_to_do(system: System, new_context) -> None:
