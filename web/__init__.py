@@ -8,12 +8,17 @@ from typing import Any
 from flask import Flask
 
 from onboarding.settings import get_settings
+from web import hooks
 from web.db import init_db
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
 from web.security import init_security
 
 limiter = make_limiter()
+
+from web.connect import create_connect_app  # noqa: E402  (Connect, the second application)
+
+__all__ = ["create_app", "create_connect_app", "limiter"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_db(app)
     init_errors(app)
+    app.register_blueprint(hooks.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
