@@ -30,6 +30,7 @@ def activation(session: Session, account: Account, now: datetime, reason: str) -
             "first_name": account.first_name,
             "activate_url": _url(f"/activate/{raw}"),
             "expires_at": expires_at.isoformat(),
+            "valid_hours": max(1, round(get_settings().activation_ttl.total_seconds() / 3600)),
         },
         dedupe_key=f"connect:{reason}:{links.digest(raw)}",
     )
@@ -64,6 +65,7 @@ def password_reset(session: Session, account: Account, now: datetime) -> None:
             "first_name": account.first_name,
             "reset_url": _url(f"/password/reset/{raw}"),
             "expires_at": expires_at.isoformat(),
+            "valid_minutes": max(1, round(get_settings().password_reset_ttl.total_seconds() / 60)),
         },
         dedupe_key=f"connect:password_reset:{links.digest(raw)}",
     )
