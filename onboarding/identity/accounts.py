@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
-from onboarding.errors import DomainError, ValidationError
+from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.identity import events, links, mails, passwords
 from onboarding.identity.machine import AccountState, fire
 from onboarding.identity.models import Account
@@ -230,5 +230,29 @@ def reset_password(
     _consume(session, raw, links.PASSWORD_RESET, now)
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)
+    session.flush()
+    return account
+
+
+def _existing(session: Session, email: str) -> Account:
+    account = find_by_email(session, normalise_email(email))
+    if account is None:
+        raise NotFound(f"No Connect account for {email}.")
+    return account
+
+
+def disable(session: Session, email: str) -> Account:
+    """Stop an account: no log-in, its sessions and tokens stop working at once."""
+    account = _existing(session, email)
+    fire("disable", account)
+    session.flush()
+    return account
+
+
+def enable(session: Session, email: str, now: datetime | None = None) -> Account:
+    """Let a disabled account log in again."""
+    account = _existing(session, email)
+    fire("enable", account)
+    account.activated_at = account.activated_at or now or utcnow()
     session.flush()
     return account
