@@ -1,5 +1,6 @@
 """Celery configuration, read from the environment through the one settings object."""
 
+from pathlib import Path
 from typing import Any
 
 from kombu import Queue
@@ -35,13 +36,14 @@ def settings_for(settings: Settings) -> dict[str, Any]:
     if broker.startswith("filesystem://"):
         # kombu's filesystem transport: no server, nothing lost; folders under ./var/broker.
         folder = broker.removeprefix("filesystem://")
-        for sub in ("out", "processed"):
-            (settings.var_dir / "broker" / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ("out", "processed", "control"):
+            Path(folder, sub).mkdir(parents=True, exist_ok=True)
         config["broker_url"] = "filesystem://"
         config["broker_transport_options"] = {
             "data_folder_in": folder + "/out",
             "data_folder_out": folder + "/out",
             "processed_folder": folder + "/processed",
+            "control_folder": folder + "/control",
             "store_processed": False,
             "polling_interval": 0.2,
         }

@@ -24,7 +24,7 @@ def _port(url: str) -> str:
 
 
 def services(settings: Settings) -> list[Service]:
-    """What runs: the app, the Celery worker with beat, and (where configured) the rest."""
+    """What runs: the app, Connect, the Celery worker with beat, and (where configured) the rest."""
     python = sys.executable
     # The local SMTP sink and its inbox page stand in for a mail server on one machine.
     mail_sink = (
@@ -45,6 +45,19 @@ def services(settings: Settings) -> list[Service]:
                 "--bind",
                 f"127.0.0.1:{_port(settings.app_base_url)}",
                 "web:create_app()",
+            ],
+        ),
+        Service(
+            "connect",
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{_port(settings.connect_issuer)}",
+                "web:create_connect_app()",
             ],
         ),
         Service(

@@ -182,6 +182,21 @@ class Settings:
     dkim_key_file: Path | None = None
     dkim_selector: str = "mail"
     dkim_domain: str = "example.com"
+    # Connect: OIDC clients, keys, passwords, captcha, federation (see onboarding.identity).
+    oidc_client_id: str = "app"
+    oidc_client_secret: str = ""
+    connect_clients: str = ""
+    signing_key_rotation: timedelta = timedelta(days=30)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    password_min_length: int = 10
+    captcha: str = "altcha"
+    altcha_max_number: int = 100_000
+    recaptcha_site_key: str = ""
+    recaptcha_secret_key: str = ""
+    upstream_name: str = "Google"
+    upstream_issuer: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: str = ""
 
     @property
     def production(self) -> bool:
@@ -247,10 +262,56 @@ class Settings:
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
             **_mail_settings(env),
             **_outbox_settings(env),
+            **_connect_settings(env, secret_key),
         )
+
+    @property
+    def federation_enabled(self) -> bool:
+        return bool(self.upstream_issuer and self.upstream_client_id)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _derived(secret_key: str, purpose: bytes) -> str:
+    return hmac.new(secret_key.encode(), purpose, hashlib.sha256).hexdigest()
+
+
+def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]:
+    captcha = env.get("CAPTCHA", "altcha")
+    if captcha not in ("altcha", "recaptcha"):
+        raise SettingsError(f"CAPTCHA: expected altcha or recaptcha, got {captcha!r}")
+    if captcha == "recaptcha" and not (
+        env.get("RECAPTCHA_SITE_KEY") and env.get("RECAPTCHA_SECRET_KEY")
+    ):
+        raise SettingsError("CAPTCHA=recaptcha needs RECAPTCHA_SITE_KEY and RECAPTCHA_SECRET_KEY")
+    upstream = env.get("UPSTREAM_ISSUER", "")
+    if upstream:
+        _url("UPSTREAM_ISSUER", upstream, ("http", "https"))
+        if not (env.get("UPSTREAM_CLIENT_ID") and env.get("UPSTREAM_CLIENT_SECRET")):
+            raise SettingsError(
+                "UPSTREAM_ISSUER needs UPSTREAM_CLIENT_ID and UPSTREAM_CLIENT_SECRET"
+            )
+    return {
+        "oidc_client_id": env.get("OIDC_CLIENT_ID", "app"),
+        "oidc_client_secret": env.get("OIDC_CLIENT_SECRET") or _derived(secret_key, b"oidc-client"),
+        "connect_clients": env.get("CONNECT_CLIENTS", ""),
+        "signing_key_rotation": parse_duration(
+            "SIGNING_KEY_ROTATION", env.get("SIGNING_KEY_ROTATION", "30d")
+        ),
+        "password_reset_ttl": parse_duration(
+            "PASSWORD_RESET_TTL", env.get("PASSWORD_RESET_TTL", "1h")
+        ),
+        "password_min_length": _int("PASSWORD_MIN_LENGTH", env.get("PASSWORD_MIN_LENGTH", "10"), 8),
+        "captcha": captcha,
+        "altcha_max_number": _int("ALTCHA_MAX_NUMBER", env.get("ALTCHA_MAX_NUMBER", "100000"), 10),
+        "recaptcha_site_key": env.get("RECAPTCHA_SITE_KEY", ""),
+        "recaptcha_secret_key": env.get("RECAPTCHA_SECRET_KEY", ""),
+        "upstream_name": env.get("UPSTREAM_NAME", "Google"),
+        "upstream_issuer": upstream.rstrip("/"),
+        "upstream_client_id": env.get("UPSTREAM_CLIENT_ID", ""),
+        "upstream_client_secret": env.get("UPSTREAM_CLIENT_SECRET", ""),
+    }
 
 
 _current: Settings | None = None
