@@ -161,8 +161,6 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
-    oidc_client_id: str = "app"
-    oidc_client_secret: str = ""
     outbox_batch_size: int = 100
     # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
     outbox_retry_base: timedelta = timedelta(seconds=30)
@@ -250,10 +248,6 @@ class Settings:
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")
             or hmac.new(secret_key.encode(), b"identity-webhook", hashlib.sha256).hexdigest(),
-            # The app's client at Connect; both sides derive the same default secret.
-            oidc_client_id=env.get("OIDC_CLIENT_ID", "app"),
-            oidc_client_secret=env.get("OIDC_CLIENT_SECRET")
-            or hmac.new(secret_key.encode(), b"oidc-client", hashlib.sha256).hexdigest(),
             invitation_ttl=parse_duration("INVITATION_TTL", env.get("INVITATION_TTL", "30d")),
             activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
             app_name=env.get("APP_NAME", "Measurements"),
