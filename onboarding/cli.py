@@ -215,7 +215,8 @@ def serve_command() -> None:
     click.echo(f"connect  {settings.connect_issuer}")
     if not settings.production:
         with transaction() as session:
-            seeded = demo.seed(session)
+            seeded = demo.seed(session, settings.var_dir)
+        password = seeded.admin_password or "(as set before; or use Forgot your password)"
         click.echo(f"people   {settings.app_base_url}/settings/people/{seeded.organization_id}")
-        click.echo(f"admin    {seeded.admin_email} (log in with {settings.idp_name})")
+        click.echo(f"admin    {seeded.admin_email}  password: {password}")
     sys.exit(serve.run(settings))

@@ -1,19 +1,29 @@
-"""The demo data of the embedded run: one organization and its administrator, made once."""
+"""The demo data of the embedded run: one organization and its administrator, made once,
+and the administrator's Connect account, so that they log in with Connect like everyone.
+
+The only place besides `onboarding serve` where the app's people and Connect's accounts meet.
+"""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import people
+from onboarding.clock import utcnow
 from onboarding.errors import NotFound
+from onboarding.identity import accounts, links
 from onboarding.models import Person
 
 ORGANIZATION = "Demo Organization"
 ROLES = ("admin", "editor", "viewer")
 ADMIN_EMAIL = "admin@example.com"
+_ACTIVATION_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -21,13 +31,16 @@ class Demo:
     organization_id: int
     organization_name: str
     admin_email: str
+    # None when the Connect account existed before and its password was not kept here.
+    admin_password: str | None
 
 
-def seed(session: Session) -> Demo:
+def seed(session: Session, var_dir: Path) -> Demo:
     """Create the demo organization and its administrator unless they exist; safe to rerun.
 
     The administrator is a superadmin, so they administer the demo organization (and any
-    other) without an invitation of their own.
+    other) without an invitation of their own. Their Connect account is activated with a
+    random password, kept in `var_dir` so that every run prints the same one.
     """
     try:
         organization = people.find_organization(session, "demo-organization")
@@ -39,4 +52,29 @@ def seed(session: Session) -> Demo:
         session.add(admin)
     admin.is_superadmin = True
     session.flush()
-    return Demo(organization.id, organization.name, admin.email)
+    password = _admin_account(session, var_dir / "demo-admin-password")
+    return Demo(organization.id, organization.name, admin.email, password)
+
+
+def _admin_account(session: Session, password_file: Path) -> str | None:
+    if accounts.find_by_email(session, ADMIN_EMAIL) is not None:
+        return password_file.read_text().strip() if password_file.exists() else None
+    now = utcnow()
+    password = secrets.token_urlsafe(12)
+    account = accounts.new_account(
+        session,
+        email=ADMIN_EMAIL,
+        first_name="Demo",
+        last_name="Admin",
+        language="en",
+        country=None,
+        journey_ref=None,
+        now=now,
+    )
+    # Activated through Connect's own use case, as if the activation mail had been followed.
+    raw = links.issue(session, account, links.ACTIVATION, now + _ACTIVATION_WINDOW, now)
+    accounts.activate(session, raw, password, password, now)
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    password_file.write_text(password)
+    password_file.chmod(0o600)
+    return password

@@ -3,16 +3,25 @@
 from sqlalchemy import func, select
 
 from onboarding import demo
+from onboarding.identity import accounts
+from onboarding.identity.machine import AccountState
 from onboarding.access import may_administer
 from onboarding.models import Organization, Person
 
 
-def test_seeding_twice_gives_one_organization_and_one_administrator(session):
-    first = demo.seed(session)
-    second = demo.seed(session)
+def test_seeding_twice_gives_one_organization_and_one_administrator(session, tmp_path):
+    first = demo.seed(session, tmp_path)
+    second = demo.seed(session, tmp_path)
     assert first == second
     assert session.scalar(select(func.count()).select_from(Organization)) == 1
     admin = session.scalar(select(Person).where(Person.email == demo.ADMIN_EMAIL))
     assert may_administer(session, admin, first.organization_id)
     organization = session.get(Organization, first.organization_id)
     assert [role.name for role in organization.roles] == ["admin", "editor", "viewer"]
+
+
+def test_the_administrator_can_log_in_to_connect_with_the_printed_password(session, tmp_path):
+    seeded = demo.seed(session, tmp_path)
+    account = accounts.authenticate(session, demo.ADMIN_EMAIL, seeded.admin_password)
+    assert account is not None and account.state is AccountState.activated
+    assert (tmp_path / "demo-admin-password").stat().st_mode & 0o077 == 0
