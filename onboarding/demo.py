@@ -7,8 +7,8 @@ The only place besides `onboarding serve` where the app's people and Connect's a
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select

@@ -3,9 +3,9 @@
 from sqlalchemy import func, select
 
 from onboarding import demo
+from onboarding.access import may_administer
 from onboarding.identity import accounts
 from onboarding.identity.machine import AccountState
-from onboarding.access import may_administer
 from onboarding.models import Organization, Person
 
 
