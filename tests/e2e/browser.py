@@ -66,6 +66,8 @@ class Steps:
     """Each step of a journey: checked for accessibility and at 320 px, and photographed."""
 
     prefix: str
+    # The steps to photograph (None: every one); pages seen in another journey are not kept twice.
+    photograph: frozenset[str] | None = None
     count: int = 0
     visited: list[str] = field(default_factory=list)
 
@@ -74,8 +76,9 @@ class Steps:
         self.count += 1
         label = f"{self.prefix}{self.count:02d}-{name}"
         self.visited.append(f"{label}: {page.url}")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=True)
+        if self.photograph is None or name in self.photograph:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=True)
         problems = accessibility_problems(page)
         assert not problems, f"{label} ({page.url}):\n{json.dumps(problems, indent=2)}"
         assert not overflow_at_320(page), f"{label} is wider than 320 px: {overflow_at_320(page)}"

@@ -31,7 +31,7 @@ class Inbox:
             time.sleep(1)
         self.steps.check(page, "inbox")
         act.click(entries.first)
-        page.wait_for_load_state("load")
+        page.wait_for_url(re.compile(r"/dev/mail/[^/]+$"))
         self.steps.check(page, "mail")
 
     def button(self, page: Page, name: str) -> Locator:
@@ -54,7 +54,7 @@ class Inbox:
             page.goto(href)  # a link meant for a new tab: open it here instead
         else:
             act.click(button)
-        page.wait_for_load_state("load")
+        page.wait_for_url(re.compile(r"^(?!.*/dev/mail)"))
 
     def href(self, page: Page, *, to: str, subject: str, link: str) -> str:
         self.open_mail(page, Mouse(page), to, subject)

@@ -34,11 +34,16 @@ def log_in_at_connect(page: Page, act: Keyboard | Mouse, steps: Steps, email: st
 
 
 def admin_invites(
-    system: System, context: BrowserContext, steps: Steps, email: str, first_name: str
+    system: System,
+    context: BrowserContext,
+    steps: Steps,
+    email: str,
+    first_name: str,
+    way: str = "mouse",
 ) -> Page:
     """The administrator logs in and creates a person with a role, inviting them."""
     page = context.new_page()
-    act = Mouse(page)
+    act = Keyboard(page) if way == "keyboard" else Mouse(page)
     page.goto(f"{system.app}/login")
     steps.check(page, "admin-login")
     log_in_at_connect(page, act, steps, *admin_login(system))
@@ -98,9 +103,9 @@ def register_and_activate(
 def test_an_invitee_goes_from_the_mail_to_measurements(
     system: System, new_context, way: str
 ) -> None:
-    steps = Steps("" if way == "mouse" else "keyboard-")
+    steps = Steps("") if way == "mouse" else Steps("keyboard-", photograph=frozenset())
     email = unique_email("ann")
-    admin_page = admin_invites(system, new_context(), steps, email, "Ann")
+    admin_page = admin_invites(system, new_context(), steps, email, "Ann", way)
 
     page = new_context().new_page()
     act = Keyboard(page) if way == "keyboard" else Mouse(page)
@@ -134,7 +139,7 @@ def test_an_invitee_goes_from_the_mail_to_measurements(
 def test_an_existing_account_skips_registration_and_accept_appears_in_a_fresh_browser(
     system: System, new_context
 ) -> None:
-    steps = Steps("existing-")
+    steps = Steps("existing-", photograph=frozenset({"fresh-browser-accept", "admin-sees-history"}))
     email = unique_email("bob")
     inbox = Inbox(system, steps)
     # Bob has a Connect account before anyone invites him.
@@ -169,7 +174,7 @@ def test_an_existing_account_skips_registration_and_accept_appears_in_a_fresh_br
 
 
 def test_an_expired_link_says_so_and_what_to_do(system: System, new_context) -> None:
-    steps = Steps("expired-")
+    steps = Steps("expired-", photograph=frozenset({"link"}))
     email = unique_email("cleo")
     admin_invites(system, new_context(), steps, email, "Cleo")
     inbox = Inbox(system, steps)
