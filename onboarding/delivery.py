@@ -15,7 +15,6 @@ import random
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.policy import SMTP
 from typing import Any, cast
 
 import requests
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onboarding import outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.mail import compose
+from onboarding.mail import compose_bytes
 from onboarding.mail.compose import envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.models import Journey, JourneyEvent, OutboxMessage
@@ -201,14 +200,14 @@ def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
 
 def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
     payload = row.payload
-    message = compose(
+    message = compose_bytes(
         payload["template"],
         payload["language"],
         payload["context"],
         to=payload["to"],
         outbox_id=row.id,
     )
-    connection.sendmail(sender, [payload["to"]], message.as_bytes(policy=SMTP))
+    connection.sendmail(sender, [payload["to"]], message)
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
