@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from onboarding import outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.mail import compose_bytes
+from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.models import Journey, JourneyEvent, OutboxMessage
@@ -65,6 +65,8 @@ class Report:
     retrying: int = 0
     dead: int = 0
     bounced: int = 0
+    # Stopped after max_batches full batches: more rows are probably due.
+    more: bool = False
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batch:
@@ -153,7 +155,8 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
 def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
-    """Deliver due outbox rows, batch by batch, until none is due (or `max_batches` ran)."""
+    """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
+    `Report.more` is set, so that a caller can continue without starving other work)."""
     settings = get_settings()
     total = Report()
     for _ in range(max_batches):
@@ -169,6 +172,8 @@ def deliver_due(
             setattr(total, name, getattr(total, name) + getattr(report, name))
         if len(batch.rows) < settings.outbox_batch_size:
             break
+    else:
+        total.more = True
     return total
 
 
@@ -207,7 +212,7 @@ def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
         to=payload["to"],
         outbox_id=row.id,
     )
-    connection.sendmail(sender, [payload["to"]], message)
+    transport.send(connection, sender, payload["to"], message)
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:

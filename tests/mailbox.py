@@ -20,8 +20,9 @@ def free_port() -> int:
 class Mailbox:
     """Accepts every mail except to addresses starting with "nobody" (550, unknown mailbox)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, pipelining: bool = True) -> None:
         self.port = port or free_port()
+        self.pipelining = pipelining
         self.messages: list[EmailMessage] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -58,6 +59,8 @@ class Mailbox:
         with self._lock:
             self.connections += 1
         session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -67,6 +70,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if b"X-Refuse: yes" in envelope.content:
+            return "554 5.6.0 Message refused"
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)

@@ -154,17 +154,31 @@ def _environment(language: str) -> Environment:
         undefined=StrictUndefined,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates change only with a deploy; not checking their files saves time per mail.
+        auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
-    env.filters["long_date"] = lambda value: _long_date(value, language)
-    env.filters["join_list"] = lambda items: format_list(list(items), locale=language)
+    env.filters["long_date"] = lambda value: _long_date(_as_date(value), language)
+    env.filters["join_list"] = lambda items: _join_list(tuple(items), language)
     return env
 
 
-def _long_date(value: str | date | datetime, language: str) -> str:
-    """'Friday, 25 December 2026' / 'vrijdag 25 december 2026'."""
+def _as_date(value: str | date | datetime) -> date:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+# Many mails of a run share their dates and role lists: Babel's formatting is cached.
+@lru_cache(maxsize=1024)
+def _long_date(value: date, language: str) -> str:
+    """'Friday, 25 December 2026' / 'vrijdag 25 december 2026'."""
     return format_date(value, format="full", locale=language)
+
+
+@lru_cache(maxsize=1024)
+def _join_list(items: tuple[str, ...], language: str) -> str:
+    """'viewer and editor' / 'viewer en editor'."""
+    return format_list(list(items), locale=language)

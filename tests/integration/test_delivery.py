@@ -208,3 +208,13 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(settings):
         delays = {delivery.backoff(attempts, settings).total_seconds() for _ in range(50)}
         assert all(nominal * 0.5 <= d <= nominal * 1.5 for d in delays)
         assert len(delays) > 1
+
+
+def test_a_long_backlog_is_left_for_the_next_run_after_max_batches(factory, mailbox, settings):
+    use_settings(settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=2))
+    for _ in range(5):
+        invite(factory)
+    first = delivery.deliver_due(factory, max_batches=2)
+    assert (first.sent, first.more) == (4, True)
+    second = delivery.deliver_due(factory, max_batches=2)
+    assert (second.sent, second.more) == (1, False)
