@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -26,6 +27,8 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.connections = 0
         self._lock = threading.Lock()
+        # While set, the server leaves RCPT unanswered (a server that hangs mid-transaction).
+        self.stalled = threading.Event()
         self._controller: Controller | None = None
 
     @property
@@ -64,6 +67,8 @@ class Mailbox:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        while self.stalled.is_set():
+            await asyncio.sleep(0.02)
         if address.startswith("nobody"):
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)

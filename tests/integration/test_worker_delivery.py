@@ -164,3 +164,34 @@ def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
     assert len(received) == total == len(set(received))
     worked = [w for w in workers if any("outbox.deliver" in line for line in w.output)]
     assert len(worked) == 2
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(factory, tmp_path):
+    box = Mailbox().start()
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, OUTBOX_LEASE="2s")
+    doomed = Worker(env, "doomed").start()
+    try:
+        box.stalled.set()
+        with unit_of_work(factory) as session:
+            journey = factories.journey(session)
+            factories.fire(session, journey.id, "invite")
+            address = journey.person.email
+        kick.kick(client_app(env))
+        wait_until(lambda: outbox_row(factory, journey.id).attempts == 1, message="claimed")
+        # The successor comes up while the lease still holds: it must not take the row yet.
+        successor = Worker(env, "successor", beat=True).start()
+        try:
+            assert outbox_row(factory, journey.id).attempts == 1
+            doomed.process.kill()  # SIGKILL in the middle of the SMTP transaction
+            doomed.stop()
+            box.stalled.clear()
+            box.wait_for(address)
+            wait_until(lambda: outbox_row(factory, journey.id).status == "sent", message="sent")
+        finally:
+            successor.stop()
+        assert len(box.to(address)) == 1
+        assert outbox_row(factory, journey.id).attempts == 2
+    finally:
+        doomed.stop()
+        box.stop()
