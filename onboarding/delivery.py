@@ -145,11 +145,12 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:
-    """The wait before retry `attempts`: exponential, capped, with jitter against herds."""
+    """The wait before retry `attempts`: exponential up to a cap, then jittered down by up to
+    half, so that rows that failed together (a server outage) do not retry together."""
     base = settings.outbox_retry_base.total_seconds()
     ceiling = settings.outbox_retry_max.total_seconds()
     delay = min(ceiling, base * 2 ** (attempts - 1))
-    return timedelta(seconds=delay * random.uniform(0.5, 1.5))
+    return timedelta(seconds=delay * random.uniform(0.5, 1.0))
 
 
 def deliver_due(
