@@ -162,7 +162,7 @@ class Settings:
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
     outbox_batch_size: int = 100
-    # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
+    # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
     outbox_retry_max: timedelta = timedelta(hours=1)
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
