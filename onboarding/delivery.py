@@ -21,13 +21,13 @@ import requests
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from onboarding import outbox, webhooks
+from onboarding import history, outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import envelope_sender
 from onboarding.mail.transport import smtp_connection
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.models import Journey, OutboxMessage
 from onboarding.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -249,25 +249,16 @@ def _record_bounce(session: Session, row: Claimed, error: str, now: datetime) ->
     """A fact on the journey's history (its state does not change): the mail did not arrive."""
     if row.journey_id is None:
         return
-    state = session.scalar(select(Journey.state).where(Journey.id == row.journey_id))
-    if state is None:
+    journey = session.get(Journey, row.journey_id)
+    if journey is None:
         return
-    session.add(
-        JourneyEvent(
-            journey_id=row.journey_id,
-            at=now,
-            actor="mail",
-            trigger=MAIL_BOUNCED,
-            from_state=state,
-            to_state=state,
-            detail={
-                "outbox_id": row.id,
-                "template": row.payload.get("template"),
-                "to": row.payload.get("to"),
-                "error": error,
-            },
-        )
-    )
+    detail = {
+        "outbox_id": row.id,
+        "template": row.payload.get("template"),
+        "to": row.payload.get("to"),
+        "error": error,
+    }
+    history.note(session, journey, MAIL_BOUNCED, actor="mail", now=now, detail=detail)
 
 
 def _describe(error: BaseException) -> str:
