@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import onboarding.dashboard.models  # noqa: F401
 import onboarding.models  # noqa: F401  (registers every table on the metadata)
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings
