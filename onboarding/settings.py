@@ -92,6 +92,7 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
+    prometheus_multiproc_dir: str | None = None
 
     @property
     def production(self) -> bool:
@@ -153,6 +154,7 @@ class Settings:
             support_email=env.get("SUPPORT_EMAIL", "support@example.com"),
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from onboarding.settings import get_settings
+from web.dashboard.wiring import register_dashboard
 from web.db import init_db
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_db(app)
     init_errors(app)
+    register_dashboard(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
