@@ -146,7 +146,7 @@ def _refuse_existing(
             .join(Journey, Journey.person_id == Person.id)
             .where(Person.email.in_(chunk), Journey.organization_id == organization.id)
         )
-        existing.update(dict(session.execute(query).tuples()))
+        existing.update(dict(session.execute(query).all()))
     return [
         RowResult(
             r.row,
@@ -315,7 +315,7 @@ def _people(session: Session, rows: list[RowResult], now: datetime) -> dict[str,
     ids: dict[str, int] = {}
     for chunk in _chunks([r.email for r in rows]):
         ids.update(
-            session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk))).tuples()
+            session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk))).all()
         )
     new = [r for r in rows if r.email not in ids]
     new_ids = _insert_returning(

@@ -74,7 +74,7 @@ def _outbox(session: Session) -> Iterator[Metric]:
     counts = dict(
         session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).tuples()
+        ).all()
     )
     backlog = GaugeMetricFamily(
         "onboarding_outbox_backlog", "Outbox messages waiting to be delivered."
