@@ -20,6 +20,7 @@ ACTIONS: dict[str, UseCase] = {
     "reinvite": journeys.reinvite,
 }
 DEFAULT_EXTENSION_DAYS = 14
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 def journey_in_scope(
@@ -27,7 +28,7 @@ def journey_in_scope(
 ) -> Journey:
     """The journey, if it belongs to one of `organization_ids` (None: any); NotFound otherwise,
     so that an admin cannot even learn that another organization's journey exists."""
-    journey = session.get(Journey, journey_id)
+    journey = session.get(Journey, journey_id) if 0 < journey_id <= MAX_ID else None
     if journey is None or (
         organization_ids is not None and journey.organization_id not in organization_ids
     ):

@@ -31,6 +31,7 @@ from onboarding.models import (
 NUDGE = "nudge"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_STUCK_DAYS = 3650
 
 # sort name -> (column, descending)
 SORTS: dict[str, tuple[Any, bool]] = {
@@ -131,8 +132,10 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
     if query.state is not None:
         select_rows = select_rows.where(Journey.state == query.state)
     if query.stuck_days is not None:
-        if query.stuck_days < 0:
-            raise ValidationError("Stuck days must be zero or more.", "stuck_days")
+        if not 0 <= query.stuck_days <= MAX_STUCK_DAYS:
+            raise ValidationError(
+                f"Stuck days must be between 0 and {MAX_STUCK_DAYS}.", "stuck_days"
+            )
         select_rows = select_rows.where(
             Journey.state.in_(LIVE),
             Journey.state_entered_at <= now - timedelta(days=query.stuck_days),

@@ -13,7 +13,7 @@ from onboarding.db import unit_of_work
 from onboarding.errors import ValidationError
 from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, JourneyEvent, LinkToken, OutboxMessage, Person
-from tests.integration.dashboard.conftest import admin_of, invitee, organization
+from tests.integration.dashboard.conftest import invitee, organization
 from tests.integration.dashboard.test_pages import csrf_of, person, two_organizations
 
 HEADER = "first_name,last_name,email,language,roles\n"
@@ -78,7 +78,11 @@ def test_the_real_run_invites_the_good_rows_and_nothing_for_the_bad(factory, acm
         emails = set(session.scalars(select(Person.email)))
         assert {"ann@example.com", "gil@example.com"} <= emails
         assert not {"not-an-address", "cy@example.com", "flo@example.com"} & emails
-        gil = session.scalar(select(Journey).join(Person, Person.id == Journey.person_id).where(Person.email == "gil@example.com"))
+        gil = session.scalar(
+            select(Journey)
+            .join(Person, Person.id == Journey.person_id)
+            .where(Person.email == "gil@example.com")
+        )
         assert gil.state is JourneyState.invited
         assert [r.name for r in gil.roles] == ["editor", "viewer"]
         assert [(e.trigger, e.to_state) for e in gil.events] == [
@@ -92,9 +96,16 @@ def test_the_real_run_invites_the_good_rows_and_nothing_for_the_bad(factory, acm
             "nl",
         )
         raw = mail.payload["context"]["accept_url"].rsplit("/", 1)[1]
-        assert tokens.check(session, raw, tokens.INVITATION, gil.invited_at).status is tokens.TokenStatus.valid
+        assert (
+            tokens.check(session, raw, tokens.INVITATION, gil.invited_at).status
+            is tokens.TokenStatus.valid
+        )
         # Ed's existing journey is untouched.
-        ed = session.scalar(select(Journey).join(Person, Person.id == Journey.person_id).where(Person.email == "ed@example.com"))
+        ed = session.scalar(
+            select(Journey)
+            .join(Person, Person.id == Journey.person_id)
+            .where(Person.email == "ed@example.com")
+        )
         assert ed.state is JourneyState.created
 
 
@@ -120,8 +131,12 @@ def test_csv_page_dry_run_then_invite(client, factory, log_in):
 
     dry = client.post(
         "/admin/onboarding/invite",
-        data={"csrf_token": token, "organization": ids["acme"], "run": "dry_run",
-              "file": (BytesIO(text.encode()), "people.csv")},
+        data={
+            "csrf_token": token,
+            "organization": ids["acme"],
+            "run": "dry_run",
+            "file": (BytesIO(text.encode()), "people.csv"),
+        },
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "will be invited" in dry and "refused: bad email" in dry
@@ -141,7 +156,12 @@ def test_an_admin_of_acme_cannot_invite_into_globex_nor_see_its_people(client, f
     text = HEADER + "Gus,G,gus@globex.example,en,viewer\n"
     into_globex = client.post(
         "/admin/onboarding/invite",
-        data={"csrf_token": token, "organization": ids["globex"], "run": "dry_run", "csv_text": text},
+        data={
+            "csrf_token": token,
+            "organization": ids["globex"],
+            "run": "dry_run",
+            "csv_text": text,
+        },
     )
     assert into_globex.status_code == 403
     # In Acme's own report, Globex's member is a new person: nothing about Globex leaks.

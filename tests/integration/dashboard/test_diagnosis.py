@@ -26,7 +26,9 @@ def invited(session: Session) -> Journey:
 def deliver(session: Session, journey: Journey, at: datetime) -> OutboxMessage:
     """What the mail worker does once the SMTP server took the latest mail."""
     mail = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.journey_id == journey.id).order_by(OutboxMessage.id.desc())
+        select(OutboxMessage)
+        .where(OutboxMessage.journey_id == journey.id)
+        .order_by(OutboxMessage.id.desc())
     ).first()
     assert mail is not None
     mail.status, mail.sent_at, mail.attempts = "sent", at, 1
@@ -34,7 +36,9 @@ def deliver(session: Session, journey: Journey, at: datetime) -> OutboxMessage:
     return mail
 
 
-def record(session: Session, journey: Journey, trigger: str, at: datetime, **detail: object) -> None:
+def record(
+    session: Session, journey: Journey, trigger: str, at: datetime, **detail: object
+) -> None:
     """A non-transition fact, as the front and the workers record it."""
     session.add(
         JourneyEvent(
@@ -66,7 +70,9 @@ def test_mail_bounced_is_shown_with_the_smtp_error(session, invited):
 
 
 def test_mail_dead_lettered_is_shown_with_the_last_error(session, invited):
-    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.journey_id == invited.id)).one()
+    mail = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.journey_id == invited.id)
+    ).one()
     mail.status, mail.attempts, mail.last_error = "dead", 8, "Connection refused"
     session.flush()
     findings = load_and_diagnose(session, invited, T0 + timedelta(hours=1))
@@ -103,7 +109,9 @@ def test_link_opened_by_a_person_later(session, invited):
 
 
 def test_registered_with_another_address(session, invited):
-    journeys.register(session, invited.id, email="ivy.private@example.org", now=T0 + timedelta(hours=1))
+    journeys.register(
+        session, invited.id, email="ivy.private@example.org", now=T0 + timedelta(hours=1)
+    )
     journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
     findings = load_and_diagnose(session, invited, T0 + timedelta(hours=3))
     elsewhere = next(f for f in findings if f.code == "registered_elsewhere")

@@ -97,8 +97,12 @@ def test_an_action_asks_for_confirmation_then_records_the_admin(client, factory,
     page = client.get(f"/admin/onboarding/journeys/{journey_id}").get_data(as_text=True)
     assert "Resend invitation" in page and "Extend expiry" in page
     token = csrf_of(page)
-    asked = client.post(f"/admin/onboarding/journeys/{journey_id}/revoke", data={"csrf_token": token})
-    assert asked.status_code == 200 and "Every link mailed for it stops working" in asked.get_data(as_text=True)
+    asked = client.post(
+        f"/admin/onboarding/journeys/{journey_id}/revoke", data={"csrf_token": token}
+    )
+    assert asked.status_code == 200 and "Every link mailed for it stops working" in asked.get_data(
+        as_text=True
+    )
     with factory() as session:
         assert session.get(Journey, journey_id).state.value == "invited"
     done = client.post(
@@ -109,7 +113,9 @@ def test_an_action_asks_for_confirmation_then_records_the_admin(client, factory,
     assert "was revoked" in done.get_data(as_text=True)
     with factory() as session:
         last = session.scalars(
-            select(JourneyEvent).where(JourneyEvent.journey_id == journey_id).order_by(JourneyEvent.id.desc())
+            select(JourneyEvent)
+            .where(JourneyEvent.journey_id == journey_id)
+            .order_by(JourneyEvent.id.desc())
         ).first()
         assert (last.trigger, last.actor) == ("revoke", "boss@acme.example")
 
