@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from onboarding import outbox, tokens
+from onboarding import history, outbox, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import ConcurrentUpdate, InvitationExpired, NotFound
 from onboarding.journey_machine import fire
@@ -53,16 +53,9 @@ def apply(
     # Even a transition that keeps the state (resend) must bump the version, so that it
     # cannot interleave with another change unnoticed.
     flag_modified(journey, "state")
-    event = JourneyEvent(
-        journey=journey,
-        at=now,
-        actor=actor,
-        trigger=trigger,
-        from_state=before,
-        to_state=journey.state,
-        detail=detail or {},
+    event = history.record(
+        session, journey, trigger, actor=actor, now=now, from_state=before, detail=detail
     )
-    session.add(event)
     try:
         session.flush()
     except StaleDataError:

@@ -10,10 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import history
 from onboarding.clock import utcnow
 from onboarding.errors import Conflict, NotFound, ValidationError
 from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, Organization, Person, Role
+from onboarding.models import Journey, Organization, Person, Role
 
 LANGUAGES = ("en", "nl")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -134,16 +135,14 @@ def create_person(
         created_at=now,
     )
     session.add(journey)
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=now,
-            actor=actor,
-            trigger="create",
-            from_state=None,
-            to_state=JourneyState.created,
-            detail={"roles": [r.name for r in role_rows]},
-        )
+    history.record(
+        session,
+        journey,
+        "create",
+        actor=actor,
+        now=now,
+        from_state=None,
+        detail={"roles": [r.name for r in role_rows]},
     )
     session.flush()
     return journey

@@ -1,0 +1,51 @@
+"""A journey's history: one row per transition, and per fact worth showing (a link opened,
+a mail bounced, a nudge sent) that does not change the state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, JourneyEvent
+
+
+def record(
+    session: Session,
+    journey: Journey,
+    trigger: str,
+    *,
+    actor: str,
+    now: datetime,
+    from_state: JourneyState | None,
+    detail: dict[str, Any] | None = None,
+) -> JourneyEvent:
+    """Add a history row for `journey`, which is already in its new state."""
+    event = JourneyEvent(
+        journey=journey,
+        at=now,
+        actor=actor,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=journey.state,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event
+
+
+def note(
+    session: Session,
+    journey: Journey,
+    fact: str,
+    *,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> JourneyEvent:
+    """Record a fact that leaves the state as it is (from and to are the current state)."""
+    return record(
+        session, journey, fact, actor=actor, now=now, from_state=journey.state, detail=detail
+    )
