@@ -8,12 +8,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from onboarding import tokens
+from onboarding import history, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import ConcurrentUpdate, ValidationError
 from onboarding.journey_machine import LIVE
 from onboarding.journeys import get_journey
-from onboarding.models import Journey, JourneyEvent, LinkToken
+from onboarding.models import Journey, LinkToken
 
 EXTEND = "extend"
 MAX_EXTENSION = timedelta(days=90)
@@ -47,16 +47,13 @@ def extend_expiry(
         update(LinkToken).where(*generation).values(expires_at=journey.expires_at),
         execution_options={"synchronize_session": False},
     )
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=now,
-            actor=actor,
-            trigger=EXTEND,
-            from_state=journey.state,
-            to_state=journey.state,
-            detail={"expires_at": journey.expires_at.isoformat(), "was": before.isoformat()},
-        )
+    history.note(
+        session,
+        journey,
+        EXTEND,
+        actor=actor,
+        now=now,
+        detail={"expires_at": journey.expires_at.isoformat(), "was": before.isoformat()},
     )
     try:
         session.flush()

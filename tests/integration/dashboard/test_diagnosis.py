@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import journeys
+from onboarding import history, journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_diagnose
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.models import Journey, OutboxMessage
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=20)
@@ -40,17 +40,7 @@ def record(
     session: Session, journey: Journey, trigger: str, at: datetime, **detail: object
 ) -> None:
     """A non-transition fact, as the front and the workers record it."""
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=at,
-            actor="system",
-            trigger=trigger,
-            from_state=journey.state,
-            to_state=journey.state,
-            detail=detail,
-        )
-    )
+    history.note(session, journey, trigger, actor="system", now=at, detail=detail)
     session.flush()
 
 
