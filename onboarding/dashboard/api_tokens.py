@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
 from onboarding.dashboard.models import ApiToken
+from onboarding.dashboard.text import plain_text
 from onboarding.errors import NotFound, ValidationError
 from onboarding.models import Organization
 from onboarding.tokens import hash_token
@@ -21,12 +22,12 @@ def issue(
     session: Session, organization: Organization, name: str, *, actor: str
 ) -> tuple[ApiToken, str]:
     """Create a token for `organization`; returns the row and the raw token (its only copy)."""
-    name = (name or "").strip()
+    name = plain_text(name or "", "name", 100)
     if not name:
         raise ValidationError("Give the token a name, so that you know later what uses it.", "name")
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        organization=organization, name=name[:100], token_hash=hash_token(raw), created_by=actor
+        organization=organization, name=name, token_hash=hash_token(raw), created_by=actor
     )
     session.add(token)
     session.flush()

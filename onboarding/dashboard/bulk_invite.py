@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -75,10 +75,17 @@ class Report:
         return [r for r in self.rows if not r.accepted]
 
 
-def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     """(row number, values) of each data row; ValidationError if the file is not our CSV."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower().replace(" ", "_") for h in next(reader, [])]
+    if "\x00" in text:
+        raise ValidationError(
+            "The file holds NUL bytes: save it as CSV text, not a workbook.", "file"
+        )
+    try:
+        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as error:
+        raise ValidationError(f"The file is not valid CSV: {error}.", "file") from None
+    header = [h.strip().lower().replace(" ", "_") for h in (records[0] if records else [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ValidationError(
@@ -86,15 +93,16 @@ def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
             f"missing: {', '.join(missing)}.",
             "file",
         )
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if number > MAX_ROWS + 1:
-            raise ValidationError(f"At most {MAX_ROWS} rows per file.", "file")
-        yield (
+    if len(records) > MAX_ROWS + 1:
+        raise ValidationError(f"At most {MAX_ROWS} rows per file.", "file")
+    return [
+        (
             number,
             {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)},
         )
+        for number, values in enumerate(records[1:], start=2)
+        if any(v.strip() for v in values)
+    ]
 
 
 def check(session: Session, organization: Organization, text: str) -> list[RowResult]:

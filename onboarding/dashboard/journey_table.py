@@ -103,7 +103,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, journey_id = json.loads(raw)
-        if not isinstance(journey_id, int) or not isinstance(value, str):
+        if not isinstance(journey_id, int) or not isinstance(value, str) or "\x00" in value:
             raise ValueError
         if SORTS[sort][0] is not Person.email:
             value = datetime.fromisoformat(value)

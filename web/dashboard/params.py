@@ -7,6 +7,7 @@ from datetime import date
 
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.journey_table import DEFAULT_SORT, PAGE_SIZE, TableQuery
+from onboarding.dashboard.text import plain_text
 from onboarding.errors import ValidationError
 from onboarding.journey_machine import JourneyState
 
@@ -45,8 +46,8 @@ def journey_filter(args: Mapping[str, str], allowed: frozenset[int] | None) -> J
         )
     return JourneyFilter(
         organization_ids=scope,
-        role=(args.get("role") or "").strip() or None,
-        language=(args.get("language") or "").strip() or None,
+        role=plain_text(args.get("role") or "", "role") or None,
+        language=plain_text(args.get("language") or "", "language") or None,
         invited_from=_date(args, "invited_from"),
         invited_to=_date(args, "invited_to"),
     )
@@ -64,7 +65,7 @@ def table_query(args: Mapping[str, str], filters: JourneyFilter) -> TableQuery:
         filters=filters,
         state=state,
         stuck_days=_int(args, "stuck_days"),
-        sort=(args.get("sort") or DEFAULT_SORT).strip(),
-        after=(args.get("after") or "").strip() or None,
+        sort=plain_text(args.get("sort") or "", "sort") or DEFAULT_SORT,
+        after=plain_text(args.get("after") or "", "after", 1000) or None,
         limit=PAGE_SIZE if limit is None else limit,
     )

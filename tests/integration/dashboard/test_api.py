@@ -105,7 +105,7 @@ def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=25,
+            max_examples=50,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
