@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, literal, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from onboarding.dashboard.filters import JourneyFilter
@@ -123,9 +123,8 @@ def median_seconds_per_step(session: Session, filters: JourneyFilter) -> dict[Jo
         .where(changes.c.state.in_(STEPS), changes.c.seconds.is_not(None))
         .subquery()
     )
-    # The middle row, or the two middle rows of an even count (integer division in both SQLs).
-    half = func.cast((numbered.c.size + 1) / literal(2), Integer)
-    half_up = func.cast((numbered.c.size + 2) / literal(2), Integer)
+    # The middle row, or the two middle rows of an even count.
+    half, half_up = (numbered.c.size + 1) // 2, (numbered.c.size + 2) // 2
     middle = (
         select(numbered.c.state, func.avg(numbered.c.seconds))
         .where(or_(numbered.c.position == half, numbered.c.position == half_up))

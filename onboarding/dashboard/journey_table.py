@@ -138,7 +138,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
             )
         select_rows = select_rows.where(
             Journey.state.in_(LIVE),
-            Journey.state_entered_at <= now - timedelta(days=query.stuck_days),
+            Journey.state_entered_at < now - timedelta(days=query.stuck_days),
         )
     key = tuple_(column, Journey.id)
     if query.after:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, func
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 
@@ -12,8 +12,5 @@ def seconds_between(session: Session, start: Any, end: Any) -> Any:
     """`end - start` in seconds, as a SQL expression."""
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
-def as_float(expression: Any) -> Any:
-    return func.cast(expression, Float)
+    # julianday is a float of days: round away its noise to milliseconds.
+    return func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3)
