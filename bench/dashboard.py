@@ -34,14 +34,17 @@ STATES = """CASE WHEN b < 1 THEN 'created' WHEN b < 31 THEN 'invited' WHEN b < 4
 SEED = f"""
 INSERT INTO organizations (id, name, slug, created_at)
   SELECT g, 'Org ' || g, 'org-' || g, :now FROM generate_series(1, :orgs) g;
-INSERT INTO roles (id, organization_id, name) SELECT g, g, 'viewer' FROM generate_series(1, :orgs) g;
+INSERT INTO roles (id, organization_id, name)
+  SELECT g, g, 'viewer' FROM generate_series(1, :orgs) g;
 INSERT INTO people (id, email, first_name, last_name, language, is_superadmin, created_at)
-  SELECT g, 'p' || g || '@bench.example', 'P' || g, 'B', CASE WHEN g % 3 = 0 THEN 'nl' ELSE 'en' END,
-         false, :now FROM generate_series(1, :n) g;
+  SELECT g, 'p' || g || '@bench.example', 'P' || g, 'B',
+         CASE WHEN g % 3 = 0 THEN 'nl' ELSE 'en' END, false, :now
+  FROM generate_series(1, :n) g;
 INSERT INTO journeys (id, person_id, organization_id, state, version, invited_at, expires_at,
                       state_entered_at, created_at)
   SELECT g, g, 1 + g % :orgs, {STATES}, 1,
-         :now - make_interval(days => g % 60), :now - make_interval(days => g % 60) + interval '30 days',
+         :now - make_interval(days => g % 60),
+         :now - make_interval(days => g % 60) + interval '30 days',
          :now - make_interval(days => g % 60) + make_interval(hours => g % 97),
          :now - make_interval(days => g % 60)
   FROM (SELECT g, (g * 7919) % 100 AS b FROM generate_series(1, :n) g) s;
