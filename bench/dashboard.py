@@ -47,7 +47,7 @@ INSERT INTO journeys (id, person_id, organization_id, state, version, invited_at
          :now - make_interval(days => g % 60) + interval '30 days',
          :now - make_interval(days => g % 60) + make_interval(hours => g % 97),
          :now - make_interval(days => g % 60)
-  FROM (SELECT g, (g * 7919) % 100 AS b FROM generate_series(1, :n) g) s;
+  FROM (SELECT g, (g::bigint * 7919) % 100 AS b FROM generate_series(1, :n) g) s;
 INSERT INTO journey_roles (journey_id, role_id) SELECT id, organization_id FROM journeys;
 INSERT INTO journey_events (journey_id, at, actor, trigger, from_state, to_state, detail)
   SELECT id, created_at, 'admin', 'create', NULL, 'created', '{{}}' FROM journeys;

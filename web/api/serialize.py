@@ -30,6 +30,7 @@ def funnel(result: Funnel) -> dict[str, Any]:
             for step in result.steps
         ],
         "exits": {state.value: n for state, n in result.exits.items()},
+        "median_sample": result.median_sample,
     }
 
 

@@ -9,8 +9,7 @@ from onboarding.errors import ValidationError
 from onboarding.people import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope
-from web.dashboard.views import _organizations
+from web.dashboard.scope import admin_scope, organizations_in_scope
 from web.db import db_session
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -20,7 +19,10 @@ MAX_BYTES = 5 * 1024 * 1024
 def bulk_form() -> str:
     _, allowed = admin_scope()
     return render_template(
-        "dashboard/bulk.html", organizations=_organizations(allowed), columns=COLUMNS, report=None
+        "dashboard/bulk.html",
+        organizations=organizations_in_scope(allowed),
+        columns=COLUMNS,
+        report=None,
     )
 
 
@@ -35,7 +37,7 @@ def bulk_run() -> tuple[str, int] | str:
     admin = require_admin_of(int(organization_id))
     organization = find_organization(session, int(organization_id))
     dry_run = request.form.get("run") != "invite"
-    page = {"organizations": _organizations(allowed), "columns": COLUMNS, "csv_text": ""}
+    page = {"organizations": organizations_in_scope(allowed), "columns": COLUMNS, "csv_text": ""}
     try:
         text = page["csv_text"] = _csv_text()
         report = bulk_invite(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from onboarding.access import administered_organization_ids
-from onboarding.models import Person
+from onboarding.models import Organization, Person
 from web.auth import current_person
 from web.db import db_session
 from web.security import safe_next
@@ -31,3 +32,10 @@ def admin_scope() -> tuple[Person, frozenset[int] | None]:
 
 def to_login(_error: NotLoggedIn) -> Response:
     return redirect("/login?" + urlencode({"next": safe_next(request.full_path.rstrip("?"))}))
+
+
+def organizations_in_scope(allowed: frozenset[int] | None) -> list[Organization]:
+    query = select(Organization).order_by(Organization.name)
+    if allowed is not None:
+        query = query.where(Organization.id.in_(sorted(allowed)))
+    return list(db_session().scalars(query))

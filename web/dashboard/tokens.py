@@ -9,16 +9,15 @@ from onboarding.dashboard import api_tokens
 from onboarding.people import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope
-from web.dashboard.views import _organizations
+from web.dashboard.scope import admin_scope, organizations_in_scope
 from web.db import db_session
 
 
 def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
     return render_template(
         "dashboard/tokens.html",
-        tokens=api_tokens.for_organizations(db_session(), allowed),
-        organizations=_organizations(allowed),
+        tokens=api_tokens.fororganizations_in_scope(db_session(), allowed),
+        organizations=organizations_in_scope(allowed),
         raw=raw,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from onboarding.clock import utcnow
@@ -12,18 +11,10 @@ from onboarding.dashboard.timeline import timeline
 from onboarding.errors import DomainError
 from onboarding.expiry import EXTEND
 from onboarding.journey_machine import JourneyState
-from onboarding.models import Organization
 from web.dashboard import bp
 from web.dashboard.params import journey_filter, table_query
-from web.dashboard.scope import admin_scope
+from web.dashboard.scope import admin_scope, organizations_in_scope
 from web.db import db_session
-
-
-def _organizations(allowed: frozenset[int] | None) -> list[Organization]:
-    query = select(Organization).order_by(Organization.name)
-    if allowed is not None:
-        query = query.where(Organization.id.in_(sorted(allowed)))
-    return list(db_session().scalars(query))
 
 
 @bp.get("")
@@ -38,7 +29,7 @@ def index() -> str:
         page=journey_table.page(session, query, now),
         query=query,
         args={k: v for k, v in request.args.items() if k != "after" and v},
-        organizations=_organizations(allowed),
+        organizations=organizations_in_scope(allowed),
         states=list(JourneyState),
         sorts=list(journey_table.SORTS),
         now=now,
@@ -52,7 +43,10 @@ def diagram() -> str:
     counts = funnel.funnel(db_session(), filters)
     svg = live_diagram.live_svg({state: counts.count_in(state) for state in JourneyState})
     return render_template(
-        "dashboard/diagram.html", svg=svg, organizations=_organizations(allowed), args=request.args
+        "dashboard/diagram.html",
+        svg=svg,
+        organizations=organizations_in_scope(allowed),
+        args=request.args,
     )
 
 
