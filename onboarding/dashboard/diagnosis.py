@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
+from onboarding.dashboard.link_hits import LINK_FETCHED
 from onboarding.journey_machine import LIVE, JourneyState
 from onboarding.models import Journey, JourneyEvent, OutboxMessage
 from onboarding.settings import get_settings
 
-LINK_OPENED = "link_opened"
+LINK_OPENED = "link_opened"  # the person clicked to continue (see the invitation page)
 MAIL_BOUNCED = "mail_bounced"
 UNDELIVERABLE = ("dead", "bounced")
 # A link fetched this soon after delivery was fetched by a mail scanner, not by a person.
@@ -153,21 +154,28 @@ def _link_finding(
 ) -> Finding:
     """For an invited journey: was the invitation link opened, and by whom?"""
     sent = [m.sent_at for m in invitations if m.sent_at is not None]
-    opens = [e for e in events if e.trigger == LINK_OPENED]
-    if not sent and not opens:
+    clicked = [e for e in events if e.trigger == LINK_OPENED]
+    fetched = [e for e in events if e.trigger == LINK_FETCHED]
+    if clicked:
+        return Finding(
+            "opened_not_registered",
+            f"Opened the invitation on {_day(clicked[-1].at)} but has not created an account yet.",
+            "Remind them to click 'Create account' (or 'Log in with Connect' if they have one).",
+        )
+    if not sent and not fetched:
         return Finding(
             "mail_not_sent_yet",
             "The invitation mail is waiting to be sent.",
             "Wait a minute; if it stays like this, the mail workers are not running.",
         )
-    if not opens:
+    by_person = [e for e in fetched if not _by_scanner(e, sent)]
+    if by_person:
         return Finding(
-            "link_never_opened",
-            f"The invitation was delivered to {email} on {_day(max(sent))} but the link was "
-            "never opened.",
-            "Ask them to look in their spam folder, then resend the invitation.",
+            "opened_not_continued",
+            f"Looked at the invitation page on {_day(by_person[-1].at)} but did not continue.",
+            "Ask them to open the link again and click Continue; resend if the mail is gone.",
         )
-    if all(_by_scanner(e, sent) for e in opens):
+    if fetched:
         return Finding(
             "link_opened_by_scanner_only",
             "The link was only fetched by a mail scanner (within seconds of delivery, or "
@@ -175,19 +183,19 @@ def _link_finding(
             "Ask them to open the mail and click 'Accept invitation' themselves; resend if "
             "it is gone.",
         )
-    opened = max(e.at for e in opens if not _by_scanner(e, sent))
     return Finding(
-        "opened_not_registered",
-        f"Opened the invitation on {_day(opened)} but has not created an account yet.",
-        "Remind them to click 'Create account' (or 'Log in with Connect' if they have one).",
+        "link_never_opened",
+        f"The invitation was delivered to {email} on {_day(max(sent))} but the link was "
+        "never opened.",
+        "Ask them to look in their spam folder, then resend the invitation.",
     )
 
 
-def _by_scanner(opened: JourneyEvent, sent: list[datetime]) -> bool:
-    if str(opened.detail.get("method", "GET")).upper() == "HEAD":
+def _by_scanner(fetch: JourneyEvent, sent: list[datetime]) -> bool:
+    if str(fetch.detail.get("method", "GET")).upper() == "HEAD":
         return True
-    delivered = [at for at in sent if at <= opened.at]
-    return bool(delivered) and opened.at - max(delivered) <= SCANNER_WINDOW
+    delivered = [at for at in sent if at <= fetch.at]
+    return bool(delivered) and fetch.at - max(delivered) <= SCANNER_WINDOW
 
 
 def _last(events: list[JourneyEvent], trigger: str) -> JourneyEvent | None:
