@@ -32,6 +32,7 @@ STATES = """CASE WHEN b < 1 THEN 'created' WHEN b < 31 THEN 'invited' WHEN b < 4
   WHEN b < 46 THEN 'activated' WHEN b < 51 THEN 'logged_in' WHEN b < 91 THEN 'accepted'
   WHEN b < 98 THEN 'expired' ELSE 'revoked' END"""
 SEED = f"""
+SELECT setseed(0.42);
 INSERT INTO organizations (id, name, slug, created_at)
   SELECT g, 'Org ' || g, 'org-' || g, :now FROM generate_series(1, :orgs) g;
 INSERT INTO roles (id, organization_id, name)
@@ -42,12 +43,13 @@ INSERT INTO people (id, email, first_name, last_name, language, is_superadmin, c
   FROM generate_series(1, :n) g;
 INSERT INTO journeys (id, person_id, organization_id, state, version, invited_at, expires_at,
                       state_entered_at, created_at)
-  SELECT g, g, 1 + g % :orgs, {STATES}, 1,
+  SELECT g, g, o, {STATES}, 1,
          :now - make_interval(days => g % 60),
          :now - make_interval(days => g % 60) + interval '30 days',
          :now - make_interval(days => g % 60) + make_interval(hours => g % 97),
          :now - make_interval(days => g % 60)
-  FROM (SELECT g, (g::bigint * 7919) % 100 AS b FROM generate_series(1, :n) g) s;
+  FROM (SELECT g, floor(random() * 100) AS b, 1 + floor(random() * :orgs)::int AS o
+        FROM generate_series(1, :n) g) s;
 INSERT INTO journey_roles (journey_id, role_id) SELECT id, organization_id FROM journeys;
 INSERT INTO journey_events (journey_id, at, actor, trigger, from_state, to_state, detail)
   SELECT id, created_at, 'admin', 'create', NULL, 'created', '{{}}' FROM journeys;

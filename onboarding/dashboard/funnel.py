@@ -2,7 +2,7 @@
 the conversion from the step before and the median time spent in it.
 
 "Reached" counts a journey at every step up to the furthest one it got to, also when it
-later expired or was revoked (the furthest step of those is read from their history).
+later expired or was revoked (read from the history: the furthest step an exit left from).
 Medians come from the history: the time between entering a step and leaving it.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.sql import seconds_between
-from onboarding.journey_machine import JourneyState, destination, sources_of
+from onboarding.journey_machine import TRIGGERS, JourneyState, destination, sources_of
 from onboarding.models import Journey, JourneyEvent, Person
 
 # The ways out of the journey are where "expire" and "revoke" lead; every other state is a step.
@@ -25,8 +25,13 @@ EXITS = [
     destination("revoke", JourneyState.created),
 ]
 STEPS = [state for state in JourneyState if state not in EXITS]
+EXIT_TRIGGERS = [
+    name
+    for name in TRIGGERS
+    if {destination(name, source) for source in sources_of(name)} & set(EXITS)
+]
 RANK = {state: index for index, state in enumerate(STEPS)}
-MEDIAN_SAMPLE = 5_000
+MEDIAN_SAMPLE = 2_000
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,15 @@ def funnel(session: Session, filters: JourneyFilter) -> Funnel:
     by_state = _scoped(select(Journey.state, func.count()), filters).group_by(Journey.state)
     now_in: dict[JourneyState, int] = dict(session.execute(by_state).all())
     reached_exactly = [now_in.get(state, 0) for state in STEPS]
-    # Journeys that left through an exit count at the furthest step of their history.
+    # A journey that left through an exit counts at the furthest step it left from.
     furthest = (
         _scoped(
-            select(func.max(_rank(JourneyEvent.to_state)).label("rank")).join(
+            select(func.max(_rank(JourneyEvent.from_state)).label("rank")).join(
                 Journey, Journey.id == JourneyEvent.journey_id
             ),
             filters,
         )
-        .where(Journey.state.in_(EXITS))
+        .where(JourneyEvent.trigger.in_(EXIT_TRIGGERS), Journey.state.in_(EXITS))
         .group_by(JourneyEvent.journey_id)
         .subquery()
     )

@@ -9,10 +9,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
-from onboarding.models import Journey, Organization
+from onboarding.models import Journey, JourneyEvent, Organization
 
 # The journey table's default order (longest in its state first) and its keyset.
 Index("ix_journeys_state_entered_at_id", Journey.state_entered_at, Journey.id)
+# A journey's history in order with what the funnel's medians read, without the table rows.
+Index(
+    "ix_journey_events_journey_steps",
+    JourneyEvent.journey_id,
+    JourneyEvent.id,
+    JourneyEvent.from_state,
+    JourneyEvent.to_state,
+    JourneyEvent.at,
+)
+# Events by kind: the funnel's exits, nudges per journey, the metrics by trigger.
+Index(
+    "ix_journey_events_trigger",
+    JourneyEvent.trigger,
+    JourneyEvent.journey_id,
+    JourneyEvent.from_state,
+)
 
 
 class ApiToken(Base):

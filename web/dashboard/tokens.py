@@ -16,7 +16,7 @@ from web.db import db_session
 def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
     return render_template(
         "dashboard/tokens.html",
-        tokens=api_tokens.fororganizations_in_scope(db_session(), allowed),
+        tokens=api_tokens.for_organizations(db_session(), allowed),
         organizations=organizations_in_scope(allowed),
         raw=raw,
     )

@@ -1,4 +1,4 @@
-"""dashboard: API tokens, and the journey table's sort index
+"""dashboard: API tokens, and indexes for the journey table and the funnel
 
 Revision ID: 0004_dashboard
 Revises: 0001
@@ -41,9 +41,23 @@ def upgrade() -> None:
     op.create_index(
         "ix_journeys_state_entered_at_id", "journeys", ["state_entered_at", "id"], unique=False
     )
+    op.create_index(
+        "ix_journey_events_journey_steps",
+        "journey_events",
+        ["journey_id", "id", "from_state", "to_state", "at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_journey_events_trigger",
+        "journey_events",
+        ["trigger", "journey_id", "from_state"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_journey_events_trigger", table_name="journey_events")
+    op.drop_index("ix_journey_events_journey_steps", table_name="journey_events")
     op.drop_index("ix_journeys_state_entered_at_id", table_name="journeys")
     op.drop_index(op.f("ix_api_tokens_organization_id"), table_name="api_tokens")
     op.drop_table("api_tokens")
