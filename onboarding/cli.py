@@ -150,6 +150,47 @@ def journeys_list(state: str | None, org_ref: str | None) -> None:
             click.echo(f"{row.id}\t{row.email}\t{row.slug}\t{row.state.value}\t{expires}")
 
 
+@main.group("connect")
+def connect_group() -> None:
+    """Connect, the identity provider: accounts and signing keys."""
+
+
+@connect_group.command("disable")
+@click.argument("email")
+@clear_errors
+def connect_disable(email: str) -> None:
+    """Disable an account: no log-in; its sessions and tokens stop working."""
+    from onboarding.identity import accounts
+
+    with transaction() as session:
+        account = accounts.disable(session, email)
+        click.echo(f"{account.email} is disabled")
+
+
+@connect_group.command("enable")
+@click.argument("email")
+@clear_errors
+def connect_enable(email: str) -> None:
+    """Let a disabled account log in again."""
+    from onboarding.identity import accounts
+
+    with transaction() as session:
+        account = accounts.enable(session, email)
+        click.echo(f"{account.email} is activated")
+
+
+@connect_group.command("rotate-key")
+@clear_errors
+def connect_rotate_key() -> None:
+    """Publish a new ID-token signing key now; it signs once its publication lead has passed."""
+    from onboarding.clock import utcnow
+    from onboarding.identity import keys
+
+    with transaction() as session:
+        key = keys.rotate(session, utcnow())
+        click.echo(f"key {key.kid} published; signs from {key.active_from.isoformat()}")
+
+
 @main.command("diagrams")
 @click.option("--out", type=click.Path(file_okay=False), default=str(diagrams.DIAGRAM_DIR))
 def diagrams_command(out: str) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 from transitions.extensions import GraphMachine
 
 from onboarding import journey_machine
+from onboarding.identity import machine as account_machine
 
 # name -> the machine's keyword arguments; every machine of the system is listed here.
 MACHINES: dict[str, Callable[[], dict[str, Any]]] = {
     "journey": journey_machine.machine_config,
+    "account": account_machine.machine_config,
 }
 
 DIAGRAM_DIR = Path(__file__).resolve().parent.parent / "state_diagrams"

@@ -24,9 +24,16 @@ def _port(url: str) -> str:
 
 
 def services(settings: Settings) -> list[Service]:
-    """What runs: the app, the Celery worker with beat, and (where configured) the rest."""
+    """What runs: the app, Connect, the Celery worker with beat, and (where configured) the rest."""
     python = sys.executable
-    return [
+    # The local SMTP sink and its inbox page stand in for a mail server on one machine.
+    mail_sink = (
+        [Service("mail", [python, "-m", "workers.mail_sink"])]
+        if not settings.production
+        and urlsplit(settings.smtp_url).hostname in ("127.0.0.1", "localhost", "::1")
+        else []
+    )
+    return mail_sink + [
         Service(
             "app",
             [
@@ -38,6 +45,19 @@ def services(settings: Settings) -> list[Service]:
                 "--bind",
                 f"127.0.0.1:{_port(settings.app_base_url)}",
                 "web:create_app()",
+            ],
+        ),
+        Service(
+            "connect",
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{_port(settings.connect_issuer)}",
+                "web:create_connect_app()",
             ],
         ),
         Service(

@@ -8,13 +8,21 @@ from typing import Any
 from flask import Flask
 
 from onboarding.settings import get_settings
+from web import hooks
 from web.dashboard.wiring import register_dashboard
 from web.db import init_db
+from web.dev_mail import init_dev_mail
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
 from web.security import init_security
+from workers.celery_app import app as celery_app
+from workers.kick import install as kick_outbox_after_commit
 
 limiter = make_limiter()
+
+from web.connect import create_connect_app  # noqa: E402  (Connect, the second application)
+
+__all__ = ["create_app", "create_connect_app", "limiter"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     init_errors(app)
     register_dashboard(app)
+    kick_outbox_after_commit(celery_app)
+    init_dev_mail(app, enabled=not settings.production)
+    app.register_blueprint(hooks.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

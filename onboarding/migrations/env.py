@@ -3,6 +3,8 @@
 from alembic import context
 
 import onboarding.dashboard.models  # noqa: F401
+import onboarding.identity.models  # noqa: F401  (Connect's tables)
+import onboarding.identity_events  # noqa: F401  (received identity events)
 import onboarding.models  # noqa: F401  (registers every table on the metadata)
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings

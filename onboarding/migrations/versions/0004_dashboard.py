@@ -1,7 +1,7 @@
 """dashboard: API tokens, and indexes for the journey table and the funnel
 
 Revision ID: 0004_dashboard
-Revises: 0001
+Revises: 0003_connect
 """
 from typing import Sequence, Union
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0004_dashboard"
-down_revision: Union[str, Sequence[str], None] = "0001"
+down_revision: Union[str, Sequence[str], None] = "0003_connect"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

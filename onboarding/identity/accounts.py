@@ -1,0 +1,258 @@
+"""Use cases of Connect accounts: register, activate, resend activation, log in, forgot and
+reset password. Each runs in the caller's transaction; mails and identity events are outbox
+rows of that same transaction.
+
+No account enumeration: register and forgot-password behave the same, as seen from outside,
+whether or not the address has an account; only the mail differs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding.clock import utcnow
+from onboarding.errors import DomainError, NotFound, ValidationError
+from onboarding.identity import events, links, mails, passwords
+from onboarding.identity.machine import AccountState, fire
+from onboarding.identity.models import Account
+
+LANGUAGES = {"en": "English", "nl": "Nederlands"}
+
+
+class LinkNotUsable(DomainError):
+    """A mailed link that is unknown, used or expired; `status` says which."""
+
+    code = "link_not_usable"
+
+    def __init__(self, status: links.LinkStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def normalise_email(raw: str) -> str:
+    """Syntax-checked (no DNS) and lower-cased: the form accounts are unique by."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
+    return result.normalized.lower()
+
+
+def find_by_email(session: Session, email: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.email == email))
+
+
+def _details(first_name: str, last_name: str, language: str, country: str | None) -> dict:
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name or len(first_name) > 100:
+        raise ValidationError("Enter your first name (at most 100 characters).", "first_name")
+    if not last_name or len(last_name) > 100:
+        raise ValidationError("Enter your last name (at most 100 characters).", "last_name")
+    if language not in LANGUAGES:
+        raise ValidationError("Choose English or Nederlands.", "language")
+    country = (country or "").strip().upper() or None
+    if country is not None and pycountry.countries.get(alpha_2=country) is None:
+        raise ValidationError("Choose a country from the list.", "country")
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "language": language,
+        "country": country,
+    }
+
+
+def new_account(
+    session: Session,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    journey_ref: str | None,
+    now: datetime,
+) -> Account:
+    """A registered account row (no mail, no event): the start of every account."""
+    account = Account(
+        subject=uuid.uuid4().hex,
+        email=email,
+        journey_ref=(journey_ref or None) and journey_ref[:200],
+        state=AccountState.registered,
+        created_at=now,
+        **_details(first_name, last_name, language, country),
+    )
+    session.add(account)
+    session.flush()
+    events.emit(session, account, events.REGISTERED, now)
+    return account
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    journey_ref: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Register `email`: a new account gets the activation mail and an account.registered
+    event; an existing one gets a mail saying so (or, not yet activated, a fresh activation
+    mail). The caller shows the same page in every case."""
+    now = now or utcnow()
+    address = normalise_email(email)
+    details = _details(first_name, last_name, language, country)
+    account = find_by_email(session, address)
+    if account is None:
+        account = new_account(session, email=address, journey_ref=journey_ref, now=now, **details)
+        mails.activation(session, account, now, "activation")
+    elif account.state is AccountState.registered:
+        fire("resend_activation", account)
+        mails.activation(session, account, now, "activation")
+    else:
+        mails.account_exists(session, account, now, uuid.uuid4().hex)
+
+
+def open_link(session: Session, raw: str, purpose: str, now: datetime | None = None) -> Account:
+    """The account of a usable link, without consuming it (GET of a mailed link)."""
+    check = links.check(session, raw, purpose, now or utcnow())
+    if check.status is not links.LinkStatus.valid or check.account is None:
+        raise LinkNotUsable(check.status, _LINK_MESSAGES[check.status])
+    return check.account
+
+
+_LINK_MESSAGES = {
+    links.LinkStatus.unknown: "This link is not valid. Check that you copied all of it.",
+    links.LinkStatus.used: "This link has already been used.",
+    links.LinkStatus.expired: "This link has expired.",
+    links.LinkStatus.valid: "",
+}
+
+
+def _consume(session: Session, raw: str, purpose: str, now: datetime) -> Account:
+    check = links.check(session, raw, purpose, now)
+    if check.status is not links.LinkStatus.valid or check.token is None:
+        raise LinkNotUsable(check.status, _LINK_MESSAGES[check.status])
+    if not links.consume(session, check.token, now):
+        raise LinkNotUsable(links.LinkStatus.used, _LINK_MESSAGES[links.LinkStatus.used])
+    return check.token.account
+
+
+def _person(account: Account) -> passwords.Person:
+    return passwords.Person(account.email, account.first_name, account.last_name)
+
+
+def activate(
+    session: Session, raw: str, password: str, confirmation: str, now: datetime | None = None
+) -> Account:
+    """Set the first password through the activation link: registered → activated, with an
+    account.activated event. The link is consumed only when the password is accepted."""
+    now = now or utcnow()
+    account = open_link(session, raw, links.ACTIVATION, now)
+    passwords.check(password, confirmation, _person(account))
+    if account.state is not AccountState.registered:
+        raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
+    _consume(session, raw, links.ACTIVATION, now)
+    account.password_hash = passwords.hash_password(password)
+    fire("activate", account)
+    account.activated_at = now
+    events.emit(session, account, events.ACTIVATED, now)
+    session.flush()
+    return account
+
+
+def resend_activation(session: Session, raw: str, now: datetime | None = None) -> None:
+    """From an expired activation link: mail a fresh one, if the account still needs it."""
+    now = now or utcnow()
+    check = links.check(session, raw, links.ACTIVATION, now)
+    account = check.account
+    if check.status is not links.LinkStatus.expired or account is None:
+        raise LinkNotUsable(check.status, "This link cannot be used to ask for a new one.")
+    if account.state is AccountState.registered:
+        fire("resend_activation", account)
+        mails.activation(session, account, now, "activation-resend")
+
+
+def authenticate(
+    session: Session, email: str, password: str, now: datetime | None = None
+) -> Account | None:
+    """The activated account with this email and password, or None (the same for every
+    reason, so that a failed log-in tells nothing about the address)."""
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        address = ""
+    account = find_by_email(session, address) if address else None
+    ok, new_hash = passwords.verify(account.password_hash if account else None, password)
+    if not ok or account is None or account.state is not AccountState.activated:
+        return None
+    if new_hash:
+        account.password_hash = new_hash
+    return account
+
+
+def request_password_reset(
+    session: Session, email: str, language: str = "en", now: datetime | None = None
+) -> None:
+    """Forgot password: a reset link for a known address, a "no account, create one" mail for
+    an unknown one, an activation mail for an account not yet activated. The caller shows the
+    same page in every case."""
+    now = now or utcnow()
+    address = normalise_email(email)
+    account = find_by_email(session, address)
+    if account is None:
+        mails.no_account(
+            session, address, language if language in LANGUAGES else "en", uuid.uuid4().hex
+        )
+    elif account.state is AccountState.registered:
+        fire("resend_activation", account)
+        mails.activation(session, account, now, "activation-forgot")
+    elif account.state is AccountState.activated:
+        mails.password_reset(session, account, now)
+    # A disabled account gets nothing: it cannot log in whatever its password.
+
+
+def reset_password(
+    session: Session, raw: str, password: str, confirmation: str, now: datetime | None = None
+) -> Account:
+    """Set a new password through a reset link; the link and every other reset link die."""
+    now = now or utcnow()
+    account = open_link(session, raw, links.PASSWORD_RESET, now)
+    passwords.check(password, confirmation, _person(account))
+    _consume(session, raw, links.PASSWORD_RESET, now)
+    account.password_hash = passwords.hash_password(password)
+    links.consume_all(session, account, links.PASSWORD_RESET, now)
+    session.flush()
+    return account
+
+
+def _existing(session: Session, email: str) -> Account:
+    account = find_by_email(session, normalise_email(email))
+    if account is None:
+        raise NotFound(f"No Connect account for {email}.")
+    return account
+
+
+def disable(session: Session, email: str) -> Account:
+    """Stop an account: no log-in, its sessions and tokens stop working at once."""
+    account = _existing(session, email)
+    fire("disable", account)
+    session.flush()
+    return account
+
+
+def enable(session: Session, email: str, now: datetime | None = None) -> Account:
+    """Let a disabled account log in again."""
+    account = _existing(session, email)
+    fire("enable", account)
+    account.activated_at = account.activated_at or now or utcnow()
+    session.flush()
+    return account

@@ -1,0 +1,79 @@
+"""The OIDC clients Connect serves, from configuration: the app (OIDC_CLIENT_ID,
+OIDC_CLIENT_SECRET, redirect APP_BASE_URL/auth/callback) and any listed in CONNECT_CLIENTS
+(a JSON list of {"client_id", "client_secret", "redirect_uris"})."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+
+from authlib.oauth2.rfc6749 import ClientMixin
+
+from onboarding.settings import Settings, SettingsError, get_settings
+
+SCOPES = ("openid", "email", "profile")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True)
+class Client(ClientMixin):  # type: ignore[misc]
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str:
+        return self.redirect_uris[0]
+
+    def get_allowed_scope(self, scope: str) -> str:
+        return " ".join(s for s in (scope or "").split() if s in SCOPES)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # Exact match only: no prefixes, no wildcards.
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return hmac.compare_digest(self.client_secret.encode(), (client_secret or "").encode())
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in AUTH_METHODS if endpoint == "token" else True
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "authorization_code"
+
+    @property
+    def client_metadata(self) -> dict[str, str]:
+        return {}
+
+
+def configured_clients(settings: Settings | None = None) -> dict[str, Client]:
+    settings = settings or get_settings()
+    clients = {
+        settings.oidc_client_id: Client(
+            settings.oidc_client_id,
+            settings.oidc_client_secret,
+            (f"{settings.app_base_url}/auth/callback",),
+        )
+    }
+    if settings.connect_clients:
+        try:
+            for entry in json.loads(settings.connect_clients):
+                clients[entry["client_id"]] = Client(
+                    entry["client_id"], entry["client_secret"], tuple(entry["redirect_uris"])
+                )
+        except (ValueError, KeyError, TypeError) as error:
+            raise SettingsError(
+                "CONNECT_CLIENTS: expected a JSON list of "
+                '{"client_id", "client_secret", "redirect_uris"}: ' + str(error)
+            ) from None
+    return clients
+
+
+def find_client(client_id: str | None) -> Client | None:
+    return configured_clients().get(client_id or "")

@@ -1,0 +1,99 @@
+"""Mailed link tokens of accounts (activation, password reset): 256 random bits, stored only
+as SHA-256. Looking one up never changes anything (mail scanners prefetch links); a POST
+that acts on it consumes it."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from onboarding.identity.models import Account, AccountToken
+
+ACTIVATION = "activation"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name)
+_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+class LinkStatus(enum.Enum):
+    valid = "valid"
+    unknown = "unknown"
+    expired = "expired"
+    used = "used"
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    status: LinkStatus
+    token: AccountToken | None = None
+
+    @property
+    def account(self) -> Account | None:
+        return self.token.account if self.token else None
+
+
+def digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(
+    session: Session, account: Account, purpose: str, expires_at: datetime, now: datetime
+) -> str:
+    """Store a new token for `account`; returns the raw value (the only copy)."""
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            token_hash=digest(raw),
+            purpose=purpose,
+            account=account,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return raw
+
+
+def check(session: Session, raw: str, purpose: str, now: datetime) -> LinkCheck:
+    """What `raw` is worth now, without changing anything."""
+    if not _SHAPE.match(raw or ""):
+        return LinkCheck(LinkStatus.unknown)
+    token = session.scalar(select(AccountToken).where(AccountToken.token_hash == digest(raw)))
+    if token is None or token.purpose != purpose:
+        return LinkCheck(LinkStatus.unknown)
+    if token.used_at is not None:
+        return LinkCheck(LinkStatus.used, token)
+    if token.expires_at <= now:
+        return LinkCheck(LinkStatus.expired, token)
+    return LinkCheck(LinkStatus.valid, token)
+
+
+def consume(session: Session, token: AccountToken, now: datetime) -> bool:
+    """Mark `token` used; False when another request used it first (one winner)."""
+    result = session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token.used_at = now
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def consume_all(session: Session, account: Account, purpose: str, now: datetime) -> None:
+    """Kill every open link of `purpose` for `account` (after a successful reset)."""
+    session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.account_id == account.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )

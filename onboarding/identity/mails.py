@@ -1,0 +1,83 @@
+"""The mails Connect sends, as outbox rows with absolute links. Never a password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from onboarding import outbox
+from onboarding.identity import links
+from onboarding.identity.models import Account
+from onboarding.settings import get_settings
+
+
+def _url(path: str) -> str:
+    return f"{get_settings().connect_issuer}{path}"
+
+
+def activation(session: Session, account: Account, now: datetime, reason: str) -> None:
+    """Mail a fresh activation link valid ACTIVATION_TTL."""
+    expires_at = now + get_settings().activation_ttl
+    raw = links.issue(session, account, links.ACTIVATION, expires_at, now)
+    outbox.enqueue_mail(
+        session,
+        template="activation",
+        to=account.email,
+        language=account.language,
+        context={
+            "first_name": account.first_name,
+            "activate_url": _url(f"/activate/{raw}"),
+            "expires_at": expires_at.isoformat(),
+            "valid_hours": max(1, round(get_settings().activation_ttl.total_seconds() / 3600)),
+        },
+        dedupe_key=f"connect:{reason}:{links.digest(raw)}",
+    )
+
+
+def account_exists(session: Session, account: Account, now: datetime, dedupe: str) -> None:
+    """Tell the owner of an existing account that someone registered with its address."""
+    outbox.enqueue_mail(
+        session,
+        template="account_exists",
+        to=account.email,
+        language=account.language,
+        context={
+            "first_name": account.first_name,
+            "login_url": _url("/login"),
+            "reset_url": _url("/password/forgot"),
+        },
+        dedupe_key=f"connect:account_exists:{dedupe}",
+    )
+
+
+def password_reset(session: Session, account: Account, now: datetime) -> None:
+    """Mail a single-use reset link valid PASSWORD_RESET_TTL."""
+    expires_at = now + get_settings().password_reset_ttl
+    raw = links.issue(session, account, links.PASSWORD_RESET, expires_at, now)
+    outbox.enqueue_mail(
+        session,
+        template="password_reset",
+        to=account.email,
+        language=account.language,
+        context={
+            "first_name": account.first_name,
+            "reset_url": _url(f"/password/reset/{raw}"),
+            "expires_at": expires_at.isoformat(),
+            "valid_minutes": max(1, round(get_settings().password_reset_ttl.total_seconds() / 60)),
+        },
+        dedupe_key=f"connect:password_reset:{links.digest(raw)}",
+    )
+
+
+def no_account(session: Session, email: str, language: str, dedupe: str) -> None:
+    """Tell an address without an account that it has none, and how to create one."""
+    outbox.enqueue_mail(
+        session,
+        template="no_account",
+        to=email,
+        language=language,
+        context={"register_url": _url("/register?" + urlencode({"email": email})), "email": email},
+        dedupe_key=f"connect:no_account:{dedupe}",
+    )

@@ -1,0 +1,154 @@
+"""Connect's tables: accounts and their credentials, mailed link tokens, recovery codes,
+upstream identities, and the OIDC provider's codes, tokens and signing keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onboarding.clock import utcnow
+from onboarding.db import Base, UTCDateTime
+from onboarding.identity.machine import AccountState
+
+ACCOUNT_STATE_TYPE = Enum(
+    AccountState,
+    name="account_state",
+    native_enum=False,
+    length=16,
+    values_callable=lambda states: [s.value for s in states],
+    validate_strings=True,
+)
+
+
+class Account(Base):
+    __tablename__ = "connect_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The stable, opaque OIDC `sub`; never the email, which may change.
+    subject: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    country: Mapped[str | None] = mapped_column(String(2))
+    state: Mapped[AccountState] = mapped_column(ACCOUNT_STATE_TYPE, default=AccountState.registered)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The app's signed journey reference, carried opaquely back in identity events.
+    journey_ref: Mapped[str | None] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+
+class AccountToken(Base):
+    """A mailed link (activation, password reset); only its SHA-256 is stored."""
+
+    __tablename__ = "connect_account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class RecoveryCode(Base):
+    """A one-time second factor, shown once, stored hashed."""
+
+    __tablename__ = "connect_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UpstreamIdentity(Base):
+    """An account's identity at an upstream OIDC provider ("Log in with Google")."""
+
+    __tablename__ = "connect_upstream_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class AuthorizationCode(Base):
+    """An OAuth authorization code (stored hashed), good for one token request."""
+
+    __tablename__ = "connect_authorization_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(String(255), index=True)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class AccessToken(Base):
+    """A bearer token for userinfo, stored hashed."""
+
+    __tablename__ = "connect_access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class SigningKey(Base):
+    """A private signing key (JWK). Published from `created_at`, signs from `active_from`."""
+
+    __tablename__ = "connect_signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active_from: Mapped[datetime] = mapped_column(UTCDateTime)

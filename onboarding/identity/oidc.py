@@ -1,0 +1,125 @@
+"""The OIDC provider's records: authorization codes (single use), access tokens, and the
+claims Connect tells a client about an account. Codes and tokens are stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from onboarding.identity.keys import TOKEN_TTL
+from onboarding.identity.machine import AccountState
+from onboarding.identity.models import AccessToken, Account, AuthorizationCode
+
+CODE_TTL = timedelta(minutes=5)
+
+
+def digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def save_code(
+    session: Session,
+    *,
+    code: str,
+    client_id: str,
+    account: Account,
+    redirect_uri: str,
+    scope: str,
+    nonce: str | None,
+    code_challenge: str,
+    code_challenge_method: str,
+    auth_time: int,
+    now: datetime,
+) -> AuthorizationCode:
+    row = AuthorizationCode(
+        code_hash=digest(code),
+        client_id=client_id,
+        account=account,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        nonce=nonce,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        auth_time=auth_time,
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
+    """A nonce seen before for this client is a replay."""
+    found = session.scalar(
+        select(AuthorizationCode.id).where(
+            AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce
+        )
+    )
+    return found is not None
+
+
+def claim_code(
+    session: Session, code: str, client_id: str, now: datetime
+) -> AuthorizationCode | None:
+    """The code's row, marked used in the same statement that finds it unused: of two token
+    requests with one code, exactly one gets it. Expired, used or foreign codes give None."""
+    result = session.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.code_hash == digest(code),
+            AuthorizationCode.client_id == client_id,
+            AuthorizationCode.used_at.is_(None),
+            AuthorizationCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.scalar(
+        select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code))
+    )
+
+
+def save_access_token(
+    session: Session, *, token: str, client_id: str, account: Account, scope: str, now: datetime
+) -> AccessToken:
+    row = AccessToken(
+        token_hash=digest(token),
+        client_id=client_id,
+        account=account,
+        scope=scope,
+        issued_at=now,
+        expires_at=now + TOKEN_TTL,
+    )
+    session.add(row)
+    return row
+
+
+def find_access_token(session: Session, token: str) -> AccessToken | None:
+    return session.scalar(select(AccessToken).where(AccessToken.token_hash == digest(token)))
+
+
+def active_account(account: Account | None) -> bool:
+    return account is not None and account.state is AccountState.activated
+
+
+def user_claims(account: Account, scope: str) -> dict[str, Any]:
+    """The claims `scope` allows: sub always; email and profile claims when asked for."""
+    scopes = set(scope.split())
+    claims: dict[str, Any] = {"sub": account.subject}
+    if "email" in scopes:
+        claims.update(email=account.email, email_verified=account.activated_at is not None)
+    if "profile" in scopes:
+        claims.update(
+            given_name=account.first_name,
+            family_name=account.last_name,
+            name=f"{account.first_name} {account.last_name}".strip(),
+            locale=account.language,
+        )
+    return claims

@@ -1,0 +1,101 @@
+"""The app's side of Connect's identity events: account.registered and account.activated
+advance every open journey of that person, and the journey named by the event's signed
+reference (a registration made with another address than the invited one).
+
+Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from onboarding import journeys
+from onboarding.clock import utcnow
+from onboarding.db import Base, UTCDateTime
+from onboarding.errors import ValidationError
+from onboarding.journey_machine import JourneyState
+from onboarding.journey_refs import read_ref
+from onboarding.models import Journey, Person
+from onboarding.people import normalise_email
+
+REGISTERED = "account.registered"
+ACTIVATED = "account.activated"
+ACTOR = "connect"
+
+
+class ReceivedIdentityEvent(Base):
+    """An identity event already applied, by its id: the guard against duplicates."""
+
+    __tablename__ = "received_identity_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    journey_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+# Which triggers bring a journey in a given state up to date with an event.
+_STEPS: dict[str, dict[JourneyState, list[str]]] = {
+    REGISTERED: {JourneyState.invited: ["register"]},
+    ACTIVATED: {
+        JourneyState.invited: ["register", "activate"],
+        JourneyState.registered: ["activate"],
+    },
+}
+
+
+def _parse(event: Any) -> tuple[str, str, str, str | None]:
+    try:
+        event_id, kind, data = str(event["id"]), str(event["type"]), event["data"]
+        email, ref = str(data["email"]), data.get("journey_ref")
+    except (KeyError, TypeError):
+        raise ValidationError("An identity event needs id, type and data.email.") from None
+    if kind not in _STEPS:
+        raise ValidationError(f"Unknown identity event type {kind!r}.")
+    if not event_id or len(event_id) > 64:
+        raise ValidationError("An identity event id is 1 to 64 characters.")
+    return event_id, kind, email, ref if isinstance(ref, str) else None
+
+
+def already_received(session: Session, event: Any) -> bool:
+    return session.get(ReceivedIdentityEvent, _parse(event)[0]) is not None
+
+
+def receive(session: Session, event: Any, now: datetime | None = None) -> list[int] | None:
+    """Apply one identity event; returns the ids of the journeys it advanced, or None when
+    the event was received before (nothing changes)."""
+    now = now or utcnow()
+    event_id, kind, email, ref = _parse(event)
+    if session.get(ReceivedIdentityEvent, event_id) is not None:
+        return None
+    address = normalise_email(email)
+    candidates = list(
+        session.scalars(
+            select(Journey)
+            .join(Person, Journey.person_id == Person.id)
+            .where(Person.email == address, Journey.state.in_(list(_STEPS[kind])))
+            .order_by(Journey.id)
+        )
+    )
+    ref_id = read_ref(ref)
+    if ref_id is not None and ref_id not in {j.id for j in candidates}:
+        referred = session.get(Journey, ref_id)
+        if referred is not None and referred.state in _STEPS[kind]:
+            candidates.append(referred)
+    advanced = []
+    for journey in candidates:
+        for trigger in _STEPS[kind][journey.state]:
+            if trigger == "register":
+                journeys.register(session, journey.id, email=address, actor=ACTOR, now=now)
+            else:
+                journeys.activate(session, journey.id, actor=ACTOR, now=now)
+        advanced.append(journey.id)
+    session.add(
+        ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
+    )
+    session.flush()
+    return advanced

@@ -1,0 +1,49 @@
+"""Signing keys: created on first use, rotated with the next key published before it signs,
+and a replaced key kept in the JWKS while its tokens may live."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.identity import keys
+
+
+def kids(session, now):
+    return [k["kid"] for k in keys.jwks(session, now)["keys"]]
+
+
+def test_the_first_key_is_created_once_and_kept(factory):
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        first = keys.signing_key(session, now).kid
+    with unit_of_work(factory) as session:
+        assert keys.signing_key(session, now + timedelta(days=1)).kid == first
+        assert kids(session, now) == [first]
+
+
+def test_rotation_publishes_before_signing_and_retires_after_tokens_expire(factory, settings):
+    start = utcnow()
+    with unit_of_work(factory) as session:
+        old = keys.signing_key(session, start).kid
+    due = start + settings.signing_key_rotation
+    with unit_of_work(factory) as session:
+        # Rotation is due: a new key appears in the JWKS, the old one still signs.
+        assert keys.signing_key(session, due).kid == old
+        published = kids(session, due)
+    assert len(published) == 2 and published[0] == old
+    new = published[1]
+    after_lead = due + keys.PUBLISH_LEAD
+    with unit_of_work(factory) as session:
+        assert keys.signing_key(session, after_lead).kid == new
+        # Tokens signed by the old key just before the switch are still checkable.
+        assert kids(session, after_lead) == [old, new]
+        assert kids(session, after_lead + keys.TOKEN_TTL) == [new]
+
+
+def test_the_jwks_holds_no_private_parts(factory):
+    with unit_of_work(factory) as session:
+        [key] = keys.jwks(session, utcnow())["keys"]
+    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & key.keys()

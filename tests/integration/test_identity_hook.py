@@ -1,0 +1,201 @@
+"""The app's /hooks/identity: signed identity events from Connect advance the person's open
+journeys, and the journey named by the signed reference; bad signatures, stale timestamps
+and replays are refused, and a duplicate delivery changes nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from onboarding import journeys, webhooks
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.journey_refs import make_ref
+from onboarding.models import Journey, JourneyEvent
+from tests import factories
+
+
+@pytest.fixture
+def app_client(factory):
+    from web import create_app
+
+    return create_app().test_client()
+
+
+def event(kind, email, ref=None, event_id=None):
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "type": kind,
+        "occurred_at": "2026-11-25T12:00:00+00:00",
+        "data": {"subject": "sub-1", "email": email, "journey_ref": ref},
+    }
+
+
+def post(client, settings, payload, *, timestamp=None, secret=None, body=None):
+    body = body if body is not None else json.dumps(payload).encode()
+    signature = webhooks.sign(secret or settings.webhook_secret, body, timestamp)
+    return client.post(
+        "/hooks/identity",
+        data=body,
+        headers={"Content-Type": "application/json", webhooks.SIGNATURE_HEADER: signature},
+    )
+
+
+def invited(factory, email, count=1):
+    with unit_of_work(factory) as session:
+        ids = []
+        for _ in range(count):
+            journey = factories.journey(session, email=email)
+            journeys.invite(session, journey.id, actor="admin")
+            ids.append(journey.id)
+        return ids
+
+
+def states(factory, ids):
+    with unit_of_work(factory) as session:
+        return [session.get(Journey, i).state for i in ids]
+
+
+def test_registered_then_activated_advances_every_open_journey_of_the_person(
+    app_client, factory, settings
+):
+    ids = invited(factory, "ada@example.com", count=2)
+    response = post(app_client, settings, event("account.registered", "ADA@example.com"))
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "applied", "journeys": ids}
+    assert states(factory, ids) == [JourneyState.registered] * 2
+    post(app_client, settings, event("account.activated", "ada@example.com"))
+    assert states(factory, ids) == [JourneyState.activated] * 2
+
+
+def test_the_signed_reference_advances_the_journey_of_another_address(
+    app_client, factory, settings
+):
+    [journey_id] = invited(factory, "ada@work.example")
+    ref = make_ref(journey_id)
+    post(app_client, settings, event("account.registered", "ada@home.example", ref))
+    assert states(factory, [journey_id]) == [JourneyState.registered]
+    with unit_of_work(factory) as session:
+        last = session.scalars(
+            select(JourneyEvent)
+            .where(JourneyEvent.journey_id == journey_id)
+            .order_by(JourneyEvent.id.desc())
+        ).first()
+        assert last.detail == {"email": "ada@home.example", "invited_as": "ada@work.example"}
+    post(app_client, settings, event("account.activated", "ada@home.example", ref))
+    assert states(factory, [journey_id]) == [JourneyState.activated]
+
+
+def test_a_forged_reference_advances_nothing(app_client, factory, settings):
+    [journey_id] = invited(factory, "ada@work.example")
+    response = post(
+        app_client, settings, event("account.registered", "x@example.com", f"{journey_id}.forged")
+    )
+    assert response.get_json() == {"status": "applied", "journeys": []}
+    assert states(factory, [journey_id]) == [JourneyState.invited]
+
+
+def test_activation_of_a_journey_still_invited_passes_through_registered(
+    app_client, factory, settings
+):
+    [journey_id] = invited(factory, "ada@example.com")
+    post(app_client, settings, event("account.activated", "ada@example.com"))
+    with unit_of_work(factory) as session:
+        triggers = [e.trigger for e in session.get(Journey, journey_id).events]
+    assert triggers[-2:] == ["register", "activate"]
+
+
+def history_size(factory):
+    with unit_of_work(factory) as session:
+        return session.scalar(select(func.count()).select_from(JourneyEvent))
+
+
+def test_a_duplicate_delivery_changes_nothing(app_client, factory, settings):
+    [journey_id] = invited(factory, "ada@example.com")
+    payload = event("account.registered", "ada@example.com")
+    assert post(app_client, settings, payload).get_json()["status"] == "applied"
+    size = history_size(factory)
+    again = post(app_client, settings, payload)
+    assert again.status_code == 200 and again.get_json() == {"status": "duplicate"}
+    assert history_size(factory) == size
+    assert states(factory, [journey_id]) == [JourneyState.registered]
+
+
+def test_a_replayed_request_is_answered_as_a_duplicate(app_client, factory, settings):
+    invited(factory, "ada@example.com")
+    body = json.dumps(event("account.registered", "ada@example.com")).encode()
+    header = webhooks.sign(settings.webhook_secret, body)
+    send = lambda: app_client.post(  # noqa: E731
+        "/hooks/identity",
+        data=body,
+        headers={"Content-Type": "application/json", webhooks.SIGNATURE_HEADER: header},
+    )
+    assert send().get_json()["status"] == "applied"
+    size = history_size(factory)
+    assert send().get_json() == {"status": "duplicate"}
+    assert history_size(factory) == size
+
+
+def test_a_bad_signature_is_refused(app_client, factory, settings):
+    [journey_id] = invited(factory, "ada@example.com")
+    response = post(
+        app_client,
+        settings,
+        event("account.registered", "ada@example.com"),
+        secret="not-the-shared-secret",
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "bad_signature"
+    assert states(factory, [journey_id]) == [JourneyState.invited]
+
+
+def test_a_stale_timestamp_is_refused(app_client, factory, settings):
+    [journey_id] = invited(factory, "ada@example.com")
+    stale = int(time.time()) - webhooks.TOLERANCE_SECONDS - 60
+    response = post(
+        app_client, settings, event("account.registered", "ada@example.com"), timestamp=stale
+    )
+    assert response.status_code == 401
+    assert "window" in response.get_json()["error"]["message"]
+    assert states(factory, [journey_id]) == [JourneyState.invited]
+
+
+def test_a_missing_signature_is_refused(app_client, factory):
+    response = app_client.post("/hooks/identity", json=event("account.registered", "a@b.example"))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", json.dumps({"id": "x", "type": "account.deleted", "data": {}}).encode()]
+)
+def test_a_malformed_event_is_a_clear_client_error(app_client, factory, settings, body):
+    response = post(app_client, settings, None, body=body)
+    assert response.status_code in (400, 422)
+    assert "error" in response.get_json()
+
+
+def test_connects_own_outbox_event_is_accepted_by_the_app(app_client, factory, settings):
+    """What Connect writes to its outbox is what the app's hook takes."""
+    from onboarding.identity import accounts
+    from tests.connect_helpers import webhooks as outbox_webhooks
+
+    [journey_id] = invited(factory, "ada@example.com")
+    with unit_of_work(factory) as session:
+        accounts.register(
+            session,
+            email="ada@example.com",
+            first_name="Ada",
+            last_name="Lovelace",
+            language="en",
+            country=None,
+            journey_ref=make_ref(journey_id),
+        )
+    with unit_of_work(factory) as session:
+        [hook] = outbox_webhooks(session)
+    assert hook["url"] == settings.identity_webhook_url
+    response = post(app_client, settings, hook["event"])
+    assert response.get_json() == {"status": "applied", "journeys": [journey_id]}

@@ -1,0 +1,85 @@
+"""Connect's mail templates: every English text has its Dutch translation in connect.po, and
+(once the mail package is present) each renders in both languages with its links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+import onboarding
+
+ROOT = Path(onboarding.__file__).parent
+TEMPLATES = ROOT / "mail" / "templates"
+CATALOG = ROOT / "translations" / "nl" / "LC_MESSAGES" / "connect.po"
+NAMES = ["activation", "account_exists", "password_reset", "no_account"]
+
+
+def connect_template_files():
+    for name in NAMES:
+        yield from sorted((TEMPLATES / name).iterdir())
+    yield from sorted(TEMPLATES.glob("_connect_layout.*"))
+
+
+def test_every_connect_mail_has_subject_text_and_html():
+    for name in NAMES:
+        assert {p.name for p in (TEMPLATES / name).iterdir()} == {
+            "subject.txt",
+            "body.txt",
+            "body.html",
+        }
+
+
+def test_every_text_of_connects_mails_is_translated_to_dutch():
+    with CATALOG.open("rb") as handle:
+        translated = {m.id: m.string for m in read_po(handle, locale="nl") if m.id}
+    missing = []
+    for path in connect_template_files():
+        for _, message, _, _ in extract_from_file(
+            "jinja2.ext:babel_extract", str(path), options={"extensions": "jinja2.ext.i18n"}
+        ):
+            key = message if isinstance(message, str) else tuple(message)
+            if not translated.get(key) or not all(translated[key]):
+                missing.append((path.name, message))
+    assert missing == []
+
+
+CONTEXTS = {
+    "activation": {
+        "first_name": "Ada",
+        "activate_url": "http://connect.test/activate/T",
+        "expires_at": "2026-11-26T12:00:00+00:00",
+        "valid_hours": 24,
+    },
+    "account_exists": {
+        "first_name": "Ada",
+        "login_url": "http://connect.test/login",
+        "reset_url": "http://connect.test/password/forgot",
+    },
+    "password_reset": {
+        "first_name": "Ada",
+        "reset_url": "http://connect.test/password/reset/T",
+        "expires_at": "2026-11-26T12:00:00+00:00",
+        "valid_minutes": 60,
+    },
+    "no_account": {
+        "email": "x@example.com",
+        "register_url": "http://connect.test/register?email=x%40example.com",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("name", NAMES)
+def test_connect_mails_render_with_their_links(name, language):
+    compose = pytest.importorskip("onboarding.mail.compose")
+    message = compose.compose(name, language, CONTEXTS[name], to="ada@example.com")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    link = next(v for k, v in CONTEXTS[name].items() if k.endswith("_url"))
+    assert link in text and link.replace("&", "&amp;") in html
+    if name == "activation":
+        expected = {"en": "Welcome to", "nl": "Welkom bij"}[language]
+        assert message["Subject"].startswith(expected)

@@ -1,0 +1,54 @@
+"""Connect, the OpenID Connect identity provider: its own Flask application, with its own
+pages, look, session cookie and origin (CONNECT_ISSUER)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from onboarding.settings import get_settings
+from web.connect import federation, login, password, provider, register, two_factor
+from web.connect.limits import DEFAULTS, limiter
+from web.connect.oauth import init_oauth
+from web.db import init_db
+from web.errors import init_errors
+from web.extensions import csrf, limiter_storage_uri
+from web.security import init_security
+
+
+def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Connect's WSGI application."""
+    settings = get_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        IDP_NAME=settings.idp_name,
+        APP_NAME=settings.app_name,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+        **DEFAULTS,
+    )
+    if test_config:
+        app.config.update(test_config)
+    init_security(
+        app,
+        cookie_name="connect_session",
+        secure=settings.connect_issuer.startswith("https"),
+        # Forms and redirects lead back to the app, and to the upstream provider.
+        form_action=" ".join(filter(None, [settings.app_base_url, settings.upstream_issuer])),
+    )
+    register.allow_captcha_scripts(app, settings)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_db(app)
+    init_errors(app)
+    init_oauth(app)
+    for module in (provider, login, register, password, two_factor, federation):
+        app.register_blueprint(module.bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,68 @@
+"""Log in with an upstream OpenID Connect provider (by configuration: UPSTREAM_ISSUER,
+UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET), with PKCE, state and nonce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_client import OAuth, OAuthError
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+
+from onboarding.clock import utcnow
+from onboarding.identity import federation
+from onboarding.settings import get_settings
+from web.connect.login import finish
+from web.db import db_session
+from web.security import safe_next
+
+bp = Blueprint("federation", __name__)
+NEXT_KEY = "upstream_next"
+
+
+def _client() -> Any:
+    settings = get_settings()
+    if not settings.federation_enabled:
+        abort(404)
+    oauth: OAuth | None = current_app.extensions.get("connect_upstream")
+    if oauth is None:
+        oauth = OAuth(current_app)
+        oauth.register(
+            "upstream",
+            client_id=settings.upstream_client_id,
+            client_secret=settings.upstream_client_secret,
+            server_metadata_url=f"{settings.upstream_issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+        )
+        current_app.extensions["connect_upstream"] = oauth
+    return oauth.upstream
+
+
+@bp.post("/login/upstream")
+def start() -> Any:
+    client = _client()
+    session[NEXT_KEY] = safe_next(request.form.get("next"), url_for("two_factor.security"))
+    redirect_uri = f"{get_settings().connect_issuer}{url_for('federation.callback')}"
+    return client.authorize_redirect(redirect_uri)
+
+
+@bp.get("/login/upstream/callback")
+def callback() -> Any:
+    client = _client()
+    settings = get_settings()
+    try:
+        token = client.authorize_access_token()
+    except OAuthError as error:
+        return _refused(f"{settings.upstream_name} did not log you in ({error.error}).")
+    claims = token.get("userinfo") or {}
+    db = db_session()
+    try:
+        account = federation.log_in_upstream(db, settings.upstream_issuer, dict(claims), utcnow())
+    except federation.UpstreamRefused as error:
+        db.rollback()
+        return _refused(str(error))
+    db.commit()
+    return finish(account, safe_next(session.pop(NEXT_KEY, None), url_for("two_factor.security")))
+
+
+def _refused(message: str) -> Any:
+    return render_template("error.html", status=403, message=message), 403

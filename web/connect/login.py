@@ -1,0 +1,103 @@
+"""Log-in (email and password, then the second factor when enabled) and log-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from onboarding.clock import utcnow
+from onboarding.identity import accounts, two_factor
+from onboarding.settings import get_settings
+from web.connect import auth
+from web.connect.limits import address_key, configured, count_failures, failed, limiter
+from web.db import db_session
+from web.security import safe_next
+
+bp = Blueprint("login", __name__)
+
+
+def _next() -> str:
+    return safe_next(request.values.get("next"), url_for("two_factor.security"))
+
+
+def finish(account: Any, next_url: str) -> Response:
+    """Password (or upstream) accepted: log in now, or ask for the second factor first."""
+    if account.totp_enabled:
+        auth.start_second_factor(account, next_url)
+        return redirect(url_for("login.second_factor"))
+    auth.log_in_account(account)
+    return redirect(next_url)
+
+
+@bp.get("/login")
+def login() -> Any:
+    return render_template("login.html", next=_next(), settings=get_settings())
+
+
+@bp.post("/login")
+@limiter.limit(configured("LIMIT_LOGIN_PER_IP"))
+@limiter.limit(
+    configured("LIMIT_LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=address_key,
+    deduct_when=count_failures,
+    scope="login-account",
+)
+def login_post() -> Any:
+    session = db_session()
+    account = accounts.authenticate(
+        session, request.form.get("email", ""), request.form.get("password", "")
+    )
+    if account is None:
+        failed()
+        return render_template(
+            "login.html",
+            next=_next(),
+            settings=get_settings(),
+            email=request.form.get("email", ""),
+            error="The email address or password is not right.",
+        ), 200
+    session.commit()  # a rehashed password
+    return finish(account, _next())
+
+
+@bp.get("/login/2fa")
+def second_factor() -> Any:
+    if auth.pending_account() is None:
+        return redirect(url_for("login.login"))
+    return render_template("second_factor.html")
+
+
+def _pending_key() -> str:
+    return f"pending:{auth.pending_account_id()}"
+
+
+@bp.post("/login/2fa")
+@limiter.limit(
+    configured("LIMIT_TOTP_FAILURES"),
+    key_func=_pending_key,
+    deduct_when=count_failures,
+    scope="totp",
+)
+def second_factor_post() -> Any:
+    account = auth.pending_account()
+    if account is None:
+        return redirect(url_for("login.login"))
+    session = db_session()
+    if not two_factor.verify_login(session, account, request.form.get("code", ""), utcnow()):
+        failed()
+        session.commit()
+        return render_template(
+            "second_factor.html", error="That code is not right, or was already used."
+        )
+    session.commit()
+    next_url = safe_next(auth.pending_next(), url_for("two_factor.security"))
+    auth.log_in_account(account)
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    auth.log_out()
+    return redirect(url_for("login.login"))

@@ -1,0 +1,87 @@
+"""Forgot your password? and the reset link (single use: the POST consumes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from onboarding import errors
+from onboarding.identity import accounts, links, passwords
+from web.connect.limits import address_key, configured, limiter
+from web.db import db_session
+
+bp = Blueprint("password", __name__)
+
+
+@bp.get("/password/forgot")
+def forgot() -> Any:
+    return render_template("forgot.html")
+
+
+@bp.post("/password/forgot")
+@limiter.limit(configured("LIMIT_FORGOT"))
+@limiter.limit(configured("LIMIT_FORGOT_PER_ADDRESS"), key_func=address_key, scope="forgot")
+def forgot_post() -> Any:
+    session = db_session()
+    try:
+        accounts.request_password_reset(
+            session, request.form.get("email", ""), request.form.get("language", "en")
+        )
+    except errors.ValidationError as error:
+        return render_template("forgot.html", error=str(error)), 422
+    session.commit()
+    # The same page whether or not the address has an account.
+    return redirect(url_for("password.sent"), code=303)
+
+
+@bp.get("/password/forgot/sent")
+def sent() -> Any:
+    return render_template("forgot_sent.html")
+
+
+def _unusable(error: accounts.LinkNotUsable) -> Any:
+    if error.status is links.LinkStatus.unknown:
+        return render_template("error.html", status=404, message=str(error)), 404
+    return render_template("reset_unusable.html", message=str(error)), 410
+
+
+@bp.get("/password/reset/<token>")
+def reset(token: str) -> Any:
+    try:
+        account = accounts.open_link(db_session(), token, links.PASSWORD_RESET)
+    except accounts.LinkNotUsable as error:
+        return _unusable(error)
+    return render_template(
+        "set_password.html",
+        account=account,
+        rules=passwords.rules(),
+        action=url_for("password.reset_post", token=token),
+    )
+
+
+@bp.post("/password/reset/<token>")
+def reset_post(token: str) -> Any:
+    session = db_session()
+    try:
+        accounts.reset_password(
+            session,
+            token,
+            request.form.get("password", ""),
+            request.form.get("password_confirmation", ""),
+        )
+    except accounts.LinkNotUsable as error:
+        session.rollback()
+        return _unusable(error)
+    except errors.ValidationError as error:
+        account = accounts.open_link(session, token, links.PASSWORD_RESET)
+        return render_template(
+            "set_password.html",
+            account=account,
+            rules=passwords.rules(),
+            error=str(error),
+            action=url_for("password.reset_post", token=token),
+        ), 422
+    session.commit()
+    flash("Your password is set. You can log in with it now.", "success")
+    return redirect(url_for("login.login"), code=303)

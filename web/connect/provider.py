@@ -1,0 +1,97 @@
+"""The OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
+
+from onboarding.clock import utcnow
+from onboarding.identity import clients, keys
+from onboarding.settings import get_settings
+from web.connect.auth import current_account
+from web.connect.oauth import oauth_server
+from web.db import db_session
+from web.extensions import csrf
+
+bp = Blueprint("provider", __name__)
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery() -> Response:
+    issuer = get_settings().connect_issuer
+    response = jsonify(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/jwks",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [keys.ALGORITHM],
+            "scopes_supported": list(clients.SCOPES),
+            "token_endpoint_auth_methods_supported": list(clients.AUTH_METHODS),
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "email",
+                "email_verified",
+                "given_name",
+                "family_name",
+                "name",
+                "locale",
+            ],
+        }
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    session = db_session()
+    body = keys.jwks(session, utcnow())
+    session.commit()  # the first key, or the next one, may just have been created
+    response = jsonify(body)
+    # Short enough that a key published ahead of use is seen before it signs.
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+@bp.get("/authorize")
+def authorize() -> Any:
+    server = oauth_server()
+    try:
+        # Validate before asking anyone to log in: a bad client or redirect_uri stops here.
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        return server.handle_error_response(None, error)
+    account = current_account()
+    if account is None:
+        return redirect(url_for("login.login", next=request.full_path))
+    response = server.create_authorization_response(grant=grant, grant_user=account)
+    db_session().commit()
+    return response
+
+
+@bp.post("/token")
+@csrf.exempt
+def token() -> Any:
+    response = oauth_server().create_token_response()
+    db_session().commit()
+    return response
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo() -> Any:
+    return oauth_server().create_endpoint_response("userinfo")

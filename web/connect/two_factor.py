@@ -1,0 +1,109 @@
+"""Account security: turn TOTP two-factor authentication on (QR code, manual key, a first
+code, recovery codes shown once) and off (needs a code)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from onboarding.clock import utcnow
+from onboarding.errors import ValidationError
+from onboarding.identity import two_factor
+from onboarding.settings import get_settings
+from web.connect.auth import current_account, login_required
+from web.connect.limits import configured, count_failures, failed, limiter
+from web.db import db_session
+
+bp = Blueprint("two_factor", __name__)
+
+
+def qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _account_key() -> str:
+    account = current_account()
+    return f"account:{account.id if account else 0}"
+
+
+@bp.get("/account/security")
+@login_required
+def security() -> Any:
+    account = current_account()
+    assert account is not None
+    remaining = two_factor.remaining_recovery_codes(db_session(), account)
+    return render_template("security.html", account=account, remaining=remaining)
+
+
+@bp.post("/account/security/totp")
+@login_required
+def start() -> Any:
+    account = current_account()
+    assert account is not None
+    session = db_session()
+    secret = two_factor.start_enrolment(account)
+    session.commit()
+    uri = two_factor.provisioning_uri(account, get_settings().idp_name)
+    return render_template("totp_enrol.html", secret=secret, qr=qr_data_uri(uri))
+
+
+@bp.post("/account/security/totp/confirm")
+@login_required
+@limiter.limit(
+    configured("LIMIT_TOTP_FAILURES"),
+    key_func=_account_key,
+    deduct_when=count_failures,
+    scope="totp-confirm",
+)
+def confirm() -> Any:
+    account = current_account()
+    assert account is not None
+    session = db_session()
+    try:
+        codes = two_factor.confirm_enrolment(
+            session, account, request.form.get("code", ""), utcnow()
+        )
+    except ValidationError as error:
+        failed()
+        session.commit()
+        if not account.totp_secret:
+            flash(str(error), "error")
+            return redirect(url_for("two_factor.security"))
+        uri = two_factor.provisioning_uri(account, get_settings().idp_name)
+        return render_template(
+            "totp_enrol.html", secret=account.totp_secret, qr=qr_data_uri(uri), error=str(error)
+        ), 422
+    session.commit()
+    return render_template("recovery_codes.html", codes=codes)
+
+
+@bp.post("/account/security/totp/disable")
+@login_required
+@limiter.limit(
+    configured("LIMIT_TOTP_FAILURES"),
+    key_func=_account_key,
+    deduct_when=count_failures,
+    scope="totp-disable",
+)
+def disable() -> Any:
+    account = current_account()
+    assert account is not None
+    session = db_session()
+    try:
+        two_factor.disable(session, account, request.form.get("code", ""), utcnow())
+    except ValidationError as error:
+        failed()
+        session.commit()
+        flash(str(error), "error")
+        return redirect(url_for("two_factor.security"))
+    session.commit()
+    flash("Two-factor authentication is off.", "success")
+    return redirect(url_for("two_factor.security"))
