@@ -161,8 +161,9 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
+    prometheus_multiproc_dir: str | None = None
     outbox_batch_size: int = 100
-    # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
+    # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
     outbox_retry_max: timedelta = timedelta(hours=1)
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
@@ -254,6 +255,7 @@ class Settings:
             idp_name=env.get("IDP_NAME", "Connect"),
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             **_mail_settings(env),
             **_outbox_settings(env),
             **_connect_settings(env, secret_key),
