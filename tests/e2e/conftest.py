@@ -7,18 +7,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from onboarding.settings import use_settings
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, WIDE
 from tests.e2e.system import System, running_system
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def settings() -> Iterator[None]:
-    """The system under test reads its own settings; the test process needs none."""
-    use_settings(None)
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,9 @@ def test_an_invitee_goes_from_the_mail_to_measurements(
     for trigger in ("create", "invite", "link opened", "register", "activate", "log in", "accept"):
         expect(history.get_by_role("cell", name=trigger, exact=True)).to_be_visible()
     steps.check(admin_page, "admin-sees-history")
+    admin_page.get_by_role("link", name="Onboarding dashboard").click()
+    expect(admin_page.get_by_role("heading", name="Onboarding", exact=True)).to_be_visible()
+    steps.check(admin_page, "dashboard")
 
 
 def test_an_existing_account_skips_registration_and_accept_appears_in_a_fresh_browser(
