@@ -34,6 +34,8 @@ class Provider:
     issuer: str = ""
     user: dict[str, Any] = field(default_factory=dict)
     tamper: str | None = None  # "nonce", "issuer", "audience" or "key"
+    # Claims given only by the userinfo endpoint, not in the ID token (as some providers do).
+    userinfo_only: tuple[str, ...] = ()
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     _codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -120,7 +122,7 @@ class Provider:
             "iat": now,
             "exp": now + 300,
             "nonce": grant.get("nonce"),
-            **grant["user"],
+            **{k: v for k, v in grant["user"].items() if k not in self.userinfo_only},
         }
         key = self.key
         if self.tamper == "nonce":

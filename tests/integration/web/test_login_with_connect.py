@@ -165,3 +165,15 @@ def test_an_unreachable_provider_gives_a_clear_503(factory, settings):
     response = create_app({"TESTING": True}).test_client().get("/login/connect")
     assert response.status_code == 503
     assert "cannot be reached right now" in response.get_data(as_text=True)
+
+
+def test_an_email_given_only_by_userinfo_is_fetched_from_there(client, factory, provider, ann):
+    provider.userinfo_only = ("email", "email_verified")
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    assert state_of(factory, ann[0]) is JourneyState.logged_in
+
+
+def test_an_unverified_email_does_not_find_the_invited_person(client, factory, provider, ann):
+    provider.user = {**ANN, "email_verified": False}
+    assert log_in_with_provider(client).status_code == 403
+    assert state_of(factory, ann[0]) is JourneyState.invited
