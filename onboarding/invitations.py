@@ -51,27 +51,36 @@ def record_link_opened(session: Session, raw: str, now: datetime | None = None) 
 
 def explain(check: TokenCheck) -> str:
     """What happened to a link that cannot be followed, and what the person can do now."""
+    message, params = explanation(check)
+    return message % params
+
+
+def explanation(check: TokenCheck) -> tuple[str, dict[str, str]]:
+    """`explain`'s message with its %(name)s fields apart, for translation."""
     journey = check.journey
-    organization = journey.organization.name if journey else "the organization"
+    params = {"organization": journey.organization.name if journey else ""}
     status = check.status
     if status in (TokenStatus.malformed, TokenStatus.unknown):
         return (
             "This invitation link is not complete or not known. Copy the whole link from the "
-            "mail, or ask the administrator who invited you for a new invitation."
+            "mail, or ask the administrator who invited you for a new invitation.",
+            {},
         )
     if status is TokenStatus.expired:
         return (
-            f"This invitation to {organization} has expired. Ask the administrator who "
-            "invited you to send a new invitation."
+            "This invitation to %(organization)s has expired. Ask the administrator who "
+            "invited you to send a new invitation.",
+            params,
         )
     if status is TokenStatus.revoked:
         return (
-            f"This invitation to {organization} was withdrawn or replaced by a newer one. "
+            "This invitation to %(organization)s was withdrawn or replaced by a newer one. "
             "Use the link in the most recent invitation mail, or ask the administrator for "
-            "a new invitation."
+            "a new invitation.",
+            params,
         )
     if status is TokenStatus.used:
-        return "This invitation link has already been used. Log in to continue."
+        return "This invitation link has already been used. Log in to continue.", {}
     if status is TokenStatus.accepted:
-        return f"This invitation to {organization} has already been accepted. Just log in."
-    return "This invitation link is valid."
+        return "This invitation to %(organization)s has already been accepted. Just log in.", params
+    return "This invitation link is valid.", {}

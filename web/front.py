@@ -11,6 +11,7 @@ from onboarding.settings import get_settings
 from web import invitations, login, measurements, people
 from web.auth import current_person
 from web.db import db_session
+from web.i18n import init_i18n
 from web.oidc import init_oidc
 
 
@@ -19,6 +20,16 @@ def init_front(app: Flask) -> None:
     for blueprint in (login.bp, invitations.bp, measurements.bp, people.bp):
         app.register_blueprint(blueprint)
     app.context_processor(page_context)
+    init_i18n(app, preferred_language)
+
+
+def preferred_language() -> str | None:
+    """The signed-in person's language, else that of the invitation opened in this browser."""
+    person = current_person()
+    if person is not None:
+        return person.language
+    journey = login.invitation_in_progress()
+    return journey.person.language if journey else None
 
 
 def page_context() -> dict[str, Any]:

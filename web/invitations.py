@@ -9,6 +9,7 @@ from onboarding import invitations
 from onboarding.tokens import TokenCheck, TokenStatus
 from web.auth import current_person, remember_invitation
 from web.db import db_session
+from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
 
@@ -48,9 +49,10 @@ def follow(token: str) -> Response | tuple[str, int]:
 
 
 def _problem(check: TokenCheck) -> tuple[str, int]:
+    message, params = invitations.explanation(check)
     return render_template(
         "invitations/problem.html",
         check=check,
         status=check.status.value,
-        message=invitations.explain(check),
+        message=gettext(message, **params),
     ), STATUS[check.status]

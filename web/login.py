@@ -15,6 +15,7 @@ from onboarding.sign_in import sign_in
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
+from web.i18n import gettext
 from web.security import safe_next
 
 bp = Blueprint("login", __name__)
@@ -88,7 +89,7 @@ def callback() -> Response | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> Response:
     log_out()
-    flash("You are logged out.")
+    flash(gettext("You are logged out."))
     return redirect(url_for("login.login_page"))
 
 

@@ -19,6 +19,7 @@ from web.auth import (
 )
 from web.db import db_session
 from web.errors import error_response
+from web.i18n import gettext
 
 bp = Blueprint("measurements", __name__)
 
@@ -68,7 +69,14 @@ def accept(journey_id: int) -> Response | tuple[object, int]:
     name = journey.organization.name
     db.commit()
     forget_invitation(journey_id)
-    flash(f"Welcome to {name}! You accepted the invitation and now have the roles: {roles}.")
+    flash(
+        gettext(
+            "Welcome to %(organization)s! You accepted the invitation and now have the "
+            "roles: %(roles)s.",
+            organization=name,
+            roles=roles,
+        )
+    )
     return redirect(url_for("measurements.home"))
 
 

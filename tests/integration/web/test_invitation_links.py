@@ -28,23 +28,32 @@ def invited(factory):
 
 
 def events(factory, journey_id):
+    """The journey's history, less the dashboard's record of each fetch of a link."""
     with unit_of_work(factory) as session:
         return session.scalars(
-            select(JourneyEvent.trigger).where(JourneyEvent.journey_id == journey_id)
+            select(JourneyEvent.trigger).where(
+                JourneyEvent.journey_id == journey_id, JourneyEvent.trigger != "link_fetched"
+            )
         ).all()
+
+
+def state_and_version(factory, journey_id):
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        return journey.state, journey.version
 
 
 def test_opening_the_link_shows_who_invited_whom_where_and_changes_nothing(
     client, factory, invited
 ):
     journey_id, path = invited
-    before = events(factory, journey_id)
+    before = events(factory, journey_id), state_and_version(factory, journey_id)
     page = client.get(path)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Grace Hopper" in text and "ann@example.com" in text and "Acme Labs" in text
     assert "editor, viewer" in text
-    assert events(factory, journey_id) == before
+    assert (events(factory, journey_id), state_and_version(factory, journey_id)) == before
     assert remembered(client) == [journey_id]
 
 
@@ -174,3 +183,24 @@ def test_a_logged_in_person_continues_to_measurements(client, factory, invited):
             )
             == 1
         )
+
+
+def test_the_invitation_page_speaks_the_invitees_language_unless_another_is_chosen(client, factory):
+    with unit_of_work(factory) as session:
+        org = organization(session, "Acme Labs")
+        journey = invitee(session, org, email="nora@example.com")
+        journey.person.language = "nl"
+        path = invitation_path(session, journey)
+    dutch = client.get(path).get_data(as_text=True)
+    assert '<html lang="nl">' in dutch and "Je bent uitgenodigd voor Acme Labs" in dutch
+    english = client.get(f"{path}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "You are invited to Acme Labs" in english
+
+
+def test_a_dead_link_is_explained_in_the_browsers_language(client, factory, invited):
+    journey_id, path = invited
+    with unit_of_work(factory) as session:
+        journeys.expire(session, journey_id)
+    page = client.get(path, headers={"Accept-Language": "nl-NL,nl;q=0.9"})
+    assert page.status_code == 410
+    assert "Deze uitnodiging voor Acme Labs is verlopen" in page.get_data(as_text=True)
