@@ -223,3 +223,20 @@ def test_userinfo_without_a_valid_token_is_refused(connect):
     response = requests.get(f"{connect}/userinfo", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
+
+
+def test_prompt_none_without_a_session_answers_login_required(connect, factory):
+    response = requests.get(
+        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+    )
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error"] == ["login_required"] and query["state"] == ["s"]
+
+
+def test_prompt_none_with_a_session_issues_a_code(connect, browser):
+    response = browser.get(
+        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+    )
+    assert response.status_code == 302
+    assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
