@@ -1,27 +1,67 @@
 """Celery configuration, read from the environment through the one settings object."""
 
-from onboarding.settings import get_settings
+from typing import Any
 
-_settings = get_settings()
+from kombu import Queue
 
-broker_url = _settings.celery_broker_url
-if broker_url.startswith("filesystem://"):
-    # kombu's filesystem transport: no server, nothing lost; folders under ./var/broker.
-    _folder = broker_url.removeprefix("filesystem://")
-    for _sub in ("out", "processed"):
-        (_settings.var_dir / "broker" / _sub).mkdir(parents=True, exist_ok=True)
-    broker_url = "filesystem://"
-    broker_transport_options = {
-        "data_folder_in": _folder + "/out",
-        "data_folder_out": _folder + "/out",
-        "processed_folder": _folder + "/processed",
-        "store_processed": False,
+from onboarding.settings import Settings, get_settings
+
+MAIL_QUEUE = "mail"
+SWEEPS_QUEUE = "sweeps"
+
+
+def settings_for(settings: Settings) -> dict[str, Any]:
+    """Every Celery setting for `settings` (also used to build a client app in tests)."""
+    config: dict[str, Any] = {
+        "broker_url": settings.celery_broker_url,
+        "task_queues": [Queue(MAIL_QUEUE), Queue(SWEEPS_QUEUE)],
+        "task_default_queue": MAIL_QUEUE,
+        # Sweeps and nudges never wait behind a long mail queue, nor the other way round.
+        "task_routes": {
+            "outbox.*": {"queue": MAIL_QUEUE},
+            "sweeps.*": {"queue": SWEEPS_QUEUE},
+            "nudges.*": {"queue": SWEEPS_QUEUE},
+        },
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule": _beat_schedule(settings),
+    }
+    broker = settings.celery_broker_url
+    if broker.startswith("filesystem://"):
+        # kombu's filesystem transport: no server, nothing lost; folders under ./var/broker.
+        folder = broker.removeprefix("filesystem://")
+        for sub in ("out", "processed"):
+            (settings.var_dir / "broker" / sub).mkdir(parents=True, exist_ok=True)
+        config["broker_url"] = "filesystem://"
+        config["broker_transport_options"] = {
+            "data_folder_in": folder + "/out",
+            "data_folder_out": folder + "/out",
+            "processed_folder": folder + "/processed",
+            "store_processed": False,
+            "polling_interval": 0.2,
+        }
+    elif broker.startswith(("redis://", "rediss://")) and settings.celery_key_prefix:
+        config["broker_transport_options"] = {"global_keyprefix": settings.celery_key_prefix}
+    return config
+
+
+def _beat_schedule(settings: Settings) -> dict[str, Any]:
+    def every(seconds: float, task: str) -> dict[str, Any]:
+        # A tick that waited longer than its interval is superseded by the next one.
+        return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+    poll = settings.outbox_poll_interval.total_seconds()
+    sweep = settings.sweep_interval.total_seconds()
+    return {
+        "deliver-outbox": every(poll, "outbox.deliver"),
+        "expire-invitations": every(sweep, "sweeps.expire_invitations"),
+        "send-nudges": every(sweep, "nudges.send"),
     }
 
-task_ignore_result = True
-task_acks_late = True
-task_reject_on_worker_lost = True
-worker_prefetch_multiplier = 1
-timezone = "UTC"
-enable_utc = True
-broker_connection_retry_on_startup = True
+
+globals().update(settings_for(get_settings()))

@@ -26,7 +26,14 @@ def _port(url: str) -> str:
 def services(settings: Settings) -> list[Service]:
     """What runs: the app, Connect, the Celery worker with beat, and (where configured) the rest."""
     python = sys.executable
-    return [
+    # The local SMTP sink and its inbox page stand in for a mail server on one machine.
+    mail_sink = (
+        [Service("mail", [python, "-m", "workers.mail_sink"])]
+        if not settings.production
+        and urlsplit(settings.smtp_url).hostname in ("127.0.0.1", "localhost", "::1")
+        else []
+    )
+    return mail_sink + [
         Service(
             "app",
             [

@@ -8,8 +8,9 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,6 +75,73 @@ def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    mail_from = env.get("MAIL_FROM", "Measurements <no-reply@example.com>")
+    address = parseaddr(mail_from)[1]
+    if "@" not in address:
+        raise SettingsError(
+            f"MAIL_FROM: expected an address like 'App <no-reply@example.com>', got {mail_from!r}"
+        )
+    support = env.get("SUPPORT_EMAIL", "support@example.com")
+    key_file = env.get("DKIM_KEY_FILE") or None
+    if key_file and not Path(key_file).is_file():
+        raise SettingsError(f"DKIM_KEY_FILE: no such file {key_file!r}")
+    return {
+        "mail_from": mail_from,
+        "support_email": support,
+        "mail_reply_to": env.get("MAIL_REPLY_TO", support),
+        "dkim_key_file": Path(key_file) if key_file else None,
+        "dkim_selector": env.get("DKIM_SELECTOR", "mail"),
+        "dkim_domain": env.get("DKIM_DOMAIN", address.rsplit("@", 1)[1]),
+    }
+
+
+def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    def duration(name: str, default: str) -> timedelta:
+        return parse_duration(name, env.get(name, default))
+
+    return {
+        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "100"), 1),
+        "outbox_retry_base": duration("OUTBOX_RETRY_BASE", "30s"),
+        "outbox_retry_max": duration("OUTBOX_RETRY_MAX", "1h"),
+        "outbox_lease": duration("OUTBOX_LEASE", "5m"),
+        "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL", "5s"),
+        "sweep_interval": duration("SWEEP_INTERVAL", "5m"),
+        "celery_key_prefix": env.get("CELERY_KEY_PREFIX", ""),
+        "nudge_schedule": _nudge_schedule(env.get("NUDGE_SCHEDULE", "")),
+        "nudge_cap": _int("NUDGE_CAP", env.get("NUDGE_CAP", "3")),
+        "nudge_gap": duration("NUDGE_GAP", "1d"),
+    }
+
+
+# Delay per nudge kind: since entering the state, or (expiring) before the invitation expires.
+NUDGE_DEFAULTS = {
+    "invited": timedelta(days=3),
+    "registered": timedelta(hours=12),
+    "activation_expired": timedelta(hours=25),
+    "activated": timedelta(days=1),
+    "logged_in": timedelta(days=1),
+    "expiring": timedelta(days=3),
+}
+
+
+def _nudge_schedule(raw: str) -> dict[str, timedelta]:
+    """'invited=3d,expiring=2d,activated=off': the defaults, changed where given."""
+    schedule = dict(NUDGE_DEFAULTS)
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        kind, _, value = item.partition("=")
+        kind = kind.strip()
+        if kind not in NUDGE_DEFAULTS:
+            raise SettingsError(
+                f"NUDGE_SCHEDULE: unknown nudge {kind!r} (known: {', '.join(NUDGE_DEFAULTS)})"
+            )
+        if value.strip() == "off":
+            del schedule[kind]
+        else:
+            schedule[kind] = parse_duration(f"NUDGE_SCHEDULE {kind}", value)
+    return schedule
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -108,6 +176,25 @@ class Settings:
     upstream_issuer: str = ""
     upstream_client_id: str = ""
     upstream_client_secret: str = ""
+    outbox_batch_size: int = 100
+    # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
+    outbox_retry_base: timedelta = timedelta(seconds=30)
+    outbox_retry_max: timedelta = timedelta(hours=1)
+    # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
+    outbox_lease: timedelta = timedelta(minutes=5)
+    outbox_poll_interval: timedelta = timedelta(seconds=5)
+    sweep_interval: timedelta = timedelta(minutes=5)
+    # Reminders: how long a journey waits in a stuck state before its nudge (see nudges.py).
+    nudge_schedule: Mapping[str, timedelta] = field(default_factory=lambda: dict(NUDGE_DEFAULTS))
+    nudge_cap: int = 3
+    nudge_gap: timedelta = timedelta(days=1)
+    # Redis key prefix of the broker, so that several deployments can share one Redis.
+    celery_key_prefix: str = ""
+    mail_reply_to: str = "support@example.com"
+    # DKIM signing of outgoing mail, when a private key file is configured.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = "mail"
+    dkim_domain: str = "example.com"
 
     @property
     def production(self) -> bool:
@@ -165,11 +252,11 @@ class Settings:
             activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
             app_name=env.get("APP_NAME", "Measurements"),
             idp_name=env.get("IDP_NAME", "Connect"),
-            mail_from=env.get("MAIL_FROM", "Measurements <no-reply@example.com>"),
-            support_email=env.get("SUPPORT_EMAIL", "support@example.com"),
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
             **_connect_settings(env, secret_key),
+            **_mail_settings(env),
+            **_outbox_settings(env),
         )
 
     @property

@@ -10,9 +10,12 @@ from flask import Flask
 from onboarding.settings import get_settings
 from web import hooks
 from web.db import init_db
+from web.dev_mail import init_dev_mail
 from web.errors import init_errors
 from web.extensions import csrf, make_limiter
 from web.security import init_security
+from workers.celery_app import app as celery_app
+from workers.kick import install as kick_outbox_after_commit
 
 limiter = make_limiter()
 
@@ -39,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     init_errors(app)
     app.register_blueprint(hooks.bp)
+    kick_outbox_after_commit(celery_app)
+    init_dev_mail(app, enabled=not settings.production)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

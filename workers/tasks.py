@@ -1,9 +1,18 @@
-"""Periodic and kicked tasks."""
+"""Periodic and kicked tasks: each calls one use case of onboarding/ and returns a count."""
 
+from sqlalchemy.exc import IntegrityError
+
+from onboarding import delivery, nudges
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, unit_of_work
 from onboarding.sweeps import expire_stale
 from workers.celery_app import app
+
+
+@app.task(name="outbox.deliver")
+def deliver_outbox() -> int:
+    """Send every due outbox row (kicked after commit, and by beat as a safety net)."""
+    return delivery.deliver_due(session_factory()).sent
 
 
 @app.task(name="sweeps.expire_invitations")
@@ -11,3 +20,17 @@ def expire_invitations() -> int:
     """Expire every invitation past INVITATION_TTL (set-based)."""
     with unit_of_work(session_factory()) as session:
         return expire_stale(session, utcnow())
+
+
+@app.task(name="nudges.send")
+def send_nudges() -> int:
+    """Queue the reminders that are due, then kick delivery."""
+    try:
+        with unit_of_work(session_factory()) as session:
+            queued = nudges.send_nudges(session, utcnow())
+    except IntegrityError:
+        # A concurrent run queued the same nudges first (outbox dedupe keys); its commit counts.
+        return 0
+    if queued:
+        deliver_outbox.delay()
+    return queued

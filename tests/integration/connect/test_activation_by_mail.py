@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from onboarding import journeys
+from onboarding import delivery, journeys
 from onboarding.db import unit_of_work
 from onboarding.identity import captcha
 from onboarding.journey_machine import JourneyState
@@ -17,14 +17,12 @@ from onboarding.models import Journey
 from onboarding.settings import use_settings
 from tests import factories
 from tests.connect_helpers import PASSWORD, csrf_token, log_in, serve
-
-delivery = pytest.importorskip("onboarding.delivery", reason="needs the outbox delivery")
-mailbox_module = pytest.importorskip("tests.mailbox", reason="needs the SMTP test mailbox")
+from tests.mailbox import Mailbox
 
 
 @pytest.fixture
 def mailbox():
-    box = mailbox_module.Mailbox().start()
+    box = Mailbox().start()
     yield box
     box.stop()
 

@@ -1,0 +1,273 @@
+"""Outbox delivery: claim due rows, send them (mail over one SMTP connection, webhooks over
+HTTP), and record each outcome.
+
+A claim pushes the row's ``next_attempt_at`` to the end of a lease and counts the attempt, in
+its own short transaction; nothing is locked while sending. A worker killed mid-batch leaves
+its rows due again once the lease ends. Marking a row checks that the lease is still the one
+this worker took, so a row reclaimed by another worker is recorded once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.policy import SMTP
+from typing import Any, cast
+
+import requests
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from onboarding import outbox, webhooks
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.mail import compose
+from onboarding.mail.compose import envelope_sender
+from onboarding.mail.transport import smtp_connection
+from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, DEAD, BOUNCED = "pending", "sent", "dead", "bounced"
+MAIL_BOUNCED = "mail_bounced"
+OUTBOX = cast(Table, OutboxMessage.__table__)
+WEBHOOK_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    journey_id: int | None
+
+
+@dataclass
+class Batch:
+    """Rows claimed together under one lease, and what became of each."""
+
+    lease_until: datetime
+    rows: list[Claimed]
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    bounced: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    bounced: int = 0
+
+
+def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batch:
+    """Take up to `limit` due rows for this worker until `now + lease`.
+
+    PostgreSQL skips rows another worker is claiming (SKIP LOCKED); SQLite serialises writers
+    (BEGIN IMMEDIATE), so two claims never see the same due row either.
+    """
+    # A random sub-millisecond offset makes the lease value this claim's own token.
+    lease_until = now + lease + timedelta(microseconds=random.randrange(1, 1000))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=lease_until, attempts=OUTBOX.c.attempts + 1)
+        .returning(
+            OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.journey_id
+        )
+    ).all()
+    rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
+    return Batch(lease_until=lease_until, rows=rows)
+
+
+def send(batch: Batch, settings: Settings) -> None:
+    """Send every row of `batch`; mails share one SMTP connection. Records outcomes in it."""
+    mails = [row for row in batch.rows if row.kind == outbox.MAIL]
+    for row in batch.rows:
+        if row.kind == outbox.WEBHOOK:
+            _post_webhook(batch, row, settings)
+        elif row.kind != outbox.MAIL:
+            batch.failed[row.id] = f"unknown outbox kind {row.kind!r}"
+    if mails:
+        _send_mails(batch, mails, settings)
+
+
+def record(session: Session, batch: Batch, now: datetime, settings: Settings) -> Report:
+    """Write the outcome of each row of `batch`, if its lease is still ours."""
+    report = Report(claimed=len(batch.rows))
+    ours = (OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at == batch.lease_until)
+    if batch.sent:
+        result = session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(batch.sent), *ours)
+            .values(status=SENT, sent_at=now, last_error=None)
+        )
+        report.sent = _rowcount(result)
+    by_id = {row.id: row for row in batch.rows}
+    for row_id, error in batch.failed.items():
+        row = by_id[row_id]
+        dead = row.attempts >= settings.outbox_max_attempts
+        values: dict[str, Any] = (
+            {"status": DEAD, "last_error": error}
+            if dead
+            else {"next_attempt_at": now + backoff(row.attempts, settings), "last_error": error}
+        )
+        result = session.execute(update(OUTBOX).where(OUTBOX.c.id == row_id, *ours).values(values))
+        if _rowcount(result):
+            report.dead += dead
+            report.retrying += not dead
+    for row_id, error in batch.bounced.items():
+        result = session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, *ours)
+            .values(status=BOUNCED, last_error=error)
+        )
+        if _rowcount(result):
+            report.bounced += 1
+            _record_bounce(session, by_id[row_id], error, now)
+    return report
+
+
+def backoff(attempts: int, settings: Settings) -> timedelta:
+    """The wait before retry `attempts`: exponential, capped, with jitter against herds."""
+    base = settings.outbox_retry_base.total_seconds()
+    ceiling = settings.outbox_retry_max.total_seconds()
+    delay = min(ceiling, base * 2 ** (attempts - 1))
+    return timedelta(seconds=delay * random.uniform(0.5, 1.5))
+
+
+def deliver_due(
+    factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
+) -> Report:
+    """Deliver due outbox rows, batch by batch, until none is due (or `max_batches` ran)."""
+    settings = get_settings()
+    total = Report()
+    for _ in range(max_batches):
+        started = now or utcnow()
+        with unit_of_work(factory) as session:
+            batch = claim(session, started, settings.outbox_batch_size, settings.outbox_lease)
+        if not batch.rows:
+            break
+        send(batch, settings)
+        with unit_of_work(factory) as session:
+            report = record(session, batch, now or utcnow(), settings)
+        for name in ("claimed", "sent", "retrying", "dead", "bounced"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        if len(batch.rows) < settings.outbox_batch_size:
+            break
+    return total
+
+
+def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
+    sender = envelope_sender()
+    try:
+        with smtp_connection(settings.smtp_url) as connection:
+            for position, row in enumerate(mails):
+                try:
+                    _send_mail(connection, row, sender)
+                except smtplib.SMTPRecipientsRefused as error:
+                    _refused(batch, row, *next(iter(error.recipients.values())))
+                except smtplib.SMTPDataError as error:
+                    _refused(batch, row, error.smtp_code, error.smtp_error)
+                except (smtplib.SMTPServerDisconnected, OSError) as error:
+                    # The connection is gone: this row and the rest wait for the next attempt.
+                    for rest in mails[position:]:
+                        batch.failed[rest.id] = _describe(error)
+                    return
+                except (smtplib.SMTPException, ValueError, LookupError) as error:
+                    batch.failed[row.id] = _describe(error)
+                else:
+                    batch.sent.append(row.id)
+    except (smtplib.SMTPException, OSError) as error:
+        for row in mails:
+            if row.id not in batch.sent and row.id not in batch.bounced:
+                batch.failed.setdefault(row.id, _describe(error))
+
+
+def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
+    payload = row.payload
+    message = compose(
+        payload["template"],
+        payload["language"],
+        payload["context"],
+        to=payload["to"],
+        outbox_id=row.id,
+    )
+    connection.sendmail(sender, [payload["to"]], message.as_bytes(policy=SMTP))
+
+
+def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    error = f"{code} {text}"
+    # 5xx is the receiving server's final answer (unknown mailbox …): retrying cannot help.
+    if 500 <= code < 600:
+        batch.bounced[row.id] = error
+    else:
+        batch.failed[row.id] = error
+
+
+def _post_webhook(batch: Batch, row: Claimed, settings: Settings) -> None:
+    body = json.dumps(row.payload["event"]).encode()
+    headers = {
+        "Content-Type": "application/json",
+        webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
+    }
+    try:
+        response = requests.post(
+            row.payload["url"], data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
+        )
+    except requests.RequestException as error:
+        batch.failed[row.id] = _describe(error)
+        return
+    if 200 <= response.status_code < 300:
+        batch.sent.append(row.id)
+    else:
+        batch.failed[row.id] = f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def _record_bounce(session: Session, row: Claimed, error: str, now: datetime) -> None:
+    """A fact on the journey's history (its state does not change): the mail did not arrive."""
+    if row.journey_id is None:
+        return
+    state = session.scalar(select(Journey.state).where(Journey.id == row.journey_id))
+    if state is None:
+        return
+    session.add(
+        JourneyEvent(
+            journey_id=row.journey_id,
+            at=now,
+            actor="mail",
+            trigger=MAIL_BOUNCED,
+            from_state=state,
+            to_state=state,
+            detail={
+                "outbox_id": row.id,
+                "template": row.payload.get("template"),
+                "to": row.payload.get("to"),
+                "error": error,
+            },
+        )
+    )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)

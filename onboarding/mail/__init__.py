@@ -1,0 +1,8 @@
+"""Mail composition: templates in the reader's language, rendered into a ready-to-send message.
+
+Mails are outbox rows (template, to, language, context) rendered at delivery by `compose`.
+"""
+
+from onboarding.mail.compose import compose, message_id, render
+
+__all__ = ["compose", "message_id", "render"]

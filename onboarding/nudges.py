@@ -1,0 +1,179 @@
+"""Reminders for journeys stuck in a state: each kind after its own delay (NUDGE_SCHEDULE),
+at most one per person per NUDGE_GAP, at most NUDGE_CAP per journey, each kind once per
+stay in a state, each recorded in the journey's history.
+
+Candidates are chosen set-based, one query per kind; a rerun or a duplicate beat sends
+nothing twice, because every nudge's outbox row has a dedupe key (a concurrent duplicate run
+fails on it and rolls back whole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from onboarding import journey_refs, outbox, tokens
+from onboarding.journey_machine import LIVE, JourneyState
+from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.settings import Settings, get_settings
+
+NUDGE = "nudge"
+LINK_OPENED = "link_opened"
+ACTOR = "nudges"
+S = JourneyState
+
+# The state each kind waits in; "expiring" reminds a live journey before it expires.
+STATE_OF_KIND = {
+    "invited": S.invited,
+    "registered": S.registered,
+    "activation_expired": S.registered,
+    "activated": S.activated,
+    "logged_in": S.logged_in,
+}
+# When a journey qualifies for several kinds on one run, the first listed wins.
+PRIORITY = ["expiring", "activation_expired", "registered", "invited", "activated", "logged_in"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    journey_id: int
+    person_id: int
+    dedupe_key: str
+
+
+def send_nudges(session: Session, now: datetime, limit: int = 1000) -> int:
+    """Queue every nudge that is due at `now`, in the caller's transaction; returns how many."""
+    settings = get_settings()
+    candidates = [c for kind in PRIORITY for c in _due(session, kind, now, settings, limit)]
+    taken = set(
+        session.scalars(
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_([c.dedupe_key for c in candidates])
+            )
+        )
+    )
+    people: set[int] = set()
+    sent = 0
+    for candidate in candidates:
+        if candidate.dedupe_key in taken or candidate.person_id in people:
+            continue
+        people.add(candidate.person_id)
+        _nudge(session, candidate, now, settings)
+        sent += 1
+    return sent
+
+
+def _due(
+    session: Session, kind: str, now: datetime, settings: Settings, limit: int
+) -> list[Candidate]:
+    delay = settings.nudge_schedule.get(kind)
+    if delay is None:
+        return []
+    other = aliased(Journey)
+    nudged_recently = exists().where(
+        JourneyEvent.journey_id == other.id,
+        other.person_id == Journey.person_id,
+        JourneyEvent.trigger == NUDGE,
+        JourneyEvent.at > now - settings.nudge_gap,
+    )
+    nudges_so_far = (
+        select(func.count(JourneyEvent.id))
+        .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == NUDGE)
+        .scalar_subquery()
+    )
+    conditions: list[Any] = [~nudged_recently, nudges_so_far < settings.nudge_cap]
+    if kind == "expiring":
+        conditions += [
+            Journey.state.in_(LIVE),
+            Journey.expires_at > now,
+            Journey.expires_at <= now + delay,
+        ]
+    else:
+        conditions += [
+            Journey.state == STATE_OF_KIND[kind],
+            Journey.state_entered_at <= now - delay,
+        ]
+    if kind == "invited":
+        conditions.append(
+            ~exists().where(
+                JourneyEvent.journey_id == Journey.id,
+                JourneyEvent.trigger == LINK_OPENED,
+                JourneyEvent.at >= Journey.state_entered_at,
+            )
+        )
+    if kind == "registered":
+        # Within the activation link's life; after it, "activation_expired" takes over.
+        conditions.append(Journey.state_entered_at > now - settings.activation_ttl)
+    rows = session.execute(
+        select(Journey.id, Journey.person_id, Journey.state_entered_at, Journey.expires_at)
+        .where(and_(*conditions))
+        .order_by(Journey.id)
+        .limit(limit)
+    )
+    return [Candidate(kind, row.id, row.person_id, _dedupe_key(kind, row.id, row)) for row in rows]
+
+
+def _dedupe_key(kind: str, journey_id: int, row: Any) -> str:
+    # Once per stay in a state (or, expiring, once per invitation's expiry date).
+    moment: datetime = row.expires_at if kind == "expiring" else row.state_entered_at
+    return f"nudge:{journey_id}:{kind}:{int(moment.timestamp())}"
+
+
+def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Settings) -> None:
+    journey = session.get_one(Journey, candidate.journey_id)
+    person = journey.person
+    context = {
+        "first_name": person.first_name,
+        "organization": journey.organization.name,
+        "url": next_step_url(session, journey, now, settings),
+        "expires_at": journey.expires_at.isoformat() if journey.expires_at else None,
+    }
+    outbox.enqueue_mail(
+        session,
+        template=f"nudge_{candidate.kind}",
+        to=person.email,
+        language=person.language,
+        context=context,
+        dedupe_key=candidate.dedupe_key,
+        journey_id=journey.id,
+    )
+    session.add(
+        JourneyEvent(
+            journey=journey,
+            at=now,
+            actor=ACTOR,
+            trigger=NUDGE,
+            from_state=journey.state,
+            to_state=journey.state,
+            detail={"kind": candidate.kind},
+        )
+    )
+    session.flush()
+
+
+def next_step_url(session: Session, journey: Journey, now: datetime, settings: Settings) -> str:
+    """Where the reader goes from here: the link that moves their journey on."""
+    if journey.state is S.invited:
+        # A fresh invitation link; the links of earlier mails keep working.
+        assert journey.expires_at is not None
+        raw = tokens.issue(session, journey, tokens.INVITATION, journey.expires_at, now)
+        return f"{settings.app_base_url}/invitations/{raw}"
+    if journey.state is S.registered:
+        # Registering again with the same address makes Connect mail a fresh activation link.
+        query = urlencode(
+            {
+                "email": journey.person.email,
+                "ref": journey_refs.make_ref(journey.id),
+                "return_to": f"{settings.app_base_url}/login",
+            }
+        )
+        return f"{settings.connect_issuer}/register?{query}"
+    if journey.state is S.activated:
+        return f"{settings.app_base_url}/login"
+    return f"{settings.app_base_url}/measurements"

@@ -1,0 +1,210 @@
+"""Outbox delivery over a real SMTP server and a real HTTP server on loopback."""
+
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from onboarding import delivery, outbox, webhooks
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, OutboxMessage
+from onboarding.settings import get_settings, use_settings
+from tests import factories
+from tests.mailbox import Mailbox, free_port
+
+
+@pytest.fixture
+def mailbox(settings):
+    box = Mailbox().start()
+    use_settings(settings.with_overrides(smtp_url=box.url))
+    yield box
+    box.stop()
+
+
+def invite(factory, email=None, language="en"):
+    with unit_of_work(factory) as session:
+        journey = factories.journey(session, email=email, language=language)
+        factories.fire(session, journey.id, "invite")
+        return journey.id, journey.person.email
+
+
+def rows(factory):
+    with unit_of_work(factory) as session:
+        return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_due_mails_go_out_over_one_connection_and_are_marked_sent(factory, mailbox):
+    addresses = [invite(factory)[1] for _ in range(3)]
+    report = delivery.deliver_due(factory)
+    assert (report.sent, report.retrying, mailbox.connections) == (3, 0, 1)
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(addresses)
+    by_address = {m["To"]: m for m in mailbox.messages}
+    for row in rows(factory):
+        assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
+        assert by_address[row.payload["to"]]["Message-ID"] == f"<outbox-{row.id}@example.com>"
+    assert delivery.deliver_due(factory).claimed == 0
+    assert len(mailbox.messages) == 3
+
+
+def test_smtp_down_then_up_retries_with_backoff_and_delivers_once(factory, settings):
+    box = Mailbox(port=free_port())
+    use_settings(settings.with_overrides(smtp_url=box.url, outbox_retry_base=timedelta(minutes=1)))
+    _, address = invite(factory)
+    now = utcnow()
+    assert delivery.deliver_due(factory, now=now).retrying == 1
+    (row,) = rows(factory)
+    assert row.status == "pending" and row.attempts == 1
+    assert "ConnectionRefusedError" in row.last_error
+    assert now + timedelta(seconds=30) <= row.next_attempt_at <= now + timedelta(seconds=90)
+    box.start()
+    try:
+        assert delivery.deliver_due(factory, now=now + timedelta(seconds=10)).claimed == 0
+        assert delivery.deliver_due(factory, now=row.next_attempt_at).sent == 1
+        tomorrow = row.next_attempt_at + timedelta(days=1)
+        assert delivery.deliver_due(factory, now=tomorrow).claimed == 0
+    finally:
+        box.stop()
+    assert len(box.to(address)) == 1
+    (row,) = rows(factory)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+def test_after_the_last_attempt_the_row_is_dead_with_its_last_error(factory, settings):
+    use_settings(
+        settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=2)
+    )
+    invite(factory)
+    now = utcnow()
+    delivery.deliver_due(factory, now=now)
+    report = delivery.deliver_due(factory, now=now + timedelta(days=1))
+    assert report.dead == 1
+    (row,) = rows(factory)
+    assert (row.status, row.attempts) == ("dead", 2)
+    assert "ConnectionRefusedError" in row.last_error
+    assert delivery.deliver_due(factory, now=now + timedelta(days=2)).claimed == 0
+
+
+def test_a_permanent_rejection_bounces_at_once_and_shows_on_the_journey(factory, mailbox):
+    journey_id, _ = invite(factory, email="nobody@example.com")
+    _, good = invite(factory)
+    report = delivery.deliver_due(factory)
+    assert (report.bounced, report.sent, report.retrying) == (1, 1, 0)
+    assert [m["To"] for m in mailbox.messages] == [good]
+    with unit_of_work(factory) as session:
+        bounced = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.journey_id == journey_id)
+        ).one()
+        assert (bounced.status, bounced.attempts) == ("bounced", 1)
+        assert bounced.last_error.startswith("550")
+        journey = session.get(Journey, journey_id)
+        assert journey.state is JourneyState.invited
+        event = journey.events[-1]
+        assert (event.trigger, event.from_state, event.to_state) == (
+            "mail_bounced",
+            JourneyState.invited,
+            JourneyState.invited,
+        )
+        assert event.detail["to"] == "nobody@example.com"
+        assert "No such mailbox" in event.detail["error"]
+
+
+def test_a_claimed_row_is_claimed_again_only_after_its_lease(factory):
+    invite(factory)
+    lease = get_settings().outbox_lease
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        first = delivery.claim(session, now, 10, lease)
+    # The worker dies here: nothing is recorded.
+    with unit_of_work(factory) as session:
+        assert delivery.claim(session, now + lease / 2, 10, lease).rows == []
+    with unit_of_work(factory) as session:
+        again = delivery.claim(session, now + lease + timedelta(seconds=1), 10, lease)
+    assert [r.id for r in again.rows] == [r.id for r in first.rows]
+    assert again.rows[0].attempts == 2
+
+
+def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner(factory, settings):
+    invite(factory)
+    lease = settings.outbox_lease
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        late = delivery.claim(session, now, 10, lease)
+    later = now + lease + timedelta(seconds=1)
+    with unit_of_work(factory) as session:
+        owner = delivery.claim(session, later, 10, lease)
+    owner.sent.append(owner.rows[0].id)
+    late.failed[late.rows[0].id] = "too late"
+    with unit_of_work(factory) as session:
+        assert delivery.record(session, owner, later, settings).sent == 1
+    with unit_of_work(factory) as session:
+        assert delivery.record(session, late, later, settings).retrying == 0
+    (row,) = rows(factory)
+    assert (row.status, row.last_error) == ("sent", None)
+
+
+def test_concurrent_claims_on_postgres_take_disjoint_rows_without_waiting(postgres_factory):
+    with unit_of_work(postgres_factory) as session:
+        for n in range(10):
+            outbox.enqueue_webhook(session, url="http://x.test", event={"n": n}, dedupe_key=f"k{n}")
+    now, lease = utcnow(), timedelta(minutes=5)
+    with unit_of_work(postgres_factory) as first, unit_of_work(postgres_factory) as second:
+        a = delivery.claim(first, now, 4, lease)
+        b = delivery.claim(second, now, 10, lease)  # would block here without SKIP LOCKED
+    ids_a, ids_b = {r.id for r in a.rows}, {r.id for r in b.rows}
+    assert len(ids_a) == 4 and len(ids_b) == 6 and not ids_a & ids_b
+
+
+class Receiver(BaseHTTPRequestHandler):
+    statuses: list[int] = []
+    received: list[tuple[bytes, dict]] = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((body, dict(self.headers)))
+        self.send_response(self.statuses.pop(0) if self.statuses else 204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    Receiver.statuses, Receiver.received = [500], []
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hooks/identity", Receiver
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhooks_are_posted_signed_and_retried_until_accepted(factory, receiver, settings):
+    url, handler = receiver
+    event = {"id": "e1", "type": "account.registered", "data": {"email": "a@example.com"}}
+    with unit_of_work(factory) as session:
+        outbox.enqueue_webhook(session, url=url, event=event, dedupe_key="e1")
+    now = utcnow()
+    assert delivery.deliver_due(factory, now=now).retrying == 1
+    (row,) = rows(factory)
+    assert row.last_error.startswith("HTTP 500")
+    assert delivery.deliver_due(factory, now=now + timedelta(hours=2)).sent == 1
+    assert len(handler.received) == 2
+    body, headers = handler.received[-1]
+    assert headers["Content-Type"] == "application/json"
+    webhooks.verify(settings.webhook_secret, body, headers[webhooks.SIGNATURE_HEADER])
+    assert body == b'{"id": "e1", "type": "account.registered", "data": {"email": "a@example.com"}}'
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(settings):
+    settings = settings.with_overrides(
+        outbox_retry_base=timedelta(seconds=10), outbox_retry_max=timedelta(seconds=100)
+    )
+    for attempts, nominal in [(1, 10), (2, 20), (3, 40), (4, 80), (5, 100), (9, 100)]:
+        delays = {delivery.backoff(attempts, settings).total_seconds() for _ in range(50)}
+        assert all(nominal * 0.5 <= d <= nominal * 1.5 for d in delays)
+        assert len(delays) > 1

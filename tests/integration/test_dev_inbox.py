@@ -1,0 +1,107 @@
+"""The development inbox: the SMTP sink keeps mails, /dev/mail shows them with working links."""
+
+import os
+import smtplib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from onboarding import dev_inbox
+from onboarding.mail import compose
+from onboarding.serve import services
+from onboarding.settings import use_settings
+from tests.mailbox import free_port
+from web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+INVITATION = {
+    "first_name": "Ada",
+    "organization": "Acme",
+    "roles": ["viewer"],
+    "invited_by": None,
+    "accept_url": "http://app.test/invitations/abc123",
+    "expires_at": "2026-12-25T10:00:00+00:00",
+    "trigger": "invite",
+}
+
+
+@pytest.fixture
+def sink(settings, tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ONBOARDING_ENV": "development",
+        "ONBOARDING_VAR_DIR": str(settings.var_dir),
+        "SECRET_KEY": settings.secret_key,
+        "SMTP_URL": f"smtp://127.0.0.1:{port}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workers.mail_sink"], env=env, cwd=ROOT, stdout=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.05)
+    yield port
+    process.terminate()
+    process.wait(10)
+    process.stdout.close()
+
+
+def test_the_sink_keeps_every_mail_it_receives(sink):
+    message = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=9)
+    with smtplib.SMTP("127.0.0.1", sink) as connection:
+        connection.send_message(message)
+    (received,) = dev_inbox.newest()
+    assert received.subject == "You are invited to Measurements"
+    assert received.message["Message-ID"] == "<outbox-9@example.com>"
+    assert "http://app.test/invitations/abc123" in received.part("html")
+
+
+def test_the_inbox_page_lists_mails_and_shows_each_with_its_links():
+    mail_id = dev_inbox.store(
+        compose("invitation", "nl", INVITATION, to="ada@example.com").as_bytes()
+    )
+    client = create_app({"TESTING": True}).test_client()
+    listing = client.get("/dev/mail")
+    assert listing.status_code == 200
+    assert b"Je bent uitgenodigd voor Measurements" in listing.data
+    assert f"/dev/mail/{mail_id}".encode() in listing.data
+    page = client.get(f"/dev/mail/{mail_id}")
+    assert page.status_code == 200
+    assert b'href="http://app.test/invitations/abc123"' in page.data
+    frame = client.get(f"/dev/mail/{mail_id}/html")
+    assert frame.status_code == 200
+    assert b'<base target="_top">' in frame.data
+    assert b'href="http://app.test/invitations/abc123"' in frame.data
+    assert "frame-ancestors 'self'" in frame.headers["Content-Security-Policy"]
+
+
+def test_unknown_or_malformed_mail_ids_are_not_found():
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get("/dev/mail/0000000000000000000-00000000").status_code == 404
+    assert client.get("/dev/mail/..%2F..%2Fsecret_key").status_code == 404
+
+
+def test_there_is_no_inbox_in_production(settings):
+    use_settings(settings.with_overrides(environment="production"))
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get("/dev/mail").status_code == 404
+
+
+def test_serve_starts_the_sink_only_for_a_local_smtp_server(settings):
+    assert "mail" in [s.name for s in services(settings)]
+    remote = settings.with_overrides(smtp_url="smtp://mail.example.com:587")
+    assert "mail" not in [s.name for s in services(remote)]
+    assert "mail" not in [
+        s.name for s in services(settings.with_overrides(environment="production"))
+    ]

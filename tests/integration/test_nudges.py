@@ -1,0 +1,212 @@
+"""Nudges: each stuck state gets its reminder after its delay, within the caps, once."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from onboarding import delivery, journey_refs, tokens
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.mail import compose
+from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.nudges import send_nudges
+from onboarding.settings import get_settings, use_settings
+from tests import factories
+from tests.mailbox import Mailbox
+
+S = JourneyState
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+def nudge_mails(factory):
+    with unit_of_work(factory) as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like("nudge:%"))
+            .order_by(OutboxMessage.id)
+        )
+        return [(row.journey_id, row.payload["template"], row.payload) for row in rows]
+
+
+def run(factory, at):
+    with unit_of_work(factory) as session:
+        return send_nudges(session, at)
+
+
+def in_state(factory, state, start, language="en"):
+    with unit_of_work(factory) as session:
+        journey = factories.journey(session, language=language, now=start)
+        for trigger in factories.PATHS[state]:
+            factories.fire(session, journey.id, trigger, start)
+        return journey.id
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "delay", "path"),
+    [
+        (S.invited, "invited", 3 * DAY, "http://app.test/invitations/"),
+        (S.registered, "registered", 12 * HOUR, "http://connect.test/register?"),
+        (S.activated, "activated", DAY, "http://app.test/login"),
+        (S.logged_in, "logged_in", DAY, "http://app.test/measurements"),
+    ],
+)
+def test_a_stuck_journey_gets_its_nudge_after_its_delay_and_only_once(
+    factory, state, kind, delay, path
+):
+    start = utcnow()
+    journey_id = in_state(factory, state, start, language="nl")
+    assert run(factory, start + delay - HOUR) == 0
+    assert run(factory, start + delay + HOUR) == 1
+    for later in (start + delay + 2 * HOUR, start + delay + 20 * HOUR):
+        assert run(factory, later) == 0
+    ((nudged, template, payload),) = nudge_mails(factory)
+    assert (nudged, template) == (journey_id, f"nudge_{kind}")
+    assert payload["context"]["url"].startswith(path)
+    message = compose(template, payload["language"], payload["context"], to=payload["to"])
+    assert payload["context"]["url"] in message.get_body(("plain",)).get_content()
+    assert message["Content-Language"] == "nl"
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        event = journey.events[-1]
+        assert (event.trigger, event.from_state, event.to_state, event.actor) == (
+            "nudge",
+            state,
+            state,
+            "nudges",
+        )
+        assert event.detail == {"kind": kind}
+        assert journey.state is state
+
+
+def test_an_opened_invitation_gets_no_never_opened_nudge(factory):
+    start = utcnow()
+    journey_id = in_state(factory, S.invited, start)
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        session.add(
+            JourneyEvent(
+                journey=journey,
+                at=start + HOUR,
+                actor=journey.person.email,
+                trigger="link_opened",
+                from_state=S.invited,
+                to_state=S.invited,
+            )
+        )
+    assert run(factory, start + 4 * DAY) == 0
+
+
+def test_the_registered_nudge_turns_into_the_activation_expired_one(factory):
+    start = utcnow()
+    journey_id = in_state(factory, S.registered, start)
+    assert run(factory, start + 13 * HOUR) == 1
+    assert run(factory, start + 26 * HOUR) == 0  # at most one per person per day
+    assert run(factory, start + 38 * HOUR) == 1
+    templates = [template for _, template, _ in nudge_mails(factory)]
+    assert templates == ["nudge_registered", "nudge_activation_expired"]
+    _, _, payload = nudge_mails(factory)[-1]
+    query = parse_qs(urlsplit(payload["context"]["url"]).query)
+    assert query["email"] == [payload["to"]]
+    assert journey_refs.read_ref(query["ref"][0]) == journey_id
+    assert query["return_to"] == ["http://app.test/login"]
+
+
+def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory):
+    start = utcnow()
+    in_state(factory, S.activated, start)
+    use_settings_schedule(factory, activated=None)
+    assert run(factory, start + 26 * DAY) == 0
+    assert run(factory, start + 27 * DAY + HOUR) == 1
+    ((_, template, payload),) = nudge_mails(factory)
+    assert template == "nudge_expiring"
+    assert payload["context"]["url"] == "http://app.test/login"
+    assert run(factory, start + 29 * DAY) == 0
+    subject = compose(template, "en", payload["context"])["Subject"]
+    assert subject.startswith("Your invitation to Measurements expires on ")
+
+
+def use_settings_schedule(factory, **changes):
+    settings = get_settings()
+    schedule = dict(settings.nudge_schedule)
+    for kind, delay in changes.items():
+        if delay is None:
+            schedule.pop(kind)
+        else:
+            schedule[kind] = delay
+    use_settings(settings.with_overrides(nudge_schedule=schedule))
+
+
+def test_the_cap_per_journey_holds_across_many_runs(factory, settings):
+    use_settings(settings.with_overrides(nudge_cap=1))
+    start = utcnow()
+    journey_id = in_state(factory, S.invited, start)
+    sent = sum(run(factory, start + n * 12 * HOUR) for n in range(0, 70))
+    assert sent == 1
+    with unit_of_work(factory) as session:
+        events = session.scalars(
+            select(JourneyEvent).where(
+                JourneyEvent.journey_id == journey_id, JourneyEvent.trigger == "nudge"
+            )
+        ).all()
+    assert len(events) == 1
+
+
+def test_without_a_cap_a_journey_gets_each_kind_once_and_never_two_in_a_day(factory):
+    start = utcnow()
+    in_state(factory, S.invited, start)
+    runs = [start + n * 6 * HOUR for n in range(0, 130)]  # every 6 hours for 32 days
+    sent_at = [at for at in runs if run(factory, at)]
+    assert [t for _, t, _ in nudge_mails(factory)] == ["nudge_invited", "nudge_expiring"]
+    assert sent_at[1] - sent_at[0] >= DAY
+
+
+def test_one_person_invited_twice_gets_at_most_one_nudge_a_day(factory):
+    start = utcnow()
+    with unit_of_work(factory) as session:
+        first = factories.journey(session, email="twice@example.com", now=start)
+        second = factories.journey(session, email="twice@example.com", now=start)
+        for journey in (first, second):
+            factories.fire(session, journey.id, "invite", start)
+    assert run(factory, start + 3 * DAY + HOUR) == 1
+    assert run(factory, start + 3 * DAY + 2 * HOUR) == 0
+    assert run(factory, start + 4 * DAY + 2 * HOUR) == 1
+    assert {j for j, _, _ in nudge_mails(factory)} == {first.id, second.id}
+
+
+def test_an_invitation_nudge_brings_a_fresh_link_and_the_first_one_keeps_working(factory):
+    start = utcnow()
+    journey_id = in_state(factory, S.invited, start)
+    run(factory, start + 3 * DAY + HOUR)
+    with unit_of_work(factory) as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.journey_id == journey_id)
+            .order_by(OutboxMessage.id)
+        ).all()
+        links = [
+            row.payload["context"].get("accept_url") or row.payload["context"]["url"]
+            for row in rows
+        ]
+        assert len(set(links)) == 2
+        for link in links:
+            raw = link.rsplit("/", 1)[1]
+            check = tokens.check(session, raw, tokens.INVITATION, start + 3 * DAY + 2 * HOUR)
+            assert check.status is tokens.TokenStatus.valid
+
+
+def test_nudges_are_delivered_like_any_mail(factory, settings):
+    box = Mailbox().start()
+    try:
+        use_settings(settings.with_overrides(smtp_url=box.url))
+        start = utcnow()
+        in_state(factory, S.logged_in, start, language="nl")
+        run(factory, start + DAY + HOUR)
+        delivery.deliver_due(factory)
+        invitation, nudge = box.messages  # the invitation mail is in the outbox too
+        assert nudge["Subject"].startswith("Accepteer je uitnodiging voor Org ")
+        assert "http://app.test/measurements" in nudge.get_body(("html",)).get_content()
+    finally:
+        box.stop()

@@ -1,0 +1,166 @@
+"""A real Celery worker delivers the outbox to a real SMTP server on loopback."""
+
+import uuid
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from onboarding import outbox, tokens
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.journey_machine import JourneyState
+from onboarding.models import Journey, OutboxMessage
+from tests import factories
+from tests.celery_worker import Worker, client_app, wait_until, worker_env
+from tests.mailbox import Mailbox
+from workers import kick
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def worker_settings(engine, mailbox, tmp_path_factory):
+    """A worker with beat on the embedded (filesystem) broker, for the test database."""
+    url = engine.url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path_factory.mktemp("worker"), url, mailbox.url)
+    worker = Worker(env, f"w-{engine.dialect.name}", beat=True).start()
+    yield env
+    worker.stop()
+
+
+@pytest.fixture
+def kicked(worker_settings):
+    """This process kicks the worker after each commit that wrote outbox rows, like the web."""
+    kick.install(client_app(worker_settings))
+    yield
+    kick.uninstall()
+
+
+def outbox_row(factory, journey_id):
+    with unit_of_work(factory) as session:
+        return session.scalars(
+            select(OutboxMessage).where(OutboxMessage.journey_id == journey_id)
+        ).one()
+
+
+def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory, mailbox, kicked):
+    with pytest.raises(RuntimeError), unit_of_work(factory) as session:
+        rolled_back = factories.journey(session, email="rolled-back@example.com", language="nl")
+        factories.fire(session, rolled_back.id, "invite")
+        raise RuntimeError("the admin's request failed after the invite")
+    with unit_of_work(factory) as session:
+        journey = factories.journey(session, language="nl")
+        factories.fire(session, journey.id, "invite")
+        address = journey.person.email
+    (mail,) = mailbox.wait_for(address)
+    assert mail["Subject"] == "Je bent uitgenodigd voor Measurements"
+    text = mail.get_body(("plain",)).get_content()
+    link = next(word for word in text.split() if word.startswith("http://app.test/invitations/"))
+    with unit_of_work(factory) as session:
+        check = tokens.check(session, link.rsplit("/", 1)[1], tokens.INVITATION, utcnow())
+        assert check.status is tokens.TokenStatus.valid and check.journey.id == journey.id
+    assert mail["Message-ID"] == f"<outbox-{outbox_row(factory, journey.id).id}@example.com>"
+    wait_until(lambda: outbox_row(factory, journey.id).status == "sent", message="row sent")
+    # Nothing was ever written for the rolled-back invite, so nothing can arrive for it.
+    assert mailbox.to("rolled-back@example.com") == []
+    sent = outbox_row(factory, journey.id)
+    with unit_of_work(factory) as session:
+        assert session.scalars(select(OutboxMessage.id)).all() == [sent.id]
+
+
+def test_smtp_down_then_up_the_mail_arrives_after_retries_once(factory, mailbox, kicked):
+    mailbox.stop()
+    try:
+        with unit_of_work(factory) as session:
+            journey = factories.journey(session)
+            factories.fire(session, journey.id, "invite")
+            address = journey.person.email
+        wait_until(lambda: outbox_row(factory, journey.id).attempts >= 1, message="a failed try")
+        failed = outbox_row(factory, journey.id)
+        assert failed.status == "pending" and "Connection" in failed.last_error
+    finally:
+        mailbox.start()
+    mailbox.wait_for(address)
+    wait_until(lambda: outbox_row(factory, journey.id).status == "sent", message="row sent")
+    assert len(mailbox.to(address)) == 1
+    assert outbox_row(factory, journey.id).attempts >= 2
+
+
+def test_a_5xx_rejection_marks_the_mail_bounced_on_the_journey(factory, kicked):
+    with unit_of_work(factory) as session:
+        journey = factories.journey(session, email=f"nobody-{uuid.uuid4().hex[:6]}@example.com")
+        factories.fire(session, journey.id, "invite")
+    wait_until(lambda: outbox_row(factory, journey.id).status == "bounced", message="bounced")
+    with unit_of_work(factory) as session:
+        loaded = session.get(Journey, journey.id)
+        assert loaded.state is JourneyState.invited
+        assert [e.trigger for e in loaded.events][-1] == "mail_bounced"
+    assert outbox_row(factory, journey.id).attempts == 1
+
+
+def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
+    postgres_factory, mailbox, tmp_path
+):
+    total = 300
+    with unit_of_work(postgres_factory) as session:
+        for n in range(total):
+            outbox.enqueue_mail(
+                session,
+                template="invitation",
+                to=f"pair-{n}@example.com",
+                language="en",
+                context={
+                    "first_name": "Ada",
+                    "organization": "Acme",
+                    "roles": ["viewer"],
+                    "invited_by": None,
+                    "accept_url": f"http://app.test/invitations/{n}",
+                    "expires_at": utcnow().isoformat(),
+                    "trigger": "invite",
+                },
+                dedupe_key=f"pair-{n}",
+            )
+    prefix = f"test-{uuid.uuid4().hex[:10]}:"
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(
+        tmp_path,
+        url,
+        mailbox.url,
+        CELERY_BROKER_URL=REDIS_URL,
+        CELERY_KEY_PREFIX=prefix,
+        OUTBOX_BATCH_SIZE="10",
+    )
+    workers = [Worker(env, f"pair{n}").start() for n in range(2)]
+    try:
+        client = client_app(env)
+        for _ in range(8):
+            kick.kick(client)
+
+        def all_sent():
+            with unit_of_work(postgres_factory) as session:
+                return (
+                    session.scalars(
+                        select(OutboxMessage.id).where(OutboxMessage.status != "sent")
+                    ).all()
+                    == []
+                )
+
+        wait_until(all_sent, timeout=60, message="every row sent")
+    finally:
+        for worker in workers:
+            worker.stop()
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"{prefix}*"):
+            store.delete(key)
+    received = [m["Message-ID"] for m in mailbox.messages if m["To"].startswith("pair-")]
+    assert len(received) == total == len(set(received))
+    worked = [w for w in workers if any("outbox.deliver" in line for line in w.output)]
+    assert len(worked) == 2

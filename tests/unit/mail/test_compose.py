@@ -1,0 +1,168 @@
+"""compose: the invitation mail in the reader's language, with headers that deliver."""
+
+from email import message_from_bytes, policy
+from email.policy import SMTP
+
+import dkim
+import pytest
+from babel.messages.extract import extract_from_dir
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from onboarding import i18n
+from onboarding.mail import compose, render
+from onboarding.mail.compose import TEMPLATES_DIR
+from onboarding.settings import use_settings
+
+INVITATION = {
+    "first_name": "Ada",
+    "organization": "Acme",
+    "roles": ["editor", "viewer"],
+    "invited_by": "Bob Smith",
+    "accept_url": "http://app.test/invitations/abc123",
+    "expires_at": "2026-12-25T10:00:00+00:00",
+    "trigger": "invite",
+}
+
+
+def parts(message):
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out():
+    message = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=1)
+    assert message["Subject"] == "You are invited to Measurements"
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = parts(message)
+    for body in (text, html):
+        assert "http://app.test/invitations/abc123" in body
+        assert "Bob Smith invited you to join Acme in Measurements as editor and viewer." in body
+        assert "Friday, December 25, 2026" in body
+        assert "Create account" in body
+        assert "support@example.com" in body
+    assert 'href="http://app.test/invitations/abc123"' in html
+
+
+def test_the_invitation_in_dutch_is_dutch_down_to_the_date():
+    message = compose("invitation", "nl", INVITATION, to="ada@example.com")
+    assert message["Subject"] == "Je bent uitgenodigd voor Measurements"
+    assert message["Content-Language"] == "nl"
+    text, html = parts(message)
+    for body in (text, html):
+        assert "vrijdag 25 december 2026" in body
+        assert "als editor en viewer" in body
+        assert "Uitnodiging accepteren" in body
+        assert "http://app.test/invitations/abc123" in body
+        assert "invited" not in body
+
+
+def test_an_unknown_language_falls_back_to_english():
+    assert render("invitation", "xx", INVITATION).subject == "You are invited to Measurements"
+
+
+def test_a_resent_invitation_says_earlier_links_keep_working():
+    text, _ = parts(compose("invitation", "en", {**INVITATION, "trigger": "resend"}))
+    assert "links in earlier mails keep working" in text
+
+
+def test_headers_come_from_settings_and_the_message_id_is_stable_per_outbox_row(settings):
+    use_settings(
+        settings.with_overrides(
+            mail_from="Acme Onboarding <hello@acme.test>",
+            mail_reply_to="help@acme.test",
+            support_email="help@acme.test",
+            dkim_domain="acme.test",
+        )
+    )
+    first = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=42)
+    again = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=42)
+    other = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=43)
+    assert first["Message-ID"] == again["Message-ID"] == "<outbox-42@acme.test>"
+    assert other["Message-ID"] != first["Message-ID"]
+    assert first["From"] == "Acme Onboarding <hello@acme.test>"
+    assert first["Reply-To"] == "help@acme.test"
+    assert first["Date"].datetime is not None
+    assert "help@acme.test" in parts(first)[0]
+
+
+def test_a_recipient_with_a_line_break_cannot_add_headers():
+    with pytest.raises(ValueError):
+        compose("invitation", "en", INVITATION, to="ada@example.com\r\nBcc: eve@evil.test")
+    with pytest.raises(ValueError):
+        compose("invitation", "en", INVITATION, to="Eve <eve@evil.test>, ada@example.com")
+
+
+def test_values_in_the_subject_stay_on_one_line(settings):
+    use_settings(settings.with_overrides(app_name="Acme\r\nBcc: eve@evil.test"))
+    message = compose("invitation", "en", INVITATION, to="ada@example.com")
+    raw = message.as_bytes(policy=SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"] == "You are invited to Acme Bcc: eve@evil.test"
+
+
+def test_values_are_escaped_in_html():
+    _, html = parts(compose("invitation", "en", {**INVITATION, "invited_by": "<b>Bob</b>"}))
+    assert "<b>Bob</b>" not in html
+    assert "&lt;b&gt;Bob&lt;/b&gt;" in html
+
+
+def test_a_configured_dkim_key_signs_the_mail_verifiably(settings, tmp_path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = tmp_path / "dkim.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    use_settings(
+        settings.with_overrides(dkim_key_file=key_file, dkim_selector="s1", dkim_domain="acme.test")
+    )
+    message = compose("invitation", "nl", INVITATION, to="ada@example.com", outbox_id=3)
+    raw = message.as_bytes(policy=SMTP)
+    assert b"DKIM-Signature:" in raw
+
+    def dns(name, timeout=5):
+        assert name == b"s1._domainkey.acme.test."
+        import base64
+
+        return b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    assert not dkim.verify(raw.replace(b"Acme", b"Evil"), dnsfunc=dns)
+
+
+def test_every_text_of_every_mail_template_has_a_dutch_translation():
+    ids = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(TEMPLATES_DIR),
+            method_map=[("**.html", "jinja2"), ("**.txt", "jinja2")],
+            options_map={"**": {"trimmed": "true", "extensions": "jinja2.ext.i18n"}},
+        )
+    }
+    dutch = i18n.translations("nl")
+    assert ids
+    missing = sorted(m for m in ids if dutch.gettext(m) == m)
+    assert missing == []
+
+
+def test_the_catalogs_of_every_area_are_merged(tmp_path, monkeypatch):
+    folder = tmp_path / "nl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text('msgid "Hello"\nmsgstr "Hallo"\n')
+    (folder / "connect.po").write_text('msgid "Activate"\nmsgstr "Activeren"\n')
+    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        merged = i18n.translations("nl")
+        assert (merged.gettext("Hello"), merged.gettext("Activate")) == ("Hallo", "Activeren")
+    finally:
+        i18n.translations.cache_clear()
