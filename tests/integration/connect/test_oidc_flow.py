@@ -249,12 +249,18 @@ def test_two_token_requests_racing_with_one_code_give_one_winner(connect, browse
     verifier = generate_token(48)
     location, _ = authorize(connect, browser, oauth, "n-race", verifier)
     code = parse_qs(urlsplit(location).query)["code"][0]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     auth = (settings.oidc_client_id, settings.oidc_client_secret)
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(
-            lambda _: requests.post(f"{connect}/token", data=data, auth=auth).status_code,
-            range(2),
-        ))
+        answers = list(
+            pool.map(
+                lambda _: requests.post(f"{connect}/token", data=data, auth=auth).status_code,
+                range(2),
+            )
+        )
     assert sorted(answers) == [200, 400]
