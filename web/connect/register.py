@@ -16,6 +16,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import AccountState
 from onboarding.settings import Settings, get_settings
+from web.connect.i18n import refusal
 from web.connect.limits import configured, limiter
 from web.db import db_session
 
@@ -56,8 +57,7 @@ def _form(error: errors.ValidationError | None = None) -> Any:
         languages=accounts.LANGUAGES,
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
-        error=str(error) if error else None,
-        error_field=error.field if error else None,
+        **(refusal(error) if error else {}),
     ), (422 if error else 200)
 
 
@@ -175,7 +175,7 @@ def activate_post(token: str) -> Any:
             "set_password.html",
             account=account,
             rules=passwords.rules(),
-            error=str(error),
+            **refusal(error),
             action=url_for("register.activate_post", token=token),
         ), 422
     session.commit()
