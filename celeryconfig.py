@@ -1,5 +1,6 @@
 """Celery configuration, read from the environment through the one settings object."""
 
+from pathlib import Path
 from typing import Any
 
 from kombu import Queue
@@ -34,14 +35,15 @@ def settings_for(settings: Settings) -> dict[str, Any]:
     broker = settings.celery_broker_url
     if broker.startswith("filesystem://"):
         # kombu's filesystem transport: no server, nothing lost; folders under ./var/broker.
-        folder = broker.removeprefix("filesystem://")
-        for sub in ("out", "processed"):
-            (settings.var_dir / "broker" / sub).mkdir(parents=True, exist_ok=True)
+        folder = Path(broker.removeprefix("filesystem://"))
+        for sub in ("out", "processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         config["broker_url"] = "filesystem://"
         config["broker_transport_options"] = {
-            "data_folder_in": folder + "/out",
-            "data_folder_out": folder + "/out",
-            "processed_folder": folder + "/processed",
+            "data_folder_in": str(folder / "out"),
+            "data_folder_out": str(folder / "out"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": 0.2,
         }

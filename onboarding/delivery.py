@@ -15,20 +15,19 @@ import random
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.policy import SMTP
 from typing import Any, cast
 
 import requests
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from onboarding import outbox, webhooks
+from onboarding import history, outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.mail import compose
+from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import envelope_sender
 from onboarding.mail.transport import smtp_connection
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.models import Journey, OutboxMessage
 from onboarding.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,8 @@ class Report:
     retrying: int = 0
     dead: int = 0
     bounced: int = 0
+    # Stopped after max_batches full batches: more rows are probably due.
+    more: bool = False
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batch:
@@ -144,17 +145,19 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:
-    """The wait before retry `attempts`: exponential, capped, with jitter against herds."""
+    """The wait before retry `attempts`: exponential up to a cap, then jittered down by up to
+    half, so that rows that failed together (a server outage) do not retry together."""
     base = settings.outbox_retry_base.total_seconds()
     ceiling = settings.outbox_retry_max.total_seconds()
     delay = min(ceiling, base * 2 ** (attempts - 1))
-    return timedelta(seconds=delay * random.uniform(0.5, 1.5))
+    return timedelta(seconds=delay * random.uniform(0.5, 1.0))
 
 
 def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
-    """Deliver due outbox rows, batch by batch, until none is due (or `max_batches` ran)."""
+    """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
+    `Report.more` is set, so that a caller can continue without starving other work)."""
     settings = get_settings()
     total = Report()
     for _ in range(max_batches):
@@ -170,6 +173,8 @@ def deliver_due(
             setattr(total, name, getattr(total, name) + getattr(report, name))
         if len(batch.rows) < settings.outbox_batch_size:
             break
+    else:
+        total.more = True
     return total
 
 
@@ -201,14 +206,14 @@ def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
 
 def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
     payload = row.payload
-    message = compose(
+    message = compose_bytes(
         payload["template"],
         payload["language"],
         payload["context"],
         to=payload["to"],
         outbox_id=row.id,
     )
-    connection.sendmail(sender, [payload["to"]], message.as_bytes(policy=SMTP))
+    transport.send(connection, sender, payload["to"], message)
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
@@ -244,25 +249,16 @@ def _record_bounce(session: Session, row: Claimed, error: str, now: datetime) ->
     """A fact on the journey's history (its state does not change): the mail did not arrive."""
     if row.journey_id is None:
         return
-    state = session.scalar(select(Journey.state).where(Journey.id == row.journey_id))
-    if state is None:
+    journey = session.get(Journey, row.journey_id)
+    if journey is None:
         return
-    session.add(
-        JourneyEvent(
-            journey_id=row.journey_id,
-            at=now,
-            actor="mail",
-            trigger=MAIL_BOUNCED,
-            from_state=state,
-            to_state=state,
-            detail={
-                "outbox_id": row.id,
-                "template": row.payload.get("template"),
-                "to": row.payload.get("to"),
-                "error": error,
-            },
-        )
-    )
+    detail = {
+        "outbox_id": row.id,
+        "template": row.payload.get("template"),
+        "to": row.payload.get("to"),
+        "error": error,
+    }
+    history.note(session, journey, MAIL_BOUNCED, actor="mail", now=now, detail=detail)
 
 
 def _describe(error: BaseException) -> str:

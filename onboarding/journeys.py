@@ -67,26 +67,47 @@ def apply(
     return event
 
 
+def invitation_mail_context(
+    *,
+    first_name: str,
+    organization: str,
+    roles: list[str],
+    invited_by: str | None,
+    raw_token: str,
+    expires_at: datetime,
+    trigger: str,
+) -> dict[str, Any]:
+    """The context of the invitation mail (JSON values), for one invitee and link."""
+    return {
+        "first_name": first_name,
+        "organization": organization,
+        "roles": roles,
+        "invited_by": invited_by,
+        "accept_url": f"{get_settings().app_base_url}/invitations/{raw_token}",
+        "expires_at": expires_at.isoformat(),
+        "trigger": trigger,
+    }
+
+
 def _mail_invitation(session: Session, journey: Journey, event: JourneyEvent, now: datetime) -> str:
     """Issue a fresh invitation link and put the invitation mail in the outbox."""
     assert journey.expires_at is not None
     raw = tokens.issue(session, journey, tokens.INVITATION, journey.expires_at, now)
-    settings = get_settings()
     person = journey.person
     outbox.enqueue_mail(
         session,
         template="invitation",
         to=person.email,
         language=person.language,
-        context={
-            "first_name": person.first_name,
-            "organization": journey.organization.name,
-            "roles": [role.name for role in journey.roles],
-            "invited_by": journey.invited_by.full_name if journey.invited_by else None,
-            "accept_url": f"{settings.app_base_url}/invitations/{raw}",
-            "expires_at": journey.expires_at.isoformat(),
-            "trigger": event.trigger,
-        },
+        context=invitation_mail_context(
+            first_name=person.first_name,
+            organization=journey.organization.name,
+            roles=[role.name for role in journey.roles],
+            invited_by=journey.invited_by.full_name if journey.invited_by else None,
+            raw_token=raw,
+            expires_at=journey.expires_at,
+            trigger=event.trigger,
+        ),
         dedupe_key=f"journey-event:{event.id}:invitation",
         journey_id=journey.id,
     )

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from onboarding import journey_refs, outbox, tokens
+from onboarding import history, journey_refs, outbox, tokens
 from onboarding.journey_machine import LIVE, JourneyState
 from onboarding.models import Journey, JourneyEvent, OutboxMessage
 from onboarding.settings import Settings, get_settings
@@ -143,17 +143,7 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
         dedupe_key=candidate.dedupe_key,
         journey_id=journey.id,
     )
-    session.add(
-        JourneyEvent(
-            journey=journey,
-            at=now,
-            actor=ACTOR,
-            trigger=NUDGE,
-            from_state=journey.state,
-            to_state=journey.state,
-            detail={"kind": candidate.kind},
-        )
-    )
+    history.note(session, journey, NUDGE, actor=ACTOR, now=now, detail={"kind": candidate.kind})
     session.flush()
 
 

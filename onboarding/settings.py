@@ -162,23 +162,9 @@ class Settings:
     redis_url: str | None = None
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
-    # Connect: OIDC clients, keys, passwords, captcha, federation (see onboarding.identity).
-    oidc_client_id: str = "app"
-    oidc_client_secret: str = ""
-    connect_clients: str = ""
-    signing_key_rotation: timedelta = timedelta(days=30)
-    password_reset_ttl: timedelta = timedelta(hours=1)
-    password_min_length: int = 10
-    captcha: str = "altcha"
-    altcha_max_number: int = 100_000
-    recaptcha_site_key: str = ""
-    recaptcha_secret_key: str = ""
-    upstream_name: str = "Google"
-    upstream_issuer: str = ""
-    upstream_client_id: str = ""
-    upstream_client_secret: str = ""
+    prometheus_multiproc_dir: str | None = None
     outbox_batch_size: int = 100
-    # Retry n waits about outbox_retry_base * 2**(n-1), at most outbox_retry_max, with jitter.
+    # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
     outbox_retry_max: timedelta = timedelta(hours=1)
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
@@ -196,6 +182,21 @@ class Settings:
     dkim_key_file: Path | None = None
     dkim_selector: str = "mail"
     dkim_domain: str = "example.com"
+    # Connect: OIDC clients, keys, passwords, captcha, federation (see onboarding.identity).
+    oidc_client_id: str = "app"
+    oidc_client_secret: str = ""
+    connect_clients: str = ""
+    signing_key_rotation: timedelta = timedelta(days=30)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    password_min_length: int = 10
+    captcha: str = "altcha"
+    altcha_max_number: int = 100_000
+    recaptcha_site_key: str = ""
+    recaptcha_secret_key: str = ""
+    upstream_name: str = "Google"
+    upstream_issuer: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: str = ""
 
     @property
     def production(self) -> bool:
@@ -255,9 +256,10 @@ class Settings:
             idp_name=env.get("IDP_NAME", "Connect"),
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
-            **_connect_settings(env, secret_key),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             **_mail_settings(env),
             **_outbox_settings(env),
+            **_connect_settings(env, secret_key),
         )
 
     @property

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 from celery import Celery
+from sqlalchemy import select
 
 import celeryconfig
+from onboarding.models import OutboxMessage
 from onboarding.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +97,11 @@ def wait_until(condition, timeout: float = 30, message: str = "condition") -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} not met within {timeout}s")
         time.sleep(0.05)
+
+
+def outbox_row(factory, journey_id: int):
+    """The one outbox row of a journey, as committed."""
+    with factory() as session:
+        return session.scalars(
+            select(OutboxMessage).where(OutboxMessage.journey_id == journey_id)
+        ).one()

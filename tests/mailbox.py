@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -20,11 +21,14 @@ def free_port() -> int:
 class Mailbox:
     """Accepts every mail except to addresses starting with "nobody" (550, unknown mailbox)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, pipelining: bool = True) -> None:
         self.port = port or free_port()
+        self.pipelining = pipelining
         self.messages: list[EmailMessage] = []
         self.connections = 0
         self._lock = threading.Lock()
+        # While set, the server leaves RCPT unanswered (a server that hangs mid-transaction).
+        self.stalled = threading.Event()
         self._controller: Controller | None = None
 
     @property
@@ -58,15 +62,21 @@ class Mailbox:
         with self._lock:
             self.connections += 1
         session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        while self.stalled.is_set():
+            await asyncio.sleep(0.02)
         if address.startswith("nobody"):
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if b"X-Refuse: yes" in envelope.content:
+            return "554 5.6.0 Message refused"
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(message)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from onboarding.settings import get_settings
 from web import hooks
+from web.dashboard.wiring import register_dashboard
 from web.db import init_db
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
@@ -41,9 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_db(app)
     init_errors(app)
-    app.register_blueprint(hooks.bp)
+    register_dashboard(app)
     kick_outbox_after_commit(celery_app)
     init_dev_mail(app, enabled=not settings.production)
+    app.register_blueprint(hooks.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -12,7 +12,11 @@ from workers.celery_app import app
 @app.task(name="outbox.deliver")
 def deliver_outbox() -> int:
     """Send every due outbox row (kicked after commit, and by beat as a safety net)."""
-    return delivery.deliver_due(session_factory()).sent
+    report = delivery.deliver_due(session_factory())
+    if report.more:
+        # A long backlog continues in a fresh task, so sweeps and nudges get their turn.
+        deliver_outbox.delay()
+    return report.sent
 
 
 @app.task(name="sweeps.expire_invitations")

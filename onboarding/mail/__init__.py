@@ -3,6 +3,6 @@
 Mails are outbox rows (template, to, language, context) rendered at delivery by `compose`.
 """
 
-from onboarding.mail.compose import compose, message_id, render
+from onboarding.mail.compose import compose, compose_bytes, message_id, render
 
-__all__ = ["compose", "message_id", "render"]
+__all__ = ["compose", "compose_bytes", "message_id", "render"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
+from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE, translations
+from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.settings import get_settings
 
@@ -50,6 +51,45 @@ def render(template: str, language: str, context: dict[str, Any]) -> Rendered:
     )
 
 
+def compose_bytes(
+    template: str,
+    language: str,
+    context: dict[str, Any],
+    *,
+    to: str | None = None,
+    outbox_id: int | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The mail `template` in `language`, ready for SMTP: multipart text + HTML, with Date,
+    Message-ID, From, Reply-To, DKIM-signed when a key is configured.
+
+    `to` must be a bare address (no display name, no line breaks); `outbox_id` gives a stable
+    Message-ID, so that a retried mail is recognisably the same mail.
+    """
+    settings = get_settings()
+    rendered = render(template, language, context)
+    headers = [("From", _address_header(settings.mail_from))]
+    if to is not None:
+        headers.append(("To", _recipient(to)))
+    headers += [
+        ("Reply-To", _address_header(settings.mail_reply_to)),
+        ("Subject", text_header(rendered.subject)),
+        ("Date", format_datetime(now or utcnow())),
+        (
+            "Message-ID",
+            message_id(outbox_id)
+            if outbox_id is not None
+            else make_msgid(domain=settings.dkim_domain),
+        ),
+        ("Content-Language", language),
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    raw = two_part(headers, rendered.text, rendered.html)
+    if settings.dkim_key_file is not None:
+        raw = dkim_sign(raw, settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain)
+    return raw
+
+
 def compose(
     template: str,
     language: str,
@@ -59,31 +99,9 @@ def compose(
     outbox_id: int | None = None,
     now: datetime | None = None,
 ) -> EmailMessage:
-    """The mail `template` in `language`, multipart text + HTML, DKIM-signed when configured.
-
-    `to` must be a bare address (no display name, no line breaks); `outbox_id` gives a stable
-    Message-ID, so that a retried mail is recognisably the same mail.
-    """
-    settings = get_settings()
-    rendered = render(template, language, context)
-    message = EmailMessage()
-    message["Subject"] = rendered.subject
-    message["From"] = settings.mail_from
-    if to is not None:
-        message["To"] = _recipient(to)
-    message["Reply-To"] = settings.mail_reply_to
-    message["Date"] = format_datetime(now or utcnow())
-    message["Message-ID"] = (
-        message_id(outbox_id) if outbox_id is not None else make_msgid(domain=settings.dkim_domain)
-    )
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    # After add_alternative, which moves every Content-* header into the first part.
-    message["Content-Language"] = language
-    if settings.dkim_key_file is not None:
-        dkim_sign(message, settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain)
-    return message
+    """`compose_bytes` as an `EmailMessage`, for reading its parts and headers."""
+    raw = compose_bytes(template, language, context, to=to, outbox_id=outbox_id, now=now)
+    return cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
 
 
 def envelope_sender() -> str:
@@ -97,10 +115,23 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def _recipient(to: str) -> Address:
-    if "\r" in to or "\n" in to or "<" in to:
+_BARE_ADDRESS = re.compile(r"^[^\s<>,;:\"()\[\]\\@]+@[^\s<>,;:\"()\[\]\\@]+$")
+
+
+def _recipient(to: str) -> str:
+    """`to` if it is one bare address: nothing in it can end the header or add a recipient."""
+    if not _BARE_ADDRESS.match(to):
         raise ValueError(f"not a bare mail address: {to!r}")
-    return Address(addr_spec=to)
+    return to
+
+
+@lru_cache(maxsize=8)
+def _address_header(value: str) -> str:
+    """'Name <address>' from settings, with a non-ASCII name RFC 2047-encoded."""
+    name, address = parseaddr(value)
+    if not address or any(c in value for c in "\r\n"):
+        raise ValueError(f"not a mail address: {value!r}")
+    return formataddr((name, address), charset="utf-8")
 
 
 def _common_context() -> dict[str, Any]:
@@ -123,17 +154,31 @@ def _environment(language: str) -> Environment:
         undefined=StrictUndefined,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates change only with a deploy; not checking their files saves time per mail.
+        auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
-    env.filters["long_date"] = lambda value: _long_date(value, language)
-    env.filters["join_list"] = lambda items: format_list(list(items), locale=language)
+    env.filters["long_date"] = lambda value: _long_date(_as_date(value), language)
+    env.filters["join_list"] = lambda items: _join_list(tuple(items), language)
     return env
 
 
-def _long_date(value: str | date | datetime, language: str) -> str:
-    """'Friday, 25 December 2026' / 'vrijdag 25 december 2026'."""
+def _as_date(value: str | date | datetime) -> date:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+# Many mails of a run share their dates and role lists: Babel's formatting is cached.
+@lru_cache(maxsize=1024)
+def _long_date(value: date, language: str) -> str:
+    """'Friday, 25 December 2026' / 'vrijdag 25 december 2026'."""
     return format_date(value, format="full", locale=language)
+
+
+@lru_cache(maxsize=1024)
+def _join_list(items: tuple[str, ...], language: str) -> str:
+    """'viewer and editor' / 'viewer en editor'."""
+    return format_list(list(items), locale=language)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 import dkim
@@ -20,16 +18,20 @@ SIGNED_HEADERS = [
 ]
 
 
-def dkim_sign(message: EmailMessage, key_file: Path, selector: str, domain: str) -> None:
-    """Add a DKIM-Signature header to `message`, signed over its final SMTP form."""
+def dkim_sign(raw: bytes, key_file: Path, selector: str, domain: str) -> bytes:
+    """`raw` with a DKIM-Signature header in front, signed over exactly these bytes."""
     signature = dkim.sign(
-        message.as_bytes(policy=SMTP),
+        raw,
         selector.encode(),
         domain.encode(),
         key_file.read_bytes(),
-        # Relaxed canonicalisation survives header refolding by relays (and by our serializer).
+        # Relaxed canonicalisation survives header refolding by relays.
         canonicalize=(b"relaxed", b"relaxed"),
-        include_headers=[h for h in SIGNED_HEADERS if message[h.decode()] is not None],
+        include_headers=[h for h in SIGNED_HEADERS if _has_header(raw, h)],
     )
-    name, _, value = signature.decode().partition(":")
-    message[name] = " ".join(value.split())
+    return signature + raw
+
+
+def _has_header(raw: bytes, name: bytes) -> bool:
+    head = raw.split(b"\r\n\r\n", 1)[0].lower()
+    return head.startswith(name + b":") or b"\r\n" + name + b":" in head

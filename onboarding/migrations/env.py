@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import onboarding.dashboard.models  # noqa: F401
 import onboarding.identity.models  # noqa: F401  (Connect's tables)
 import onboarding.identity_events  # noqa: F401  (received identity events)
 import onboarding.models  # noqa: F401  (registers every table on the metadata)

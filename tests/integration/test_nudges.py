@@ -1,5 +1,7 @@
 """Nudges: each stuck state gets its reminder after its delay, within the caps, once."""
 
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +18,7 @@ from onboarding.nudges import send_nudges
 from onboarding.settings import get_settings, use_settings
 from tests import factories
 from tests.mailbox import Mailbox
+from workers import tasks
 
 S = JourneyState
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -210,3 +213,22 @@ def test_nudges_are_delivered_like_any_mail(factory, settings):
         assert "http://app.test/measurements" in nudge.get_body(("html",)).get_content()
     finally:
         box.stop()
+
+
+def test_two_nudge_runs_at_once_queue_each_nudge_once(factory, monkeypatch):
+    start = utcnow()
+    for state in (S.invited, S.activated, S.logged_in):
+        in_state(factory, state, start)
+    monkeypatch.setattr(tasks, "utcnow", lambda: start + 3 * DAY + HOUR)
+    monkeypatch.setattr(tasks.deliver_outbox, "delay", lambda: None)
+    results = []
+    with unit_of_work(factory) as session:
+        first = send_nudges(session, start + 3 * DAY + HOUR)
+        # The second run starts while the first has not committed: it waits for the first's
+        # lock (SQLite) or its unique outbox keys (PostgreSQL), then queues nothing.
+        second = threading.Thread(target=lambda: results.append(tasks.send_nudges()))
+        second.start()
+        time.sleep(0.3)
+    second.join(30)
+    assert (first, results) == (3, [0])
+    assert len(nudge_mails(factory)) == 3

@@ -3,20 +3,17 @@
 import uuid
 
 import pytest
-import redis
 from sqlalchemy import select
 
-from onboarding import outbox, tokens
+from onboarding import tokens
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, OutboxMessage
 from tests import factories
-from tests.celery_worker import Worker, client_app, wait_until, worker_env
+from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
 from tests.mailbox import Mailbox
 from workers import kick
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +39,6 @@ def kicked(worker_settings):
     kick.install(client_app(worker_settings))
     yield
     kick.uninstall()
-
-
-def outbox_row(factory, journey_id):
-    with unit_of_work(factory) as session:
-        return session.scalars(
-            select(OutboxMessage).where(OutboxMessage.journey_id == journey_id)
-        ).one()
 
 
 def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory, mailbox, kicked):
@@ -104,63 +94,3 @@ def test_a_5xx_rejection_marks_the_mail_bounced_on_the_journey(factory, kicked):
         assert loaded.state is JourneyState.invited
         assert [e.trigger for e in loaded.events][-1] == "mail_bounced"
     assert outbox_row(factory, journey.id).attempts == 1
-
-
-def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
-    postgres_factory, mailbox, tmp_path
-):
-    total = 300
-    with unit_of_work(postgres_factory) as session:
-        for n in range(total):
-            outbox.enqueue_mail(
-                session,
-                template="invitation",
-                to=f"pair-{n}@example.com",
-                language="en",
-                context={
-                    "first_name": "Ada",
-                    "organization": "Acme",
-                    "roles": ["viewer"],
-                    "invited_by": None,
-                    "accept_url": f"http://app.test/invitations/{n}",
-                    "expires_at": utcnow().isoformat(),
-                    "trigger": "invite",
-                },
-                dedupe_key=f"pair-{n}",
-            )
-    prefix = f"test-{uuid.uuid4().hex[:10]}:"
-    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
-    env = worker_env(
-        tmp_path,
-        url,
-        mailbox.url,
-        CELERY_BROKER_URL=REDIS_URL,
-        CELERY_KEY_PREFIX=prefix,
-        OUTBOX_BATCH_SIZE="10",
-    )
-    workers = [Worker(env, f"pair{n}").start() for n in range(2)]
-    try:
-        client = client_app(env)
-        for _ in range(8):
-            kick.kick(client)
-
-        def all_sent():
-            with unit_of_work(postgres_factory) as session:
-                return (
-                    session.scalars(
-                        select(OutboxMessage.id).where(OutboxMessage.status != "sent")
-                    ).all()
-                    == []
-                )
-
-        wait_until(all_sent, timeout=60, message="every row sent")
-    finally:
-        for worker in workers:
-            worker.stop()
-        store = redis.Redis.from_url(REDIS_URL)
-        for key in store.scan_iter(f"{prefix}*"):
-            store.delete(key)
-    received = [m["Message-ID"] for m in mailbox.messages if m["To"].startswith("pair-")]
-    assert len(received) == total == len(set(received))
-    worked = [w for w in workers if any("outbox.deliver" in line for line in w.output)]
-    assert len(worked) == 2

@@ -1,0 +1,65 @@
+"""Per-organization API tokens: random, shown once, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding.clock import utcnow
+from onboarding.dashboard.models import ApiToken
+from onboarding.dashboard.text import plain_text
+from onboarding.errors import NotFound, ValidationError
+from onboarding.models import Organization
+from onboarding.tokens import hash_token
+
+PREFIX = "onb_"
+
+
+def issue(
+    session: Session, organization: Organization, name: str, *, actor: str
+) -> tuple[ApiToken, str]:
+    """Create a token for `organization`; returns the row and the raw token (its only copy)."""
+    name = plain_text(name or "", "name", 100)
+    if not name:
+        raise ValidationError("Give the token a name, so that you know later what uses it.", "name")
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        organization=organization, name=name, token_hash=hash_token(raw), created_by=actor
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def authenticate(session: Session, raw: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token for `raw`, or None; records when it was last used."""
+    if not raw.startswith(PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        return None
+    token.last_used_at = now or utcnow()
+    return token
+
+
+def for_organizations(session: Session, organization_ids: set[int] | None) -> list[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.id)
+    if organization_ids is not None:
+        query = query.where(ApiToken.organization_id.in_(organization_ids))
+    return list(session.scalars(query))
+
+
+def revoke(
+    session: Session, token_id: int, organization_ids: set[int] | None, now: datetime | None = None
+) -> ApiToken:
+    """Revoke a token of one of `organization_ids` (None: any)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (
+        organization_ids is not None and token.organization_id not in organization_ids
+    ):
+        raise NotFound(f"No API token {token_id}.")
+    token.revoked_at = token.revoked_at or now or utcnow()
+    return token

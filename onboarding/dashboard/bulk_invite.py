@@ -1,0 +1,364 @@
+"""Bulk invitation from CSV: a dry run that reports per row what will happen or why the row
+is refused, and the real run that invites every accepted row in one transaction.
+
+The real run is set-based: a handful of multi-row INSERTs (people, journeys, roles, history,
+link tokens, outbox mails), not one use-case call per row. The state the journeys get is
+where the machine's "invite" edge leads from "created", and each journey gets the same two
+history rows (create, invite) that `people.create_person` + `journeys.invite` would write.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from onboarding import outbox, tokens
+from onboarding.clock import utcnow
+from onboarding.errors import ValidationError
+from onboarding.journey_machine import JourneyState, destination, sources_of
+from onboarding.journeys import invitation_mail_context
+from onboarding.models import (
+    Journey,
+    JourneyEvent,
+    LinkToken,
+    Organization,
+    OutboxMessage,
+    Person,
+    journey_roles,
+)
+from onboarding.people import LANGUAGES, normalise_email
+from onboarding.settings import get_settings
+
+COLUMNS = ("first_name", "last_name", "email", "language", "roles")
+MAX_ROWS = 50_000
+_ROLE_SEPARATORS = re.compile(r"[;,|]")
+_CHUNK = 5_000  # stays under SQLite's limit on bound parameters
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int  # the row in the file, the header being row 1 (as a spreadsheet shows it)
+    email: str
+    refused: str | None = None  # why the row is refused; None: it will be (was) invited
+    roles: list[str] = field(default_factory=list)
+    first_name: str = ""
+    last_name: str = ""
+    language: str = "en"
+
+    @property
+    def accepted(self) -> bool:
+        return self.refused is None
+
+
+@dataclass(frozen=True)
+class Report:
+    organization: str
+    dry_run: bool
+    rows: list[RowResult]
+
+    @property
+    def accepted(self) -> list[RowResult]:
+        return [r for r in self.rows if r.accepted]
+
+    @property
+    def refused(self) -> list[RowResult]:
+        return [r for r in self.rows if not r.accepted]
+
+
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    """(row number, values) of each data row; ValidationError if the file is not our CSV."""
+    if "\x00" in text:
+        raise ValidationError(
+            "The file holds NUL bytes: save it as CSV text, not a workbook.", "file"
+        )
+    try:
+        records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as error:
+        raise ValidationError(f"The file is not valid CSV: {error}.", "file") from None
+    header = [h.strip().lower().replace(" ", "_") for h in (records[0] if records else [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ValidationError(
+            f"The first row must name the columns {', '.join(COLUMNS)}; "
+            f"missing: {', '.join(missing)}.",
+            "file",
+        )
+    if len(records) > MAX_ROWS + 1:
+        raise ValidationError(f"At most {MAX_ROWS} rows per file.", "file")
+    return [
+        (
+            number,
+            {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)},
+        )
+        for number, values in enumerate(records[1:], start=2)
+        if any(v.strip() for v in values)
+    ]
+
+
+def check(session: Session, organization: Organization, text: str) -> list[RowResult]:
+    """What each row of `text` would do for `organization`; changes nothing."""
+    role_names = {role.name for role in organization.roles}
+    results: list[RowResult] = []
+    first_row_of: dict[str, int] = {}
+    for number, values in read_rows(text):
+        email, refused = values["email"], None
+        roles = sorted({r.strip() for r in _ROLE_SEPARATORS.split(values["roles"]) if r.strip()})
+        language = values["language"].lower() or "en"
+        try:
+            email = normalise_email(values["email"])
+        except ValidationError as error:
+            refused = f"bad email: {error}"
+        if refused is None:
+            if email in first_row_of:
+                refused = f"duplicate: {email} is already on row {first_row_of[email]}"
+            else:
+                first_row_of[email] = number
+        if refused is None and not values["first_name"]:
+            refused = "no first name"
+        if refused is None and language not in LANGUAGES:
+            refused = f"unknown language '{language}' (use {', '.join(LANGUAGES)})"
+        if refused is None and not roles:
+            refused = "no role: give at least one role"
+        unknown = [r for r in roles if r not in role_names]
+        if refused is None and unknown:
+            refused = (
+                f"unknown role {', '.join(repr(r) for r in unknown)} "
+                f"(roles: {', '.join(sorted(role_names))})"
+            )
+        results.append(
+            RowResult(
+                number, email, refused, roles, values["first_name"], values["last_name"], language
+            )
+        )
+    return _refuse_existing(session, organization, results)
+
+
+def _refuse_existing(
+    session: Session, organization: Organization, results: list[RowResult]
+) -> list[RowResult]:
+    emails = [r.email for r in results if r.accepted]
+    existing: dict[str, JourneyState] = {}
+    for chunk in _chunks(emails):
+        query = (
+            select(Person.email, Journey.state)
+            .join(Journey, Journey.person_id == Person.id)
+            .where(Person.email.in_(chunk), Journey.organization_id == organization.id)
+        )
+        existing.update(dict(session.execute(query).all()))
+    return [
+        RowResult(
+            r.row,
+            r.email,
+            f"duplicate: {r.email} is already in {organization.name} ({existing[r.email].value})",
+            r.roles,
+            r.first_name,
+            r.last_name,
+            r.language,
+        )
+        if r.accepted and r.email in existing
+        else r
+        for r in results
+    ]
+
+
+def bulk_invite(
+    session: Session,
+    organization: Organization,
+    text: str,
+    *,
+    dry_run: bool,
+    actor: str,
+    invited_by: Person | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Check every row; unless `dry_run`, invite the accepted rows in the caller's transaction.
+
+    Refused rows are reported and nothing is written for them.
+    """
+    results = check(session, organization, text)
+    report = Report(organization.name, dry_run, results)
+    if not dry_run and report.accepted:
+        _invite_all(session, organization, report.accepted, actor, invited_by, now or utcnow())
+    return report
+
+
+def _invite_all(
+    session: Session,
+    organization: Organization,
+    rows: list[RowResult],
+    actor: str,
+    invited_by: Person | None,
+    now: datetime,
+) -> None:
+    created = JourneyState.created
+    if created not in sources_of("invite"):
+        raise ValueError("the machine no longer invites from 'created'")
+    invited = destination("invite", created)
+    settings = get_settings()
+    expires_at = now + settings.invitation_ttl
+    person_ids = _people(session, rows, now)
+    journey_ids = _insert_returning(
+        session,
+        Journey,
+        [
+            {
+                "person_id": person_ids[r.email],
+                "organization_id": organization.id,
+                "state": invited,
+                "version": 1,
+                "invited_by_id": invited_by.id if invited_by else None,
+                "invited_at": now,
+                "expires_at": expires_at,
+                "state_entered_at": now,
+                "created_at": now,
+            }
+            for r in rows
+        ],
+    )
+    role_ids = {role.name: role.id for role in organization.roles}
+    _insert(
+        session,
+        journey_roles,
+        [
+            {"journey_id": j, "role_id": role_ids[name]}
+            for j, r in zip(journey_ids, rows, strict=True)
+            for name in r.roles
+        ],
+    )
+    _insert(
+        session,
+        JourneyEvent,
+        [
+            {
+                "journey_id": j,
+                "at": now,
+                "actor": actor,
+                "trigger": "create",
+                "from_state": None,
+                "to_state": created,
+                "detail": {"roles": r.roles},
+            }
+            for j, r in zip(journey_ids, rows, strict=True)
+        ],
+    )
+    invite_event_ids = _insert_returning(
+        session,
+        JourneyEvent,
+        [
+            {
+                "journey_id": j,
+                "at": now,
+                "actor": actor,
+                "trigger": "invite",
+                "from_state": created,
+                "to_state": invited,
+                "detail": {"bulk": True},
+            }
+            for j in journey_ids
+        ],
+    )
+    raw_tokens = [secrets.token_urlsafe(32) for _ in rows]
+    _insert(
+        session,
+        LinkToken,
+        [
+            {
+                "token_hash": tokens.hash_token(raw),
+                "purpose": tokens.INVITATION,
+                "journey_id": j,
+                "created_at": now,
+                "expires_at": expires_at,
+            }
+            for j, raw in zip(journey_ids, raw_tokens, strict=True)
+        ],
+    )
+    inviter = invited_by.full_name if invited_by else None
+    _insert(
+        session,
+        OutboxMessage,
+        [
+            {
+                "kind": outbox.MAIL,
+                "payload": {
+                    "template": "invitation",
+                    "to": r.email,
+                    "language": r.language,
+                    "context": invitation_mail_context(
+                        first_name=r.first_name,
+                        organization=organization.name,
+                        roles=r.roles,
+                        invited_by=inviter,
+                        raw_token=raw,
+                        expires_at=expires_at,
+                        trigger="invite",
+                    ),
+                },
+                "dedupe_key": f"journey-event:{event_id}:invitation",
+                "journey_id": j,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for j, r, raw, event_id in zip(
+                journey_ids, rows, raw_tokens, invite_event_ids, strict=True
+            )
+        ],
+    )
+    session.expire_all()
+
+
+def _people(session: Session, rows: list[RowResult], now: datetime) -> dict[str, int]:
+    """The person id of every row's email, inserting the people that do not exist yet."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks([r.email for r in rows]):
+        ids.update(
+            session.execute(select(Person.email, Person.id).where(Person.email.in_(chunk))).all()
+        )
+    new = [r for r in rows if r.email not in ids]
+    new_ids = _insert_returning(
+        session,
+        Person,
+        [
+            {
+                "email": r.email,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
+                "language": r.language,
+                "is_superadmin": False,
+                "created_at": now,
+            }
+            for r in new
+        ],
+    )
+    ids.update(zip((r.email for r in new), new_ids, strict=True))
+    return ids
+
+
+def _insert(session: Session, target: Any, values: list[dict[str, Any]]) -> None:
+    for chunk in _chunks(values):
+        session.execute(insert(target), chunk)
+
+
+def _insert_returning(session: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows; their new ids in the order of `values`."""
+    ids: list[int] = []
+    for chunk in _chunks(values):
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        ids.extend(session.scalars(statement, chunk))
+    return ids
+
+
+def _chunks(items: list[T], size: int = _CHUNK) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,148 @@
+"""The funnel: for each step of the journey, how many reached it, how many are in it now,
+the conversion from the step before and the median time spent in it.
+
+"Reached" counts a journey at every step up to the furthest one it got to, also when it
+later expired or was revoked (read from the history: the furthest step an exit left from).
+Medians come from the history: the time between entering a step and leaving it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from onboarding.dashboard.filters import JourneyFilter
+from onboarding.dashboard.sql import seconds_between
+from onboarding.journey_machine import TRIGGERS, JourneyState, destination, sources_of
+from onboarding.models import Journey, JourneyEvent, Person
+
+# The ways out of the journey are where "expire" and "revoke" lead; every other state is a step.
+EXITS = [
+    destination("expire", sources_of("expire")[0]),
+    destination("revoke", JourneyState.created),
+]
+STEPS = [state for state in JourneyState if state not in EXITS]
+EXIT_TRIGGERS = [
+    name
+    for name in TRIGGERS
+    if {destination(name, source) for source in sources_of(name)} & set(EXITS)
+]
+RANK = {state: index for index, state in enumerate(STEPS)}
+MEDIAN_SAMPLE = 2_000
+
+
+@dataclass(frozen=True)
+class Step:
+    state: JourneyState
+    reached: int
+    now: int
+    conversion: float | None  # share of the previous step's journeys that reached this one
+    median_seconds: float | None  # median time spent in this step by those who left it
+
+
+@dataclass(frozen=True)
+class Funnel:
+    steps: list[Step]
+    exits: dict[JourneyState, int]  # journeys now in each exit state
+    median_sample: int  # how many journeys the medians were drawn from
+
+    @property
+    def total(self) -> int:
+        return self.steps[0].reached if self.steps else 0
+
+    def count_in(self, state: JourneyState) -> int:
+        return next((s.now for s in self.steps if s.state is state), self.exits.get(state, 0))
+
+
+def _rank(column: object) -> object:
+    return case({state.value: rank for state, rank in RANK.items()}, value=column, else_=-1)
+
+
+def _scoped(query, filters: JourneyFilter):  # type: ignore[no-untyped-def]
+    if filters.needs_person:
+        query = query.join(Person, Person.id == Journey.person_id)
+    return query.where(*filters.conditions())
+
+
+def funnel(session: Session, filters: JourneyFilter) -> Funnel:
+    """The funnel of the journeys selected by `filters`."""
+    by_state = _scoped(select(Journey.state, func.count()), filters).group_by(Journey.state)
+    now_in: dict[JourneyState, int] = dict(session.execute(by_state).all())
+    reached_exactly = [now_in.get(state, 0) for state in STEPS]
+    # A journey that left through an exit counts at the furthest step it left from.
+    furthest = (
+        _scoped(
+            select(func.max(_rank(JourneyEvent.from_state)).label("rank")).join(
+                Journey, Journey.id == JourneyEvent.journey_id
+            ),
+            filters,
+        )
+        .where(JourneyEvent.trigger.in_(EXIT_TRIGGERS), Journey.state.in_(EXITS))
+        .group_by(JourneyEvent.journey_id)
+        .subquery()
+    )
+    for rank, n in session.execute(select(furthest.c.rank, func.count()).group_by(furthest.c.rank)):
+        if rank is not None and rank >= 0:
+            reached_exactly[rank] += n
+    total = sum(now_in.values())
+    # Beyond MEDIAN_SAMPLE journeys, medians come from every n-th journey: as exact as an
+    # admin can read them, at a fraction of the cost of sorting every history row.
+    every = max(1, math.ceil(total / MEDIAN_SAMPLE))
+    medians = median_seconds_per_step(session, filters, every)
+    steps, reached = [], 0
+    cumulative = [sum(reached_exactly[i:]) for i in range(len(STEPS))]
+    for index, state in enumerate(STEPS):
+        previous, reached = reached, cumulative[index]
+        conversion = reached / previous if index and previous else None
+        steps.append(Step(state, reached, now_in.get(state, 0), conversion, medians.get(state)))
+    exits = {state: now_in.get(state, 0) for state in EXITS}
+    return Funnel(steps, exits, median_sample=math.ceil(total / every))
+
+
+def median_seconds_per_step(
+    session: Session, filters: JourneyFilter, every: int = 1
+) -> dict[JourneyState, float]:
+    """Median time between entering each step and leaving it, from the history of every
+    `every`-th journey."""
+    query = _scoped(
+        select(
+            JourneyEvent.from_state.label("state"),
+            seconds_between(
+                session,
+                func.lag(JourneyEvent.at).over(
+                    partition_by=JourneyEvent.journey_id, order_by=JourneyEvent.id
+                ),
+                JourneyEvent.at,
+            ).label("seconds"),
+        ).join(Journey, Journey.id == JourneyEvent.journey_id),
+        filters,
+    ).where(
+        # Only state changes: events that keep the state (resend, link opened) are not steps.
+        or_(JourneyEvent.from_state.is_(None), JourneyEvent.from_state != JourneyEvent.to_state)
+    )
+    if every > 1:
+        query = query.where(Journey.id % every == 0)
+    changes = query.subquery()
+    numbered = (
+        select(
+            changes.c.state,
+            changes.c.seconds,
+            func.row_number()
+            .over(partition_by=changes.c.state, order_by=changes.c.seconds)
+            .label("position"),
+            func.count().over(partition_by=changes.c.state).label("size"),
+        )
+        .where(changes.c.state.in_(STEPS), changes.c.seconds.is_not(None))
+        .subquery()
+    )
+    # The middle row, or the two middle rows of an even count.
+    half, half_up = (numbered.c.size + 1) // 2, (numbered.c.size + 2) // 2
+    middle = (
+        select(numbered.c.state, func.avg(numbered.c.seconds))
+        .where(or_(numbered.c.position == half, numbered.c.position == half_up))
+        .group_by(numbered.c.state)
+    )
+    return {state: float(seconds) for state, seconds in session.execute(middle)}

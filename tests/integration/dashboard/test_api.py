@@ -1,0 +1,117 @@
+"""The JSON API: bearer tokens per organization, JSON errors, and the OpenAPI contract."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from onboarding.dashboard import api_tokens
+from onboarding.db import unit_of_work
+from onboarding.models import Journey
+from tests.integration.dashboard.test_pages import two_organizations
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_without_a_valid_token_every_answer_is_a_json_401(client, factory):
+    for headers in ({}, bearer("onb_nonsense"), {"Authorization": "Basic eDp5"}):
+        response = client.get("/api/funnel", headers=headers)
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthorized"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_revoked_token_stops_working(client, factory):
+    ids = two_organizations(factory)
+    assert client.get("/api/funnel", headers=bearer(ids["acme_token"])).status_code == 200
+    with unit_of_work(factory) as session:
+        token = api_tokens.for_organizations(session, frozenset({ids["acme"]}))[0]
+        api_tokens.revoke(session, token.id, None)
+    assert client.get("/api/funnel", headers=bearer(ids["acme_token"])).status_code == 401
+
+
+def test_an_acme_token_sees_nothing_of_globex(client, factory):
+    ids = two_organizations(factory)
+    headers = bearer(ids["acme_token"])
+    listed = client.get("/api/journeys", headers=headers).json["journeys"]
+    assert {row["email"] for row in listed} == {"ivy@acme.example", "boss@acme.example"}
+    asked_for_globex = client.get(f"/api/journeys?organization={ids['globex']}", headers=headers)
+    assert asked_for_globex.json["journeys"] == []
+    funnel = client.get(f"/api/funnel?organization={ids['globex']}", headers=headers).json
+    assert funnel["steps"][0]["reached"] == 0
+    gus = ids["gus@globex.example"]
+    assert client.get(f"/api/journeys/{gus}", headers=headers).status_code == 404
+    revoke = client.post(f"/api/journeys/{gus}/revoke", headers=headers)
+    assert revoke.status_code == 404 and revoke.json["error"]["code"] == "not_found"
+    with factory() as session:
+        assert session.get(Journey, gus).state.value == "invited"
+    csv = "first_name,last_name,email,language,roles\nGus,G,gus@globex.example,en,viewer\n"
+    report = client.post(
+        "/api/invitations?dry_run=true", data=csv, headers={**headers, "Content-Type": "text/csv"}
+    ).json
+    assert report["rows"] == [
+        {"row": 2, "email": "gus@globex.example", "accepted": True, "reason": None}
+    ]
+
+
+def test_actions_through_the_api_are_recorded_with_the_token(client, factory):
+    ids = two_organizations(factory)
+    headers = bearer(ids["acme_token"])
+    journey_id = ids["ivy@acme.example"]
+    extended = client.post(f"/api/journeys/{journey_id}/extend", json={"days": 5}, headers=headers)
+    assert extended.status_code == 200
+    last = extended.json["timeline"][-1]
+    assert (last["what"], last["actor"]) == ("extend", "api:ci (token of boss@acme.example)")
+    bad = client.post(f"/api/journeys/{journey_id}/extend", json={"days": 0}, headers=headers)
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "invalid"
+    refused = client.post(f"/api/journeys/{journey_id}/reinvite", headers=headers)
+    assert refused.status_code == 422
+    assert refused.json["error"]["code"] == "invalid_transition"
+
+
+def test_keyset_pages_cover_every_journey_once(client, factory):
+    ids = two_organizations(factory)
+    headers = bearer(ids["acme_token"])
+    seen, cursor = [], None
+    while True:
+        query = "/api/journeys?limit=1&sort=email" + (f"&after={cursor}" if cursor else "")
+        page = client.get(query, headers=headers).json
+        seen += [row["email"] for row in page["journeys"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["boss@acme.example", "ivy@acme.example"]
+    bad = client.get("/api/journeys?after=garbage", headers=headers)
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "invalid"
+
+
+def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
+    """Every operation of openapi.json, with generated valid and invalid input, against the
+    app in-process with a real token and database."""
+    headers = bearer(two_organizations(factory)["acme_token"])
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 8
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=50,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case):
+            response = case.call(headers=headers)
+            case.validate_response(response, checks=checks)
+
+        call()

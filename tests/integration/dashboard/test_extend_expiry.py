@@ -1,0 +1,71 @@
+"""Extending a live invitation: recorded with the admin, and its links keep working as long."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onboarding import journeys, tokens
+from onboarding.clock import utcnow
+from onboarding.errors import ValidationError
+from onboarding.expiry import extend_expiry
+from onboarding.models import OutboxMessage
+from tests.integration.dashboard.conftest import invitee, organization
+
+T0 = utcnow().replace(microsecond=0) - timedelta(days=25)
+
+
+def link_of(session, journey):
+    mail = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.journey_id == journey.id)
+        .order_by(OutboxMessage.id)
+    ).first()
+    return mail.payload["context"]["accept_url"].rsplit("/", 1)[1]
+
+
+def test_the_mailed_link_works_until_the_new_expiry(session, settings):
+    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journeys.invite(session, journey.id, actor="admin", now=T0)
+    raw = link_of(session, journey)
+    old_expiry = journey.expires_at
+    extend_expiry(
+        session, journey.id, days=10, actor="boss@acme.example", now=T0 + timedelta(days=25)
+    )
+    assert journey.expires_at == old_expiry + timedelta(days=10)
+    after_old_expiry = old_expiry + timedelta(days=5)
+    assert (
+        tokens.check(session, raw, tokens.INVITATION, after_old_expiry).status
+        is tokens.TokenStatus.valid
+    )
+    assert (
+        tokens.check(session, raw, tokens.INVITATION, journey.expires_at).status
+        is tokens.TokenStatus.expired
+    )
+    last = journey.events[-1]
+    assert (last.trigger, last.actor, last.from_state, last.to_state) == (
+        "extend",
+        "boss@acme.example",
+        journey.state,
+        journey.state,
+    )
+
+
+def test_only_a_live_invitation_can_be_extended(session):
+    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    with pytest.raises(ValidationError, match="created"):
+        extend_expiry(session, journey.id, days=5, actor="boss")
+    journeys.invite(session, journey.id, actor="admin", now=T0)
+    journeys.revoke(session, journey.id, actor="admin", now=T0)
+    with pytest.raises(ValidationError, match="revoked"):
+        extend_expiry(session, journey.id, days=5, actor="boss")
+
+
+def test_an_extension_is_between_one_and_ninety_days(session):
+    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journeys.invite(session, journey.id, actor="admin", now=T0)
+    for days in (0, 91):
+        with pytest.raises(ValidationError):
+            extend_expiry(session, journey.id, days=days, actor="boss")

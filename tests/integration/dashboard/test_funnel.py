@@ -1,0 +1,101 @@
+"""The funnel: reached, in it now, conversion and median time per step, with filters."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from onboarding import journeys, people
+from onboarding.clock import utcnow
+from onboarding.dashboard.filters import JourneyFilter
+from onboarding.dashboard.funnel import STEPS, funnel
+from onboarding.journey_machine import JourneyState as S
+from tests.integration.dashboard.conftest import invitee, organization
+
+T0 = utcnow().replace(microsecond=0) - timedelta(days=10)
+H = timedelta(hours=1)
+
+
+def walk(session, org, email, steps, language="en", roles=("viewer",)):
+    """A journey through `steps` (use-case names), one hour apart from T0."""
+    journey = people.create_person(
+        session,
+        org,
+        email=email,
+        first_name="A",
+        last_name="B",
+        roles=list(roles),
+        language=language,
+        actor="admin",
+        now=T0,
+    )
+    at = T0
+    for trigger in steps:
+        at += H * (2 if trigger == "register" else 1)
+        if trigger == "register":
+            journeys.register(session, journey.id, email=email, now=at)
+        elif trigger in ("activate", "expire"):
+            getattr(journeys, trigger)(session, journey.id, now=at)
+        else:
+            getattr(journeys, trigger)(session, journey.id, actor="x", now=at)
+    return journey
+
+
+def test_reached_now_conversion_and_median(session):
+    org = organization(session, "Acme")
+    walk(session, org, "a@example.com", ["invite"])
+    walk(session, org, "b@example.com", ["invite", "register"])
+    walk(session, org, "c@example.com", ["invite", "register", "activate", "log_in", "accept"])
+    walk(session, org, "d@example.com", ["invite", "register", "expire"])  # left at registered
+    walk(session, org, "e@example.com", ["revoke"])  # never invited
+    result = funnel(session, JourneyFilter())
+    by_state = {step.state: step for step in result.steps}
+    assert [step.state for step in result.steps] == STEPS
+    assert {s: by_state[s].reached for s in STEPS} == {
+        S.created: 5,
+        S.invited: 4,
+        S.registered: 3,
+        S.activated: 1,
+        S.logged_in: 1,
+        S.accepted: 1,
+    }
+    assert {s: by_state[s].now for s in STEPS} == {
+        S.created: 0,
+        S.invited: 1,
+        S.registered: 1,
+        S.activated: 0,
+        S.logged_in: 0,
+        S.accepted: 1,
+    }
+    assert result.exits == {S.expired: 1, S.revoked: 1}
+    assert by_state[S.invited].conversion == 4 / 5
+    assert by_state[S.registered].conversion == 3 / 4
+    assert by_state[S.created].conversion is None
+    # Invited -> registered took two hours each time (b, c, d); created -> next one hour.
+    assert by_state[S.invited].median_seconds == 7200
+    assert by_state[S.created].median_seconds == 3600
+    assert by_state[S.accepted].median_seconds is None  # nobody leaves it
+
+
+def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two(session):
+    org = organization(session, "Acme")
+    for index in range(4):
+        journey = invitee(session, org, f"p{index}@example.com", now=T0)
+        journeys.invite(session, journey.id, actor="x", now=T0 + H * (index + 1))
+    result = funnel(session, JourneyFilter())
+    assert result.steps[0].median_seconds == 2.5 * 3600
+
+
+def test_filters_by_organization_role_language_and_invited_date(session):
+    acme, globex = organization(session, "Acme"), organization(session, "Globex")
+    walk(session, acme, "a@example.com", ["invite"], language="nl", roles=("editor",))
+    walk(session, acme, "b@example.com", ["invite", "register"])
+    walk(session, globex, "c@example.com", ["invite"])
+    assert funnel(session, JourneyFilter(organization_ids=frozenset({acme.id}))).total == 2
+    assert funnel(session, JourneyFilter(role="editor")).total == 1
+    assert funnel(session, JourneyFilter(language="nl")).total == 1
+    invited_day = (T0 + H).date()
+    assert (
+        funnel(session, JourneyFilter(invited_from=invited_day, invited_to=invited_day)).total == 3
+    )
+    assert funnel(session, JourneyFilter(invited_to=invited_day - timedelta(days=1))).total == 0
+    assert funnel(session, JourneyFilter(invited_from=date(2999, 1, 1))).total == 0

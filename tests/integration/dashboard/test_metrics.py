@@ -1,0 +1,72 @@
+"""/metrics: the onboarding figures in Prometheus text format, read from the database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from onboarding import history, journeys
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.models import OutboxMessage
+from onboarding.settings import use_settings
+from tests.integration.dashboard.conftest import invitee, organization
+
+
+def samples(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
+
+
+def test_metrics_count_journeys_transitions_outbox_latency_and_nudges(client, factory):
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        org = organization(session, "Acme")
+        ids = []
+        for email in ("a@example.com", "b@example.com", "c@example.com"):
+            journey = invitee(session, org, email, now=now)
+            journeys.invite(session, journey.id, actor="admin", now=now)
+            ids.append(journey.id)
+        journeys.revoke(session, ids[2], actor="admin", now=now)
+        history.note(session, session.get(type(journey), ids[0]), "nudge", actor="nudges", now=now)
+        mails = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        mails[0].status, mails[0].sent_at = "sent", mails[0].created_at + timedelta(seconds=3)
+        mails[1].status, mails[1].last_error = "dead", "550 no such user"
+    found = samples(client)
+    assert found[("onboarding_journeys", (("organization", "acme"), ("state", "invited")))] == 2
+    assert found[("onboarding_journeys", (("organization", "acme"), ("state", "revoked")))] == 1
+    assert found[("onboarding_transitions_total", (("trigger", "invite"),))] == 3
+    assert found[("onboarding_transitions_total", (("trigger", "revoke"),))] == 1
+    assert found[("onboarding_outbox_backlog", ())] == 1
+    assert found[("onboarding_outbox_dead_letters", ())] == 1
+    assert found[("onboarding_mail_send_latency_seconds_count", ())] == 1
+    assert found[("onboarding_mail_send_latency_seconds_bucket", (("le", "1.0"),))] == 0
+    assert found[("onboarding_mail_send_latency_seconds_bucket", (("le", "5.0"),))] == 1
+    assert found[("onboarding_nudges_total", ())] == 1
+
+
+def test_metrics_merge_what_other_processes_wrote_to_the_multiprocess_directory(
+    client, factory, settings, tmp_path
+):
+    # Another (gunicorn worker) process counts something in the shared directory and exits.
+    other = (
+        "from prometheus_client import Counter; "
+        "Counter('worker_jobs', 'Jobs done by a worker.').inc(3)"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", other], env=env, check=True)
+    use_settings(settings.with_overrides(prometheus_multiproc_dir=str(tmp_path)))
+    found = samples(client)
+    assert found[("worker_jobs_total", ())] == 3
+    assert ("onboarding_outbox_backlog", ()) in found

@@ -1,0 +1,46 @@
+"""transport.send against a real SMTP server, with and without PIPELINING."""
+
+import smtplib
+
+import pytest
+
+from onboarding.mail import compose_bytes
+from onboarding.mail.transport import send, smtp_connection
+from tests.mailbox import Mailbox
+
+CONTEXT = {
+    "first_name": "Ada",
+    "organization": "Acme",
+    "roles": ["viewer"],
+    "invited_by": None,
+    # A line that starts with a dot must arrive as it was sent (dot-stuffing).
+    "accept_url": "http://app.test/invitations/abc\n.hidden",
+    "expires_at": "2026-12-25T10:00:00+00:00",
+    "trigger": "invite",
+}
+
+
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-by-one"])
+def mailbox(request):
+    box = Mailbox(pipelining=request.param).start()
+    yield box
+    box.stop()
+
+
+def test_mails_arrive_whole_and_refusals_raise_like_sendmail(mailbox):
+    raw = compose_bytes("invitation", "en", CONTEXT, to="ada@example.com")
+    later = compose_bytes("invitation", "en", CONTEXT, to="eve@example.com")
+    with smtp_connection(mailbox.url) as connection:
+        assert connection.has_extn("pipelining") is mailbox.pipelining
+        send(connection, "no-reply@example.com", "ada@example.com", raw)
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            send(connection, "no-reply@example.com", "nobody@example.com", raw)
+        assert refused.value.recipients["nobody@example.com"][0] == 550
+        with pytest.raises(smtplib.SMTPDataError) as data_refused:
+            send(connection, "no-reply@example.com", "bob@example.com", b"X-Refuse: yes\r\n" + raw)
+        assert data_refused.value.smtp_code == 554
+        # The connection is still good for the next mail.
+        send(connection, "no-reply@example.com", "eve@example.com", later)
+    assert [m["To"] for m in mailbox.messages] == ["ada@example.com", "eve@example.com"]
+    text = mailbox.messages[0].get_body(("plain",)).get_content()
+    assert "\n.hidden" in text.replace("\r\n", "\n")

@@ -1,0 +1,113 @@
+"""Workers that fail or compete: a killed worker loses nothing, two workers send each row once.
+
+These tests start their own workers (no other worker may run on the database meanwhile).
+"""
+
+import uuid
+
+import redis
+from sqlalchemy import select
+
+from onboarding import outbox
+from onboarding.clock import utcnow
+from onboarding.db import unit_of_work
+from onboarding.models import OutboxMessage
+from tests import factories
+from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
+from tests.mailbox import Mailbox
+from workers import kick
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
+    postgres_factory, tmp_path
+):
+    mailbox = Mailbox().start()
+    total = 300
+    with unit_of_work(postgres_factory) as session:
+        for n in range(total):
+            outbox.enqueue_mail(
+                session,
+                template="invitation",
+                to=f"pair-{n}@example.com",
+                language="en",
+                context={
+                    "first_name": "Ada",
+                    "organization": "Acme",
+                    "roles": ["viewer"],
+                    "invited_by": None,
+                    "accept_url": f"http://app.test/invitations/{n}",
+                    "expires_at": utcnow().isoformat(),
+                    "trigger": "invite",
+                },
+                dedupe_key=f"pair-{n}",
+            )
+    prefix = f"test-{uuid.uuid4().hex[:10]}:"
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(
+        tmp_path,
+        url,
+        mailbox.url,
+        CELERY_BROKER_URL=REDIS_URL,
+        CELERY_KEY_PREFIX=prefix,
+        OUTBOX_BATCH_SIZE="10",
+    )
+    workers = [Worker(env, f"pair{n}").start() for n in range(2)]
+    try:
+        client = client_app(env)
+        for _ in range(8):
+            kick.kick(client)
+
+        def all_sent():
+            with unit_of_work(postgres_factory) as session:
+                return (
+                    session.scalars(
+                        select(OutboxMessage.id).where(OutboxMessage.status != "sent")
+                    ).all()
+                    == []
+                )
+
+        wait_until(all_sent, timeout=60, message="every row sent")
+    finally:
+        for worker in workers:
+            worker.stop()
+        mailbox.stop()
+        store = redis.Redis.from_url(REDIS_URL)
+        for key in store.scan_iter(f"{prefix}*"):
+            store.delete(key)
+    received = [m["Message-ID"] for m in mailbox.messages if m["To"].startswith("pair-")]
+    assert len(received) == total == len(set(received))
+    worked = [w for w in workers if any("outbox.deliver" in line for line in w.output)]
+    assert len(worked) == 2
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(factory, tmp_path):
+    box = Mailbox().start()
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, OUTBOX_LEASE="2s")
+    doomed = Worker(env, "doomed").start()
+    try:
+        box.stalled.set()
+        with unit_of_work(factory) as session:
+            journey = factories.journey(session)
+            factories.fire(session, journey.id, "invite")
+            address = journey.person.email
+        kick.kick(client_app(env))
+        wait_until(lambda: outbox_row(factory, journey.id).attempts == 1, message="claimed")
+        # The successor comes up while the lease still holds: it must not take the row yet.
+        successor = Worker(env, "successor", beat=True).start()
+        try:
+            assert outbox_row(factory, journey.id).attempts == 1
+            doomed.process.kill()  # SIGKILL in the middle of the SMTP transaction
+            doomed.stop()
+            box.stalled.clear()
+            box.wait_for(address)
+            wait_until(lambda: outbox_row(factory, journey.id).status == "sent", message="sent")
+        finally:
+            successor.stop()
+        assert len(box.to(address)) == 1
+        assert outbox_row(factory, journey.id).attempts == 2
+    finally:
+        doomed.stop()
+        box.stop()

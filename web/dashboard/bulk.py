@@ -1,0 +1,74 @@
+"""Bulk invitation from a CSV file: upload, dry-run report, then the real run."""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request
+
+from onboarding.dashboard.bulk_invite import COLUMNS, bulk_invite
+from onboarding.errors import ValidationError
+from onboarding.people import find_organization
+from web.auth import require_admin_of
+from web.dashboard import bp
+from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.db import db_session
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@bp.get("/invite")
+def bulk_form() -> str:
+    _, allowed = admin_scope()
+    return render_template(
+        "dashboard/bulk.html",
+        organizations=organizations_in_scope(allowed),
+        columns=COLUMNS,
+        report=None,
+    )
+
+
+@bp.post("/invite")
+def bulk_run() -> tuple[str, int] | str:
+    """Dry run (the default) or real run of the posted CSV for one organization."""
+    _, allowed = admin_scope()
+    session = db_session()
+    organization_id = request.form.get("organization", "")
+    if not organization_id.isdigit():
+        abort(400)
+    admin = require_admin_of(int(organization_id))
+    organization = find_organization(session, int(organization_id))
+    dry_run = request.form.get("run") != "invite"
+    page = {"organizations": organizations_in_scope(allowed), "columns": COLUMNS, "csv_text": ""}
+    try:
+        text = page["csv_text"] = _csv_text()
+        report = bulk_invite(
+            session, organization, text, dry_run=dry_run, actor=admin.email, invited_by=admin
+        )
+    except ValidationError as error:
+        flash(str(error), "error")
+        return render_template("dashboard/bulk.html", report=None, **page), 422
+    if dry_run:
+        return render_template(
+            "dashboard/bulk.html", report=report, organization=organization, **page
+        )
+    session.commit()
+    flash(
+        f"{len(report.accepted)} people invited to {organization.name}; "
+        f"{len(report.refused)} rows refused.",
+        "success",
+    )
+    return render_template("dashboard/bulk.html", report=report, organization=organization, **page)
+
+
+def _csv_text() -> str:
+    """The CSV from the uploaded file, or from the form (the real run after a dry run)."""
+    upload = request.files.get("file")
+    raw = upload.read(MAX_BYTES + 1) if upload and upload.filename else None
+    if raw is None:
+        text = request.form.get("csv_text", "")
+        raw = text.encode()
+    if len(raw) > MAX_BYTES:
+        raise ValidationError("The file is larger than 5 MB; split it.", "file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file must be UTF-8 text (CSV).", "file") from None

@@ -1,0 +1,54 @@
+"""API tokens of the organizations an admin administers: create (shown once) and revoke."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from onboarding.dashboard import api_tokens
+from onboarding.people import find_organization
+from web.auth import require_admin_of
+from web.dashboard import bp
+from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.db import db_session
+
+
+def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
+    return render_template(
+        "dashboard/tokens.html",
+        tokens=api_tokens.for_organizations(db_session(), allowed),
+        organizations=organizations_in_scope(allowed),
+        raw=raw,
+    )
+
+
+@bp.get("/tokens")
+def tokens() -> str:
+    _, allowed = admin_scope()
+    return _page(allowed)
+
+
+@bp.post("/tokens")
+def create_token() -> str:
+    _, allowed = admin_scope()
+    organization_id = request.form.get("organization", "")
+    if not organization_id.isdigit():
+        abort(400)
+    admin = require_admin_of(int(organization_id))
+    session = db_session()
+    organization = find_organization(session, int(organization_id))
+    _, raw = api_tokens.issue(
+        session, organization, request.form.get("name", ""), actor=admin.email
+    )
+    session.commit()
+    return _page(allowed, raw)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int) -> Response:
+    _, allowed = admin_scope()
+    session = db_session()
+    token = api_tokens.revoke(session, token_id, allowed)
+    session.commit()
+    flash(f"The token '{token.name}' was revoked.", "success")
+    return redirect(url_for(".tokens"))

@@ -1,0 +1,31 @@
+"""/metrics for Prometheus: the onboarding figures, read from the database at each scrape.
+
+Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, the metrics that processes keep themselves
+are merged from that directory as well, so any worker answers for all of them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from onboarding.dashboard.metrics import DatabaseCollector
+from onboarding.db import session_factory
+from onboarding.settings import get_settings
+
+bp = Blueprint("metrics", __name__)
+
+
+def registry() -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    directory = get_settings().prometheus_multiproc_dir
+    if directory:
+        MultiProcessCollector(registry, path=directory)
+    registry.register(DatabaseCollector(lambda: session_factory()()))
+    return registry
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
