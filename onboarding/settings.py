@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -281,6 +282,9 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
         env.get("RECAPTCHA_SITE_KEY") and env.get("RECAPTCHA_SECRET_KEY")
     ):
         raise SettingsError("CAPTCHA=recaptcha needs RECAPTCHA_SITE_KEY and RECAPTCHA_SECRET_KEY")
+    clients = env.get("CONNECT_CLIENTS", "")
+    if clients:
+        _check_clients(clients)
     upstream = env.get("UPSTREAM_ISSUER", "")
     if upstream:
         _url("UPSTREAM_ISSUER", upstream, ("http", "https"))
@@ -291,7 +295,7 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
     return {
         "oidc_client_id": env.get("OIDC_CLIENT_ID", "app"),
         "oidc_client_secret": env.get("OIDC_CLIENT_SECRET") or _derived(secret_key, b"oidc-client"),
-        "connect_clients": env.get("CONNECT_CLIENTS", ""),
+        "connect_clients": clients,
         "signing_key_rotation": parse_duration(
             "SIGNING_KEY_ROTATION", env.get("SIGNING_KEY_ROTATION", "30d")
         ),
@@ -308,6 +312,31 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
         "upstream_client_id": env.get("UPSTREAM_CLIENT_ID", ""),
         "upstream_client_secret": env.get("UPSTREAM_CLIENT_SECRET", ""),
     }
+
+
+def _check_clients(raw: str) -> None:
+    """CONNECT_CLIENTS: a JSON list of {"client_id", "client_secret", "redirect_uris": [...]}."""
+    try:
+        entries = json.loads(raw)
+        valid = isinstance(entries, list) and all(
+            isinstance(e, dict)
+            and isinstance(e.get("client_id"), str)
+            and isinstance(e.get("client_secret"), str)
+            and len(e["client_secret"]) >= 16
+            and isinstance(e.get("redirect_uris"), list)
+            and all(
+                isinstance(u, str) and u.startswith(("http://", "https://"))
+                for u in e["redirect_uris"]
+            )
+            for e in entries
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise SettingsError(
+            "CONNECT_CLIENTS: expected a JSON list of objects with client_id, client_secret "
+            "(at least 16 characters) and redirect_uris (a list of http(s) URLs)"
+        )
 
 
 _current: Settings | None = None

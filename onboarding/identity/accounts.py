@@ -20,7 +20,7 @@ from onboarding.clock import utcnow
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.identity import events, links, mails, passwords
 from onboarding.identity.machine import AccountState, fire
-from onboarding.identity.models import Account
+from onboarding.identity.models import Account, AccountToken
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
 
@@ -121,12 +121,16 @@ def register(
         mails.account_exists(session, account, now, uuid.uuid4().hex)
 
 
+def _usable(session: Session, raw: str, purpose: str, now: datetime) -> AccountToken:
+    check = links.check(session, raw, purpose, now)
+    if check.status is not links.LinkStatus.valid or check.token is None:
+        raise LinkNotUsable(check.status, _LINK_MESSAGES[check.status])
+    return check.token
+
+
 def open_link(session: Session, raw: str, purpose: str, now: datetime | None = None) -> Account:
     """The account of a usable link, without consuming it (GET of a mailed link)."""
-    check = links.check(session, raw, purpose, now or utcnow())
-    if check.status is not links.LinkStatus.valid or check.account is None:
-        raise LinkNotUsable(check.status, _LINK_MESSAGES[check.status])
-    return check.account
+    return _usable(session, raw, purpose, now or utcnow()).account
 
 
 _LINK_MESSAGES = {
@@ -137,13 +141,9 @@ _LINK_MESSAGES = {
 }
 
 
-def _consume(session: Session, raw: str, purpose: str, now: datetime) -> Account:
-    check = links.check(session, raw, purpose, now)
-    if check.status is not links.LinkStatus.valid or check.token is None:
-        raise LinkNotUsable(check.status, _LINK_MESSAGES[check.status])
-    if not links.consume(session, check.token, now):
+def _consume(session: Session, token: AccountToken, now: datetime) -> None:
+    if not links.consume(session, token, now):
         raise LinkNotUsable(links.LinkStatus.used, _LINK_MESSAGES[links.LinkStatus.used])
-    return check.token.account
 
 
 def _person(account: Account) -> passwords.Person:
@@ -156,11 +156,12 @@ def activate(
     """Set the first password through the activation link: registered → activated, with an
     account.activated event. The link is consumed only when the password is accepted."""
     now = now or utcnow()
-    account = open_link(session, raw, links.ACTIVATION, now)
+    token = _usable(session, raw, links.ACTIVATION, now)
+    account = token.account
     passwords.check(password, confirmation, _person(account))
     if account.state is not AccountState.registered:
         raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
-    _consume(session, raw, links.ACTIVATION, now)
+    _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
     fire("activate", account)
     account.activated_at = now
@@ -225,9 +226,10 @@ def reset_password(
 ) -> Account:
     """Set a new password through a reset link; the link and every other reset link die."""
     now = now or utcnow()
-    account = open_link(session, raw, links.PASSWORD_RESET, now)
+    token = _usable(session, raw, links.PASSWORD_RESET, now)
+    account = token.account
     passwords.check(password, confirmation, _person(account))
-    _consume(session, raw, links.PASSWORD_RESET, now)
+    _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)
     session.flush()

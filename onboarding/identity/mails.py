@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
 from onboarding.identity import links
 from onboarding.identity.models import Account
 from onboarding.settings import get_settings
+
+
+def _duration(ttl: timedelta, language: str) -> str:
+    """'1 day', '1 dag': the mail is rendered later, but its language is known now."""
+    return format_timedelta(ttl, threshold=2, locale=language)
 
 
 def _url(path: str) -> str:
@@ -30,7 +36,7 @@ def activation(session: Session, account: Account, now: datetime, reason: str) -
             "first_name": account.first_name,
             "activate_url": _url(f"/activate/{raw}"),
             "expires_at": expires_at.isoformat(),
-            "valid_hours": max(1, round(get_settings().activation_ttl.total_seconds() / 3600)),
+            "valid_for": _duration(get_settings().activation_ttl, account.language),
         },
         dedupe_key=f"connect:{reason}:{links.digest(raw)}",
     )
@@ -65,7 +71,7 @@ def password_reset(session: Session, account: Account, now: datetime) -> None:
             "first_name": account.first_name,
             "reset_url": _url(f"/password/reset/{raw}"),
             "expires_at": expires_at.isoformat(),
-            "valid_minutes": max(1, round(get_settings().password_reset_ttl.total_seconds() / 60)),
+            "valid_for": _duration(get_settings().password_reset_ttl, account.language),
         },
         dedupe_key=f"connect:password_reset:{links.digest(raw)}",
     )

@@ -5,7 +5,8 @@ The policy is offline: zxcvbn's strength estimate and its list of common passwor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,18 +17,39 @@ from onboarding.errors import ValidationError
 from onboarding.settings import get_settings
 
 MIN_SCORE = 3
+MAX_LENGTH = 200
+HINT = "%(hint)s"
 _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-def rules(min_length: int | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Rule:
+    """One sentence of the policy: an English message with %(name)s fields, so that a page can
+    show it in another language."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
+class PolicyError(ValidationError):
+    """A password refused; `problems` says why, rule by rule."""
+
+    def __init__(self, problems: list[Rule]) -> None:
+        super().__init__(" ".join(str(problem) for problem in problems), "password")
+        self.problems = problems
+
+
+def rules() -> list[Rule]:
     """The policy in words, shown before the user types."""
-    length = min_length or get_settings().password_min_length
     return [
-        f"At least {length} characters.",
-        "Not a common or previously breached password.",
-        "Hard to guess: a few unrelated words work well.",
-        "Does not contain your email address or your name.",
+        Rule("At least %(count)s characters.", {"count": get_settings().password_min_length}),
+        Rule("Not a common or previously breached password."),
+        Rule("Hard to guess: a few unrelated words work well."),
+        Rule("Does not contain your email address or your name."),
     ]
 
 
@@ -40,25 +62,28 @@ class Person:
     last_name: str = ""
 
 
-def problems(password: str, person: Person) -> list[str]:
-    """Every rule that `password` breaks, as messages for the user; empty when it is fine."""
+def problems(password: str, person: Person) -> list[Rule]:
+    """Every rule that `password` breaks; empty when it is fine."""
     found = []
     min_length = get_settings().password_min_length
     if len(password) < min_length:
-        found.append(f"Use at least {min_length} characters (you typed {len(password)}).")
+        found.append(Rule("Use at least %(count)s characters.", {"count": min_length}))
+    if len(password) > MAX_LENGTH:
+        return [*found, Rule("Use at most %(count)s characters.", {"count": MAX_LENGTH})]
     lowered = password.lower()
     if lowered in _COMMON:
-        found.append("This is one of the most common passwords; choose another.")
+        found.append(Rule("This is one of the most common passwords; choose another."))
     personal = _personal_parts(person)
     if any(part in lowered for part in personal):
-        found.append("Do not use your email address or your name in your password.")
-    if len(password) <= 200:
-        estimate = zxcvbn(password, user_inputs=sorted(personal))
-        if estimate["score"] < MIN_SCORE:
-            hint = estimate["feedback"].get("warning") or "It would be easy to guess."
-            found.append(f"This password is too weak: {hint} Add more unrelated words.")
-    else:
-        found.append("Use at most 200 characters.")
+        found.append(Rule("Do not use your email address or your name in your password."))
+    estimate = zxcvbn(password, user_inputs=sorted(personal))
+    if estimate["score"] < MIN_SCORE:
+        found.append(
+            Rule("This password is too weak: it would be easy to guess. Add more unrelated words.")
+        )
+        if estimate["feedback"].get("warning"):
+            # zxcvbn's own hint, in English only: a field, so that it is never a message id.
+            found.append(Rule(HINT, {"hint": estimate["feedback"]["warning"]}))
     return found
 
 
@@ -69,12 +94,12 @@ def _personal_parts(person: Person) -> set[str]:
 
 
 def check(password: str, confirmation: str, person: Person) -> None:
-    """Raise ValidationError with every broken rule, or when the two entries differ."""
+    """Raise PolicyError with every broken rule, or when the two entries differ."""
     if password != confirmation:
-        raise ValidationError("The two passwords are not the same.", "password")
+        raise PolicyError([Rule("The two passwords are not the same.")])
     found = problems(password, person)
     if found:
-        raise ValidationError(" ".join(found), "password")
+        raise PolicyError(found)
 
 
 def hash_password(password: str) -> str:

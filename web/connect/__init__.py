@@ -10,12 +10,15 @@ from flask import Flask
 
 from onboarding.settings import get_settings
 from web.connect import federation, login, password, provider, register, two_factor
+from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
 from web.db import init_db
 from web.errors import init_errors
 from web.extensions import csrf, limiter_storage_uri
 from web.security import init_security
+from workers.celery_app import app as celery_app
+from workers.kick import install as kick_outbox_after_commit
 
 
 def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,6 +47,9 @@ def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     init_errors(app)
     init_oauth(app)
+    init_i18n(app)
+    # Activation and reset mails leave at once instead of at the next beat.
+    kick_outbox_after_commit(celery_app)
     for module in (provider, login, register, password, two_factor, federation):
         app.register_blueprint(module.bp)
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, two_factor
+from onboarding.identity.models import Account
 from onboarding.settings import get_settings
 from web.connect import auth
 from web.connect.limits import address_key, configured, count_failures, failed, limiter
@@ -22,7 +23,7 @@ def _next() -> str:
     return safe_next(request.values.get("next"), url_for("two_factor.security"))
 
 
-def finish(account: Any, next_url: str) -> Response:
+def finish(account: Account, next_url: str) -> Response:
     """Password (or upstream) accepted: log in now, or ask for the second factor first."""
     if account.totp_enabled:
         auth.start_second_factor(account, next_url)

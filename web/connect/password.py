@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from onboarding import errors
 from onboarding.identity import accounts, links, passwords
+from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
 from web.db import db_session
 
@@ -29,7 +30,7 @@ def forgot_post() -> Any:
             session, request.form.get("email", ""), request.form.get("language", "en")
         )
     except errors.ValidationError as error:
-        return render_template("forgot.html", error=str(error)), 422
+        return render_template("forgot.html", **refusal(error)), 422
     session.commit()
     # The same page whether or not the address has an account.
     return redirect(url_for("password.sent"), code=303)
@@ -79,7 +80,7 @@ def reset_post(token: str) -> Any:
             "set_password.html",
             account=account,
             rules=passwords.rules(),
-            error=str(error),
+            **refusal(error),
             action=url_for("password.reset_post", token=token),
         ), 422
     session.commit()

@@ -70,12 +70,13 @@ def jwks() -> Response:
 @bp.get("/authorize")
 def authorize() -> Any:
     server = oauth_server()
+    account = current_account()
     try:
-        # Validate before asking anyone to log in: a bad client or redirect_uri stops here.
-        grant = server.get_consent_grant(end_user=None)
+        # Validate before asking anyone to log in: a bad client or redirect_uri stops here,
+        # and prompt=none without a session goes back to the client with login_required.
+        grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
         return server.handle_error_response(None, error)
-    account = current_account()
     if account is None:
         return redirect(url_for("login.login", next=request.full_path))
     response = server.create_authorization_response(grant=grant, grant_user=account)

@@ -8,6 +8,7 @@ from typing import Any
 import pycountry
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from limits import parse
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from onboarding import errors
@@ -15,6 +16,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import AccountState
 from onboarding.settings import Settings, get_settings
+from web.connect.i18n import refusal
 from web.connect.limits import configured, limiter
 from web.db import db_session
 
@@ -55,8 +57,7 @@ def _form(error: errors.ValidationError | None = None) -> Any:
         languages=accounts.LANGUAGES,
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
-        error=str(error) if error else None,
-        error_field=error.field if error else None,
+        **(refusal(error) if error else {}),
     ), (422 if error else 200)
 
 
@@ -104,6 +105,9 @@ def register_post() -> Any:
         session.commit()
     except errors.ValidationError as error:
         return _form(error)
+    except IntegrityError:
+        # The same address registered at the same moment: the other request won and mailed.
+        db_session().rollback()
     return redirect(url_for("register.thanks"), code=303)
 
 
@@ -171,7 +175,7 @@ def activate_post(token: str) -> Any:
             "set_password.html",
             account=account,
             rules=passwords.rules(),
-            error=str(error),
+            **refusal(error),
             action=url_for("register.activate_post", token=token),
         ), 422
     session.commit()

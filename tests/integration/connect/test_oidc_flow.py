@@ -223,3 +223,44 @@ def test_userinfo_without_a_valid_token_is_refused(connect):
     response = requests.get(f"{connect}/userinfo", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
+
+
+def test_prompt_none_without_a_session_answers_login_required(connect, factory):
+    response = requests.get(
+        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+    )
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error"] == ["login_required"] and query["state"] == ["s"]
+
+
+def test_prompt_none_with_a_session_issues_a_code(connect, browser):
+    response = browser.get(
+        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+    )
+    assert response.status_code == 302
+    assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def test_two_token_requests_racing_with_one_code_give_one_winner(connect, browser, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    oauth = client(settings)
+    verifier = generate_token(48)
+    location, _ = authorize(connect, browser, oauth, "n-race", verifier)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
+    auth = (settings.oidc_client_id, settings.oidc_client_secret)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(
+                lambda _: requests.post(f"{connect}/token", data=data, auth=auth).status_code,
+                range(2),
+            )
+        )
+    assert sorted(answers) == [200, 400]

@@ -21,14 +21,14 @@
             algorithm: challenge.algorithm, challenge: challenge.challenge, number: number,
             salt: challenge.salt, signature: challenge.signature,
           }));
-          status.textContent = "Verified: you can register.";
+          status.textContent = box.dataset.verified;
           button.disabled = false;
           return;
         }
       }
-      status.textContent = "The check failed. Reload the page to try again.";
+      status.textContent = box.dataset.failed;
     } catch (error) {
-      status.textContent = "The check could not run. Reload the page to try again.";
+      status.textContent = box.dataset.failed;
     }
   }
   document.querySelectorAll("[data-altcha-challenge]").forEach(solve);

@@ -1,0 +1,50 @@
+"""Registration in a real browser: the page's own script solves the proof-of-work captcha
+under the strict Content-Security-Policy, and Register leads to the Thank-you page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from onboarding.db import unit_of_work
+from onboarding.identity.accounts import find_by_email
+from onboarding.settings import use_settings
+from tests.connect_helpers import serve
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def connect(factory, settings):
+    from web import create_connect_app
+
+    use_settings(settings.with_overrides(altcha_max_number=2000))
+    with serve(create_connect_app()) as url:
+        yield url
+
+
+def test_the_captcha_solves_itself_and_registration_reaches_the_thank_you_page(connect, factory):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page()
+            problems = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.goto(f"{connect}/register?email=ada%40example.com&ref=REF")
+            assert page.input_value("#email") == "ada@example.com"
+            page.wait_for_selector("text=Verified: you can register.", timeout=30_000)
+            page.fill("#first_name", "Ada")
+            page.fill("#last_name", "Lovelace")
+            page.select_option("#language", "nl")
+            page.select_option("#country", "NL")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{connect}/register/thanks")
+            assert "Thank you for registering. Check your inbox." in page.inner_text("h1")
+            assert problems == []
+        finally:
+            browser.close()
+    with unit_of_work(factory) as session:
+        account = find_by_email(session, "ada@example.com")
+        assert (account.language, account.country, account.journey_ref) == ("nl", "NL", "REF")
