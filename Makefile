@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint
+.PHONY: run test install test-install lint graphviz chromium
 
 $(BIN)/onboarding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,22 @@ node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund
 	touch $@
 
-install: $(BIN)/onboarding node_modules/axe-core/axe.min.js
-	command -v chromium || (apt-get update && apt-get install -y chromium)
+# Debian packages: Graphviz draws the state diagrams (also live on the dashboard); the browser
+# test drives Chromium.
+graphviz:
+	@command -v dot >/dev/null || (apt-get update && apt-get install -y graphviz)
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+install: $(BIN)/onboarding graphviz
+
+test-install: install chromium node_modules/axe-core/axe.min.js
 
 run: install
 	$(BIN)/onboarding serve
 
-test: install
+test: test-install
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,8 +1,8 @@
-"""Pages in the visitor's language (English, Dutch), from the catalogs shared with the mails
-(onboarding/translations/<lang>/LC_MESSAGES/*.po; the app's own messages are in app.po).
+"""Pages in the visitor's language (English, Dutch), for the app and Connect alike, from the
+catalogs shared with the mails (onboarding/translations/<lang>/LC_MESSAGES/*.po).
 
 The language is the one chosen with ?lang=, else the one the application prefers for the
-visitor (e.g. the invited person's), else the browser's.
+visitor (the invited person's, the logged-in account's), else the browser's.
 """
 
 from __future__ import annotations
@@ -56,3 +56,14 @@ def init_i18n(app: Flask, preferred: Callable[[], str | None]) -> None:
 
     # Only the templates that are translated set <html lang> from it (see app/layout.html).
     app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["tr"] = tr
+
+    @app.context_processor
+    def language() -> dict[str, Any]:
+        return {"lang": page_language()}
+
+
+def tr(message: str, params: dict[str, Any] | None = None) -> str:
+    """A message made at run time (a refusal, a policy rule), translated when the catalog has
+    it; `params` fill its %(name)s fields after translation."""
+    return gettext(message, **(params or {}))

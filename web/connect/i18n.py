@@ -1,67 +1,25 @@
-"""Connect's pages in the visitor's language (English, Dutch), from the same catalogs as the
-mails (onboarding/translations/<lang>/LC_MESSAGES/*.po).
-
-The language is the one chosen with ?lang=, else the logged-in account's, else the browser's.
-"""
+"""Connect's pages in the account's language (see web.i18n) and how refusals are shown."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask
 
 from onboarding.errors import ValidationError
-from onboarding.i18n import translations
 from onboarding.identity.passwords import PolicyError
-
-LANGUAGES = ("en", "nl")
-SESSION_KEY = "lang"
-
-
-def page_language() -> str:
-    if "page_language" not in g:
-        chosen = request.args.get("lang")
-        if chosen in LANGUAGES:
-            session[SESSION_KEY] = chosen
-        g.page_language = (
-            session.get(SESSION_KEY)
-            or _account_language()
-            or request.accept_languages.best_match(LANGUAGES)
-            or "en"
-        )
-    return g.page_language
+from web import i18n
 
 
 def _account_language() -> str | None:
     from web.connect.auth import current_account
 
     account = current_account()
-    return account.language if account and account.language in LANGUAGES else None
-
-
-def gettext(message: str) -> str:
-    return translations(page_language()).gettext(message)
-
-
-def ngettext(singular: str, plural: str, count: int) -> str:
-    return translations(page_language()).ngettext(singular, plural, count)
-
-
-def tr(message: str, params: dict[str, Any] | None = None) -> str:
-    """A message made at run time (a refusal, a policy rule), translated when the catalog has
-    it; `params` fill its %(name)s fields after translation."""
-    text = gettext(message)
-    return text % params if params else text
+    return account.language if account else None
 
 
 def init_i18n(app: Flask) -> None:
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    app.jinja_env.globals["tr"] = tr
-
-    @app.context_processor
-    def language() -> dict[str, Any]:
-        return {"lang": page_language()}
+    i18n.init_i18n(app, _account_language)
 
 
 def refusal(error: ValidationError) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
@@ -77,11 +78,19 @@ def authorize() -> Any:
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
         return server.handle_error_response(None, error)
-    if account is None:
-        return redirect(url_for("login.login", next=request.full_path))
+    # prompt=login: the client asks for a fresh log-in (e.g. to switch account). The request
+    # continues without it afterwards, so that the log-in is asked once.
+    fresh_login = "login" in request.args.get("prompt", "").split()
+    if account is None or fresh_login:
+        return redirect(url_for("login.login", next=_authorize_path_without_prompt()))
     response = server.create_authorization_response(grant=grant, grant_user=account)
     db_session().commit()
     return response
+
+
+def _authorize_path_without_prompt() -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "prompt"]
+    return f"{request.path}?{urlencode(args)}"
 
 
 @bp.post("/token")

@@ -242,6 +242,21 @@ def test_prompt_none_with_a_session_issues_a_code(connect, browser):
     assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
 
 
+def test_prompt_login_with_a_session_asks_for_a_fresh_log_in_once(connect, browser):
+    response = browser.get(
+        f"{connect}/authorize", params=_params(prompt="login"), allow_redirects=False
+    )
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    next_url = urlsplit(parse_qs(location.query)["next"][0])
+    assert next_url.path == "/authorize"
+    resumed = parse_qs(next_url.query)
+    assert "prompt" not in resumed and resumed["state"] == ["s"]
+    again = browser.get(f"{connect}{next_url.path}?{next_url.query}", allow_redirects=False)
+    assert "code" in parse_qs(urlsplit(again.headers["Location"]).query)
+
+
 def test_two_token_requests_racing_with_one_code_give_one_winner(connect, browser, settings):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -1,6 +1,7 @@
 """compose: the invitation mail in the reader's language, with headers that deliver."""
 
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import dkim
 import pytest
@@ -186,3 +187,20 @@ def test_non_ascii_names_and_texts_survive_the_wire_form(settings):
     expected = render("invitation", "nl", context)
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == expected.text
     assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == expected.html
+
+
+def test_no_text_is_translated_two_ways_across_the_catalogs_of_a_language():
+    from babel.messages.pofile import read_po
+
+    folder = Path(i18n.__file__).parent / "translations" / "nl" / "LC_MESSAGES"
+    seen: dict[object, tuple[str, object]] = {}
+    clashes = []
+    for path in sorted(folder.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id:
+                    continue
+                first = seen.setdefault(message.id, (path.name, message.string))
+                if first[1] != message.string:
+                    clashes.append((message.id, first, (path.name, message.string)))
+    assert clashes == []
