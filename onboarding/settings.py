@@ -163,6 +163,8 @@ class Settings:
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
     prometheus_multiproc_dir: str | None = None
+    # Bearer token Prometheus sends to /metrics; without one, /metrics is off in production.
+    metrics_token: str | None = None
     outbox_batch_size: int = 100
     # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
@@ -257,6 +259,7 @@ class Settings:
             redis_url=redis_url,
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            metrics_token=env.get("METRICS_TOKEN") or None,
             **_mail_settings(env),
             **_outbox_settings(env),
             **_connect_settings(env, secret_key),

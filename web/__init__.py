@@ -44,7 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_db(app)
     init_errors(app)
     init_front(app)
-    register_dashboard(app)
+    register_dashboard(app, limiter)
     kick_outbox_after_commit(celery_app)
     init_dev_mail(app, enabled=not settings.production)
     app.register_blueprint(hooks.bp)

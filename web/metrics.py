@@ -6,7 +6,9 @@ are merged from that directory as well, so any worker answers for all of them.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import hmac
+
+from flask import Blueprint, Response, abort, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -28,4 +30,11 @@ def registry() -> CollectorRegistry:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    expected = get_settings().metrics_token
+    if expected:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            abort(401)
+    elif get_settings().production:
+        abort(404)  # figures name organizations: off in production until a token is set
     return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_limiter import Limiter
+
+API_RATE_LIMIT = "300 per minute"
 
 
-def register_dashboard(app: Flask) -> None:
+def register_dashboard(app: Flask, limiter: Limiter) -> None:
     from web import api, dashboard, metrics
     from web.dashboard.link_hits import init_link_hits
 
+    # Per client address, on the shared limiter storage: a token is no licence to flood.
+    limiter.limit(API_RATE_LIMIT)(api.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics.bp)

@@ -70,3 +70,36 @@ def test_metrics_merge_what_other_processes_wrote_to_the_multiprocess_directory(
     found = samples(client)
     assert found[("worker_jobs_total", ())] == 3
     assert ("onboarding_outbox_backlog", ()) in found
+
+
+def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(factory, settings):
+    from web import create_app
+
+    use_settings(settings.with_overrides(metrics_token="scrape-secret"))
+    client = create_app().test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    allowed = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    assert allowed.status_code == 200 and b"onboarding_journeys" in allowed.data
+
+
+def test_in_production_without_a_token_there_are_no_metrics(factory, settings):
+    from web import create_app
+
+    use_settings(settings.with_overrides(environment="production"))
+    assert create_app().test_client().get("/metrics").status_code == 404
+
+
+def test_the_api_is_rate_limited_per_client(factory):
+    from web import create_app
+    from web.dashboard.wiring import API_RATE_LIMIT
+
+    # The limiter is one per process; other tests' apps switch it off.
+    client = create_app({"RATELIMIT_ENABLED": True}).test_client()
+    allowed = int(API_RATE_LIMIT.split()[0])
+    # A client address of its own, so that no other test's requests count against it.
+    address = {"REMOTE_ADDR": f"192.0.2.{os.getpid() % 250 + 1}"}
+    statuses = [
+        client.get("/api/funnel", environ_base=address).status_code for _ in range(allowed + 1)
+    ]
+    assert set(statuses[:allowed]) == {401} and statuses[-1] == 429
