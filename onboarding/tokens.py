@@ -7,21 +7,18 @@ what to do on an explicit POST.
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import link_secrets
 from onboarding.journey_machine import LIVE, JourneyState
 from onboarding.models import Journey, LinkToken
 
 INVITATION = "invitation"
-_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32) is 43 characters
 
 
 class TokenStatus(enum.Enum):
@@ -44,18 +41,17 @@ class TokenCheck:
         return self.token.journey if self.token else None
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_token = link_secrets.digest
 
 
 def issue(
     session: Session, journey: Journey, purpose: str, expires_at: datetime, now: datetime
 ) -> str:
     """Store a new token for `journey` and return the raw value (the only copy)."""
-    raw = secrets.token_urlsafe(32)
+    raw, token_hash = link_secrets.new_secret()
     session.add(
         LinkToken(
-            token_hash=hash_token(raw),
+            token_hash=token_hash,
             purpose=purpose,
             journey=journey,
             created_at=now,
@@ -67,7 +63,7 @@ def issue(
 
 def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck:
     """What `raw` is worth now, without changing anything."""
-    if not _SHAPE.match(raw or ""):
+    if not link_secrets.well_formed(raw):
         return TokenCheck(TokenStatus.malformed)
     digest = hash_token(raw)
     token = session.scalar(select(LinkToken).where(LinkToken.token_hash == digest))

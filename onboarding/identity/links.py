@@ -5,20 +5,17 @@ that acts on it consumes it."""
 from __future__ import annotations
 
 import enum
-import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from onboarding import link_secrets
 from onboarding.identity.models import Account, AccountToken
 
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name)
-_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 class LinkStatus(enum.Enum):
@@ -38,18 +35,17 @@ class LinkCheck:
         return self.token.account if self.token else None
 
 
-def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+digest = link_secrets.digest
 
 
 def issue(
     session: Session, account: Account, purpose: str, expires_at: datetime, now: datetime
 ) -> str:
     """Store a new token for `account`; returns the raw value (the only copy)."""
-    raw = secrets.token_urlsafe(32)
+    raw, token_hash = link_secrets.new_secret()
     session.add(
         AccountToken(
-            token_hash=digest(raw),
+            token_hash=token_hash,
             purpose=purpose,
             account=account,
             created_at=now,
@@ -61,7 +57,7 @@ def issue(
 
 def check(session: Session, raw: str, purpose: str, now: datetime) -> LinkCheck:
     """What `raw` is worth now, without changing anything."""
-    if not _SHAPE.match(raw or ""):
+    if not link_secrets.well_formed(raw):
         return LinkCheck(LinkStatus.unknown)
     token = session.scalar(select(AccountToken).where(AccountToken.token_hash == digest(raw)))
     if token is None or token.purpose != purpose:
