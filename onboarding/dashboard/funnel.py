@@ -1,36 +1,26 @@
 """The funnel: for each step of the journey, how many reached it, how many are in it now,
 the conversion from the step before and the median time spent in it.
 
-"Reached" counts a journey at every step up to the furthest one it got to, also when it
-later expired or was revoked (read from the history: the furthest step an exit left from).
+"Reached" counts a journey at every step up to the one it is in, or, once it expired or was
+revoked, up to the furthest one it got to (`Journey.furthest_state`).
 Medians come from the history: the time between entering a step and leaving it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.sql import seconds_between
-from onboarding.journey_machine import TRIGGERS, JourneyState, destination, sources_of
+from onboarding.funnel_steps import EXITS, RANK, STEPS
+from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, JourneyEvent, Person
 
-# The ways out of the journey are where "expire" and "revoke" lead; every other state is a step.
-EXITS = [
-    destination("expire", sources_of("expire")[0]),
-    destination("revoke", JourneyState.created),
-]
-STEPS = [state for state in JourneyState if state not in EXITS]
-EXIT_TRIGGERS = [
-    name
-    for name in TRIGGERS
-    if {destination(name, source) for source in sources_of(name)} & set(EXITS)
-]
-RANK = {state: index for index, state in enumerate(STEPS)}
 MEDIAN_SAMPLE = 2_000
 
 
@@ -57,10 +47,6 @@ class Funnel:
         return next((s.now for s in self.steps if s.state is state), self.exits.get(state, 0))
 
 
-def _rank(column: object) -> object:
-    return case({state.value: rank for state, rank in RANK.items()}, value=column, else_=-1)
-
-
 def _scoped(query, filters: JourneyFilter):  # type: ignore[no-untyped-def]
     if filters.needs_person:
         query = query.join(Person, Person.id == Journey.person_id)
@@ -69,24 +55,15 @@ def _scoped(query, filters: JourneyFilter):  # type: ignore[no-untyped-def]
 
 def funnel(session: Session, filters: JourneyFilter) -> Funnel:
     """The funnel of the journeys selected by `filters`."""
-    by_state = _scoped(select(Journey.state, func.count()), filters).group_by(Journey.state)
-    now_in: dict[JourneyState, int] = dict(session.execute(by_state).all())
-    reached_exactly = [now_in.get(state, 0) for state in STEPS]
-    # A journey that left through an exit counts at the furthest step it left from.
-    furthest = (
-        _scoped(
-            select(func.max(_rank(JourneyEvent.from_state)).label("rank")).join(
-                Journey, Journey.id == JourneyEvent.journey_id
-            ),
-            filters,
-        )
-        .where(JourneyEvent.trigger.in_(EXIT_TRIGGERS), Journey.state.in_(EXITS))
-        .group_by(JourneyEvent.journey_id)
-        .subquery()
+    counts = _scoped(select(Journey.state, Journey.furthest_state, func.count()), filters).group_by(
+        Journey.state, Journey.furthest_state
     )
-    for rank, n in session.execute(select(furthest.c.rank, func.count()).group_by(furthest.c.rank)):
-        if rank is not None and rank >= 0:
-            reached_exactly[rank] += n
+    now_in: dict[JourneyState, int] = defaultdict(int)
+    reached_exactly = [0] * len(STEPS)
+    for state, furthest, n in session.execute(counts):
+        now_in[state] += n
+        # A journey that left through an exit counts at the furthest step it got to.
+        reached_exactly[RANK.get(state, RANK[furthest])] += n
     total = sum(now_in.values())
     # Beyond MEDIAN_SAMPLE journeys, medians come from every n-th journey: as exact as an
     # admin can read them, at a fraction of the cost of sorting every history row.
