@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 
 from onboarding import journeys, people
 from onboarding.clock import utcnow
+from onboarding.dashboard import funnel as funnel_module
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.filters import JourneyFilter
-from onboarding.dashboard.funnel import STEPS, funnel
+from onboarding.dashboard.funnel import STEPS, funnel, median_seconds_per_step
 from onboarding.journey_machine import JourneyState as S
 from onboarding.sweeps import expire_stale
 from tests.integration.dashboard.conftest import invitee, organization
@@ -131,3 +133,17 @@ def test_journeys_invited_in_bulk_and_expired_by_the_sweep_left_from_invited(ses
     result = funnel(session, JourneyFilter())
     assert [step.reached for step in result.steps] == [2, 2, 0, 0, 0, 0]
     assert result.exits == {S.expired: 2, S.revoked: 0}
+
+
+def test_a_sample_of_every_nth_journey_is_the_same_listed_or_scanned(session, monkeypatch):
+    org = organization(session, "Acme")
+    waited = {}
+    for index in range(6):
+        journey = invitee(session, org, f"p{index}@example.com", now=T0)
+        journeys.invite(session, journey.id, actor="x", now=T0 + H * (index + 1))
+        waited[journey.id] = (index + 1) * 3600
+    listed = median_seconds_per_step(session, JourneyFilter(), every=2)
+    monkeypatch.setattr(funnel_module, "LISTED_SAMPLE_IDS", 0)
+    scanned = median_seconds_per_step(session, JourneyFilter(), every=2)
+    sampled = [seconds for journey_id, seconds in waited.items() if journey_id % 2 == 0]
+    assert listed == scanned == {S.created: statistics.median(sampled)}
