@@ -22,7 +22,7 @@ from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, JourneyEvent, Person
 
 MEDIAN_SAMPLE = 2_000
-LISTED_SAMPLE_IDS = 4 * MEDIAN_SAMPLE
+LISTED_SAMPLE_IDS = 4 * MEDIAN_SAMPLE  # at most this many candidate ids go into the query
 
 
 @dataclass(frozen=True)
