@@ -41,15 +41,17 @@ INSERT INTO people (id, email, first_name, last_name, language, is_superadmin, c
   SELECT g, 'p' || g || '@bench.example', 'P' || g, 'B',
          CASE WHEN g % 3 = 0 THEN 'nl' ELSE 'en' END, false, :now
   FROM generate_series(1, :n) g;
-INSERT INTO journeys (id, person_id, organization_id, state, version, invited_at, expires_at,
-                      state_entered_at, created_at)
-  SELECT g, g, o, {STATES}, 1,
+INSERT INTO journeys (id, person_id, organization_id, state, furthest_state, version,
+                      invited_at, expires_at, state_entered_at, created_at)
+  SELECT g, g, o, state, CASE WHEN state IN ('expired', 'revoked') THEN 'invited' ELSE state END,
+         1,
          :now - make_interval(days => g % 60),
          :now - make_interval(days => g % 60) + interval '30 days',
          :now - make_interval(days => g % 60) + make_interval(hours => g % 97),
          :now - make_interval(days => g % 60)
-  FROM (SELECT g, floor(random() * 100) AS b, 1 + floor(random() * :orgs)::int AS o
-        FROM generate_series(1, :n) g) s;
+  FROM (SELECT g, {STATES} AS state, o
+        FROM (SELECT g, floor(random() * 100) AS b, 1 + floor(random() * :orgs)::int AS o
+              FROM generate_series(1, :n) g) r) s;
 INSERT INTO journey_roles (journey_id, role_id) SELECT id, organization_id FROM journeys;
 INSERT INTO journey_events (journey_id, at, actor, trigger, from_state, to_state, detail)
   SELECT id, created_at, 'admin', 'create', NULL, 'created', '{{}}' FROM journeys;

@@ -27,14 +27,15 @@ INSERT INTO roles (id, organization_id, name) VALUES (1, 1, 'viewer');
 INSERT INTO people (id, email, first_name, last_name, language, is_superadmin, created_at)
   SELECT g, 'p' || g || '@bench.example', 'P', 'B', 'en', false, :now
   FROM generate_series(1, :n) g;
-INSERT INTO journeys (id, person_id, organization_id, state, version, invited_at, expires_at,
-                      state_entered_at, created_at)
-  SELECT g, g, 1, (ARRAY['invited','registered','activated','logged_in','accepted'])[1 + g % 5],
-         1, :now - interval '40 days',
+INSERT INTO journeys (id, person_id, organization_id, state, furthest_state, version,
+                      invited_at, expires_at, state_entered_at, created_at)
+  SELECT g, g, 1, state, state, 1, :now - interval '40 days',
          CASE WHEN g <= :stale * 5 / 4 THEN :now - interval '1 day'
               ELSE :now + interval '10 days' END,
          :now - interval '40 days', :now - interval '40 days'
-  FROM generate_series(1, :n) g;
+  FROM (SELECT g, (ARRAY['invited','registered','activated','logged_in','accepted'])[1 + g % 5]
+               AS state
+        FROM generate_series(1, :n) g) s;
 """
 FLOOR = """
 WITH moved AS (

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from onboarding import history, outbox, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import ConcurrentUpdate, InvitationExpired, NotFound
+from onboarding.funnel_steps import furthest_step
 from onboarding.journey_machine import fire
 from onboarding.models import Journey, JourneyEvent
 from onboarding.settings import get_settings
@@ -50,6 +51,7 @@ def apply(
         setattr(journey, name, value)
     if journey.state is not before:
         journey.state_entered_at = now
+        journey.furthest_state = furthest_step(journey.furthest_state, journey.state)
     # Even a transition that keeps the state (resend) must bump the version, so that it
     # cannot interleave with another change unnoticed.
     flag_modified(journey, "state")

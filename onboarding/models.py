@@ -94,13 +94,23 @@ class Journey(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "organization_id"),
         Index("ix_journeys_state_expires_at", "state", "expires_at"),
-        Index("ix_journeys_organization_id_state", "organization_id", "state"),
+        # Covers the funnel's counts by state and furthest step: read from the index alone.
+        Index(
+            "ix_journeys_organization_id_state_furthest_state",
+            "organization_id",
+            "state",
+            "furthest_state",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     state: Mapped[JourneyState] = mapped_column(STATE_TYPE, default=JourneyState.created)
+    # The furthest step of the funnel it ever reached (see onboarding.funnel_steps).
+    furthest_state: Mapped[JourneyState] = mapped_column(
+        STATE_TYPE, default=JourneyState.created, server_default=JourneyState.created.value
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from onboarding.db import UTCDateTime
+from onboarding.funnel_steps import furthest_step_sql
 from onboarding.journey_machine import JourneyState, destination, sources_of
 from onboarding.models import STATE_TYPE, Journey, JourneyEvent
 
@@ -79,6 +80,7 @@ def _sweep(
         "state": target,
         "version": Journey.version + literal(1, Integer()),
         "state_entered_at": now,
+        "furthest_state": furthest_step_sql(Journey.furthest_state, target),
     }
     postgres = session.get_bind().dialect.name == "postgresql"
     total = 0

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from onboarding import outbox, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.funnel_steps import furthest_step
 from onboarding.journey_machine import JourneyState, destination, sources_of
 from onboarding.journeys import invitation_mail_context
 from onboarding.models import (
@@ -215,6 +216,7 @@ def _invite_all(
                 "person_id": person_ids[r.email],
                 "organization_id": organization.id,
                 "state": invited,
+                "furthest_state": furthest_step(created, invited),
                 "version": 1,
                 "invited_by_id": invited_by.id if invited_by else None,
                 "invited_at": now,

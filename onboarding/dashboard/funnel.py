@@ -1,37 +1,28 @@
 """The funnel: for each step of the journey, how many reached it, how many are in it now,
 the conversion from the step before and the median time spent in it.
 
-"Reached" counts a journey at every step up to the furthest one it got to, also when it
-later expired or was revoked (read from the history: the furthest step an exit left from).
+"Reached" counts a journey at every step up to the one it is in, or, once it expired or was
+revoked, up to the furthest one it got to (`Journey.furthest_state`).
 Medians come from the history: the time between entering a step and leaving it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.sql import seconds_between
-from onboarding.journey_machine import TRIGGERS, JourneyState, destination, sources_of
+from onboarding.funnel_steps import EXITS, RANK, STEPS
+from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, JourneyEvent, Person
 
-# The ways out of the journey are where "expire" and "revoke" lead; every other state is a step.
-EXITS = [
-    destination("expire", sources_of("expire")[0]),
-    destination("revoke", JourneyState.created),
-]
-STEPS = [state for state in JourneyState if state not in EXITS]
-EXIT_TRIGGERS = [
-    name
-    for name in TRIGGERS
-    if {destination(name, source) for source in sources_of(name)} & set(EXITS)
-]
-RANK = {state: index for index, state in enumerate(STEPS)}
 MEDIAN_SAMPLE = 2_000
+LISTED_SAMPLE_IDS = 4 * MEDIAN_SAMPLE  # at most this many candidate ids go into the query
 
 
 @dataclass(frozen=True)
@@ -57,10 +48,6 @@ class Funnel:
         return next((s.now for s in self.steps if s.state is state), self.exits.get(state, 0))
 
 
-def _rank(column: object) -> object:
-    return case({state.value: rank for state, rank in RANK.items()}, value=column, else_=-1)
-
-
 def _scoped(query, filters: JourneyFilter):  # type: ignore[no-untyped-def]
     if filters.needs_person:
         query = query.join(Person, Person.id == Journey.person_id)
@@ -69,24 +56,16 @@ def _scoped(query, filters: JourneyFilter):  # type: ignore[no-untyped-def]
 
 def funnel(session: Session, filters: JourneyFilter) -> Funnel:
     """The funnel of the journeys selected by `filters`."""
-    by_state = _scoped(select(Journey.state, func.count()), filters).group_by(Journey.state)
-    now_in: dict[JourneyState, int] = dict(session.execute(by_state).all())
-    reached_exactly = [now_in.get(state, 0) for state in STEPS]
-    # A journey that left through an exit counts at the furthest step it left from.
-    furthest = (
-        _scoped(
-            select(func.max(_rank(JourneyEvent.from_state)).label("rank")).join(
-                Journey, Journey.id == JourneyEvent.journey_id
-            ),
-            filters,
-        )
-        .where(JourneyEvent.trigger.in_(EXIT_TRIGGERS), Journey.state.in_(EXITS))
-        .group_by(JourneyEvent.journey_id)
-        .subquery()
-    )
-    for rank, n in session.execute(select(furthest.c.rank, func.count()).group_by(furthest.c.rank)):
-        if rank is not None and rank >= 0:
-            reached_exactly[rank] += n
+    # Grouped in the order of ix_journeys_organization_id_state_furthest_state, so the counts
+    # stream from that index without a hash table, also across every organization.
+    grouping = (Journey.organization_id, Journey.state, Journey.furthest_state)
+    counts = _scoped(select(*grouping[1:], func.count()), filters).group_by(*grouping)
+    now_in: dict[JourneyState, int] = defaultdict(int)
+    reached_exactly = [0] * len(STEPS)
+    for state, furthest, n in session.execute(counts):
+        now_in[state] += n
+        # A journey that left through an exit counts at the furthest step it got to.
+        reached_exactly[RANK.get(state, RANK[furthest])] += n
     total = sum(now_in.values())
     # Beyond MEDIAN_SAMPLE journeys, medians come from every n-th journey: as exact as an
     # admin can read them, at a fraction of the cost of sorting every history row.
@@ -124,7 +103,7 @@ def median_seconds_per_step(
         or_(JourneyEvent.from_state.is_(None), JourneyEvent.from_state != JourneyEvent.to_state)
     )
     if every > 1:
-        query = query.where(Journey.id % every == 0)
+        query = query.where(_every_nth_journey(session, every))
     changes = query.subquery()
     numbered = (
         select(
@@ -146,3 +125,12 @@ def median_seconds_per_step(
         .group_by(numbered.c.state)
     )
     return {state: float(seconds) for state, seconds in session.execute(middle)}
+
+
+def _every_nth_journey(session: Session, every: int) -> ColumnElement[bool]:
+    """Journeys whose id is a multiple of `every`. When those ids are few they are listed, so
+    the database looks them up by primary key instead of reading every journey to find them."""
+    last = session.scalar(select(func.max(Journey.id))) or 0
+    if last // every <= LISTED_SAMPLE_IDS:
+        return Journey.id.in_(range(every, last + 1, every))
+    return Journey.id % every == 0

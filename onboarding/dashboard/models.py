@@ -22,7 +22,7 @@ Index(
     JourneyEvent.to_state,
     JourneyEvent.at,
 )
-# Events by kind: the funnel's exits, nudges per journey, the metrics by trigger.
+# Events by kind: nudges per journey, the metrics by trigger.
 Index(
     "ix_journey_events_trigger",
     JourneyEvent.trigger,

@@ -1,9 +1,16 @@
-"""Alembic migrations produce exactly the models' schema."""
+"""Alembic migrations produce exactly the models' schema, and fill in what they add."""
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
 
-from onboarding.db import Base
+from onboarding.db import Base, make_engine
+from onboarding.migrate import upgrade
 
 
 def test_migrations_match_the_models(engine):
@@ -11,3 +18,80 @@ def test_migrations_match_the_models(engine):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+# id, state now, the to_state of each history row after "create"
+BACKFILL_CASES = [
+    (1, "created", []),
+    (2, "expired", ["invited", "registered", "expired"]),
+    (3, "invited", ["invited", "logged_in", "expired", "invited"]),
+    (4, "revoked", ["revoked"]),
+    (5, "accepted", ["invited", "registered", "activated", "logged_in", "accepted"]),
+]
+
+
+@pytest.fixture
+def empty_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own, without any tables, on the backend of `database_url`."""
+    if database_url.startswith("sqlite"):
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    name = f"onboarding_migration_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_backfills_the_furthest_step_of_each_journey_from_its_history(empty_engine):
+    upgrade(empty_engine, "0004_dashboard")
+    at = "2026-01-01 00:00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organizations (id, name, slug, created_at)  VALUES (1, 'O', 'o', :at)"
+            ),
+            {"at": at},
+        )
+        for journey_id, state, entered in BACKFILL_CASES:
+            conn.execute(
+                text(
+                    "INSERT INTO people (id, email, first_name, last_name, language, is_superadmin,"
+                    " created_at) VALUES (:id, :email, 'A', 'B', 'en', false, :at)"
+                ),
+                {"id": journey_id, "email": f"p{journey_id}@example.com", "at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO journeys (id, person_id, organization_id, state, version,"
+                    " state_entered_at, created_at) VALUES (:id, :id, 1, :state, 1, :at, :at)"
+                ),
+                {"id": journey_id, "state": state, "at": at},
+            )
+            before = None
+            for to_state in ["created", *entered]:
+                conn.execute(
+                    text(
+                        "INSERT INTO journey_events (journey_id, at, actor, trigger, from_state,"
+                        " to_state, detail) VALUES (:id, :at, 'x', 't', :before, :to, '{}')"
+                    ),
+                    {"id": journey_id, "at": at, "before": before, "to": to_state},
+                )
+                before = to_state
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        furthest = dict(conn.execute(text("SELECT id, furthest_state FROM journeys")).all())
+    assert furthest == {
+        1: "created",
+        2: "registered",
+        3: "logged_in",
+        4: "created",
+        5: "accepted",
+    }

@@ -1,4 +1,5 @@
-"""Random sequences of triggers through the use cases always agree with the pure machine."""
+"""Random sequences of triggers through the use cases always agree with the pure machine,
+and keep each journey's furthest step equal to the furthest one its history reached."""
 
 import itertools
 
@@ -13,6 +14,7 @@ from hypothesis.stateful import (
 )
 
 from onboarding.db import unit_of_work
+from onboarding.funnel_steps import RANK
 from onboarding.journey_machine import TRIGGERS, InvalidTransition, JourneyState, fire
 from onboarding.models import Journey
 from tests import factories
@@ -61,6 +63,8 @@ def test_use_cases_agree_with_the_pure_machine(factory):
                 assert journey.state is self.model.state
                 assert len(journey.events) == self.history
                 assert journey.events[-1].to_state is journey.state
+                reached = [e.to_state for e in journey.events if e.to_state in RANK]
+                assert journey.furthest_state is max(reached, key=RANK.__getitem__)
 
     run_state_machine_as_test(
         Persisted,

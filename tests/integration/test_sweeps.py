@@ -28,6 +28,7 @@ def test_the_sweep_expires_exactly_the_stale_live_journeys_and_writes_their_hist
             if state in sources_of("expire"):
                 assert journey.state is S.expired
                 assert journey.state_entered_at == later
+                assert journey.furthest_state is state  # the step it left from
                 event = journey.events[-1]
                 assert (event.trigger, event.actor, event.from_state, event.to_state) == (
                     "expire",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 
 from onboarding import journeys, people
 from onboarding.clock import utcnow
+from onboarding.dashboard import funnel as funnel_module
+from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.filters import JourneyFilter
-from onboarding.dashboard.funnel import STEPS, funnel
+from onboarding.dashboard.funnel import STEPS, funnel, median_seconds_per_step
 from onboarding.journey_machine import JourneyState as S
+from onboarding.sweeps import expire_stale
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=10)
@@ -99,3 +103,47 @@ def test_filters_by_organization_role_language_and_invited_date(session):
     )
     assert funnel(session, JourneyFilter(invited_to=invited_day - timedelta(days=1))).total == 0
     assert funnel(session, JourneyFilter(invited_from=date(2999, 1, 1))).total == 0
+
+
+def test_a_journey_counts_where_it_is_or_at_the_furthest_step_it_reached_before_leaving(session):
+    org = organization(session, "Acme")
+    walk(session, org, "a@example.com", ["invite", "log_in", "expire", "reinvite"])  # invited
+    walk(session, org, "b@example.com", ["invite", "log_in", "expire", "reinvite", "revoke"])
+    walk(session, org, "c@example.com", ["invite", "register", "expire", "revoke"])
+    result = funnel(session, JourneyFilter())
+    assert {step.state: step.reached for step in result.steps} == {
+        S.created: 3,
+        S.invited: 3,
+        S.registered: 2,  # b got past it to logged_in, c left from it
+        S.activated: 1,
+        S.logged_in: 1,
+        S.accepted: 0,
+    }
+    assert result.exits == {S.expired: 0, S.revoked: 2}
+
+
+def test_journeys_invited_in_bulk_and_expired_by_the_sweep_left_from_invited(session):
+    org = organization(session, "Acme")
+    csv_text = (
+        "first_name,last_name,email,language,roles\n"
+        "Ann,Able,ann@example.com,en,viewer\nBob,Bee,bob@example.com,en,viewer\n"
+    )
+    bulk_invite(session, org, csv_text, dry_run=False, actor="admin@example.com")
+    assert expire_stale(session, utcnow() + timedelta(days=365)) == 2
+    result = funnel(session, JourneyFilter())
+    assert [step.reached for step in result.steps] == [2, 2, 0, 0, 0, 0]
+    assert result.exits == {S.expired: 2, S.revoked: 0}
+
+
+def test_a_sample_of_every_nth_journey_is_the_same_listed_or_scanned(session, monkeypatch):
+    org = organization(session, "Acme")
+    waited = {}
+    for index in range(6):
+        journey = invitee(session, org, f"p{index}@example.com", now=T0)
+        journeys.invite(session, journey.id, actor="x", now=T0 + H * (index + 1))
+        waited[journey.id] = (index + 1) * 3600
+    listed = median_seconds_per_step(session, JourneyFilter(), every=2)
+    monkeypatch.setattr(funnel_module, "LISTED_SAMPLE_IDS", 0)
+    scanned = median_seconds_per_step(session, JourneyFilter(), every=2)
+    sampled = [seconds for journey_id, seconds in waited.items() if journey_id % 2 == 0]
+    assert listed == scanned == {S.created: statistics.median(sampled)}
