@@ -62,6 +62,8 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
     return {
         "deliver-outbox": every(poll, "outbox.deliver"),
         "expire-invitations": every(sweep, "sweeps.expire_invitations"),
+        "expire-activations": every(sweep, "sweeps.expire_activations"),
+        "purge-connect-tokens": every(sweep, "sweeps.purge_connect_tokens"),
         "send-nudges": every(sweep, "nudges.send"),
     }
 

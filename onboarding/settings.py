@@ -190,6 +190,8 @@ class Settings:
     connect_clients: str = ""
     signing_key_rotation: timedelta = timedelta(days=30)
     password_reset_ttl: timedelta = timedelta(hours=1)
+    # How long used or expired codes, access tokens and mailed links are kept before the purge.
+    connect_token_retention: timedelta = timedelta(days=7)
     password_min_length: int = 10
     captcha: str = "altcha"
     altcha_max_number: int = 100_000
@@ -305,6 +307,7 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
         "password_reset_ttl": parse_duration(
             "PASSWORD_RESET_TTL", env.get("PASSWORD_RESET_TTL", "1h")
         ),
+        "connect_token_retention": _retention(env.get("CONNECT_TOKEN_RETENTION", "7d")),
         "password_min_length": _int("PASSWORD_MIN_LENGTH", env.get("PASSWORD_MIN_LENGTH", "10"), 8),
         "captcha": captcha,
         "altcha_max_number": _int("ALTCHA_MAX_NUMBER", env.get("ALTCHA_MAX_NUMBER", "100000"), 10),
@@ -315,6 +318,14 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
         "upstream_client_id": env.get("UPSTREAM_CLIENT_ID", ""),
         "upstream_client_secret": env.get("UPSTREAM_CLIENT_SECRET", ""),
     }
+
+
+def _retention(raw: str) -> timedelta:
+    retention = parse_duration("CONNECT_TOKEN_RETENTION", raw)
+    # Kept authorization codes remember nonces: that memory must outlive any ID token.
+    if retention < timedelta(days=1):
+        raise SettingsError(f"CONNECT_TOKEN_RETENTION: at least 1d, got {raw!r}")
+    return retention
 
 
 def _check_clients(raw: str) -> None:

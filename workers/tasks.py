@@ -5,6 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from onboarding import delivery, nudges
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, unit_of_work
+from onboarding.identity.activation_expiry import expire_activations
+from onboarding.identity.retention import purge_spent_tokens
 from onboarding.sweeps import expire_stale
 from workers.celery_app import app
 
@@ -24,6 +26,20 @@ def expire_invitations() -> int:
     """Expire every invitation past INVITATION_TTL (set-based)."""
     with unit_of_work(session_factory()) as session:
         return expire_stale(session, utcnow())
+
+
+@app.task(name="sweeps.expire_activations")
+def expire_connect_activations() -> int:
+    """Move Connect accounts whose activation ran out (ACTIVATION_TTL) to activation_expired."""
+    with unit_of_work(session_factory()) as session:
+        return expire_activations(session, utcnow())
+
+
+@app.task(name="sweeps.purge_connect_tokens")
+def purge_connect_tokens() -> int:
+    """Delete Connect codes, access tokens and links spent longer ago than the retention."""
+    with unit_of_work(session_factory()) as session:
+        return purge_spent_tokens(session, utcnow()).total
 
 
 @app.task(name="nudges.send")

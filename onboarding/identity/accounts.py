@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from onboarding.clock import utcnow
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.identity import events, links, mails, passwords
-from onboarding.identity.machine import AccountState, fire
+from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
@@ -46,6 +46,13 @@ def normalise_email(raw: str) -> str:
 
 def find_by_email(session: Session, email: str) -> Account | None:
     return session.scalar(select(Account).where(Account.email == email))
+
+
+def lock(session: Session, account: Account) -> Account:
+    """`account` read again under a row lock held until commit: its state is then the latest,
+    and the activation sweep (SKIP LOCKED) leaves it alone meanwhile. Call before changing it."""
+    session.refresh(account, with_for_update=True)
+    return account
 
 
 def _details(first_name: str, last_name: str, language: str, country: str | None) -> dict:
@@ -105,8 +112,9 @@ def register(
     now: datetime | None = None,
 ) -> None:
     """Register `email`: a new account gets the activation mail and an account.registered
-    event; an existing one gets a mail saying so (or, not yet activated, a fresh activation
-    mail). The caller shows the same page in every case."""
+    event; an existing one gets a mail saying so (or, not yet activated, whether or not its
+    activation expired, a fresh activation mail). The caller shows the same page in every
+    case."""
     now = now or utcnow()
     address = normalise_email(email)
     details = _details(first_name, last_name, language, country)
@@ -114,7 +122,7 @@ def register(
     if account is None:
         account = new_account(session, email=address, journey_ref=journey_ref, now=now, **details)
         mails.activation(session, account, now, "activation")
-    elif account.state is AccountState.registered:
+    elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation")
     else:
@@ -159,7 +167,7 @@ def activate(
     token = _usable(session, raw, links.ACTIVATION, now)
     account = token.account
     passwords.check(password, confirmation, _person(account))
-    if account.state is not AccountState.registered:
+    if not awaits_activation(lock(session, account)):
         raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
     _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
@@ -177,7 +185,7 @@ def resend_activation(session: Session, raw: str, now: datetime | None = None) -
     account = check.account
     if check.status is not links.LinkStatus.expired or account is None:
         raise LinkNotUsable(check.status, "This link cannot be used to ask for a new one.")
-    if account.state is AccountState.registered:
+    if awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation-resend")
 
@@ -204,8 +212,8 @@ def request_password_reset(
     session: Session, email: str, language: str = "en", now: datetime | None = None
 ) -> None:
     """Forgot password: a reset link for a known address, a "no account, create one" mail for
-    an unknown one, an activation mail for an account not yet activated. The caller shows the
-    same page in every case."""
+    an unknown one, an activation mail for an account not yet activated (expired or not). The
+    caller shows the same page in every case."""
     now = now or utcnow()
     address = normalise_email(email)
     account = find_by_email(session, address)
@@ -213,7 +221,7 @@ def request_password_reset(
         mails.no_account(
             session, address, language if language in LANGUAGES else "en", uuid.uuid4().hex
         )
-    elif account.state is AccountState.registered:
+    elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation-forgot")
     elif account.state is AccountState.activated:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from onboarding.errors import DomainError
 from onboarding.identity import accounts, events
-from onboarding.identity.machine import AccountState, fire
+from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, UpstreamIdentity
 
 
@@ -49,7 +49,7 @@ def log_in_upstream(
         session.add(
             UpstreamIdentity(account=account, issuer=issuer, subject=subject, created_at=now)
         )
-    if account.state is AccountState.registered:
+    if awaits_activation(accounts.lock(session, account)):
         # The upstream has verified the address, as an activation link would have.
         fire("activate", account)
         account.activated_at = now

@@ -1,5 +1,6 @@
-"""The account machine: registered → activated, disabled; the single definition of which
-account state may go where. Built once with ``model=None``, like the journey machine."""
+"""The account machine: registered → activated, activation expiry, disabled; the single
+definition of which account state may go where. Built once with ``model=None``, like the
+journey machine; the activation sweep reads its edges from here too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from onboarding.errors import DomainError
 class AccountState(enum.Enum):
     registered = "registered"
     activated = "activated"
+    # Every activation link ran out (ACTIVATION_TTL) before the account was activated.
+    activation_expired = "activation_expired"
     disabled = "disabled"
 
 
@@ -22,9 +25,12 @@ A = AccountState
 # trigger, sources, destination ("=" keeps the state)
 TRANSITIONS: list[tuple[str, list[AccountState], AccountState | str]] = [
     # The activation link expires after ACTIVATION_TTL; the account may ask for a new one.
-    ("resend_activation", [A.registered], "="),
-    ("activate", [A.registered], A.activated),
-    ("disable", [A.registered, A.activated], A.disabled),
+    ("resend_activation", [A.registered, A.activation_expired], A.registered),
+    ("expire_activation", [A.registered], A.activation_expired),
+    # A link mailed just before the sweep ran still works, and so does a verified upstream
+    # identity (federation): either proves the address as an activation does.
+    ("activate", [A.registered, A.activation_expired], A.activated),
+    ("disable", [A.registered, A.activation_expired, A.activated], A.disabled),
     ("enable", [A.disabled], A.activated),
 ]
 
@@ -51,6 +57,25 @@ MACHINE = Machine(model=None, **machine_config())
 
 class InvalidAccountTransition(DomainError):
     code = "invalid_transition"
+
+
+def sources_of(trigger: str) -> list[AccountState]:
+    """The states from which `trigger` may be fired, read from the machine."""
+    return [AccountState[name] for name in MACHINE.events[trigger].transitions]
+
+
+def destination(trigger: str) -> AccountState:
+    """The one state `trigger` leads to (ValueError for a trigger that keeps the state)."""
+    targets = {t.dest for ts in MACHINE.events[trigger].transitions.values() for t in ts}
+    dest = targets.pop() if len(targets) == 1 else None
+    if dest is None:
+        raise ValueError(f"{trigger!r} does not lead to a single state")
+    return AccountState[dest]
+
+
+def awaits_activation(account: Any) -> bool:
+    """Not activated yet: an activation link (or a fresh one) is what it needs."""
+    return account.state in sources_of("activate")
 
 
 def fire(trigger: str, account: Any) -> None:

@@ -17,7 +17,7 @@ ACCOUNT_STATE_TYPE = Enum(
     AccountState,
     name="account_state",
     native_enum=False,
-    length=16,
+    length=32,
     values_callable=lambda states: [s.value for s in states],
     validate_strings=True,
 )

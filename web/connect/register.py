@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from onboarding import errors
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, captcha, links, passwords
-from onboarding.identity.machine import AccountState
+from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings, get_settings
 from web.connect.i18n import refusal
 from web.connect.limits import configured, limiter
@@ -127,7 +127,7 @@ def _link_page(raw: str) -> Any:
     if check.status is links.LinkStatus.expired:
         return render_template("activation_expired.html", token=raw), 410
     if check.status is links.LinkStatus.used or (
-        check.account and check.account.state is not AccountState.registered
+        check.account and not awaits_activation(check.account)
     ):
         return render_template("activation_done.html", app_login=_app_login()), 410
     return render_template(
@@ -146,7 +146,7 @@ def activate(token: str) -> Any:
         account = accounts.open_link(db_session(), token, links.ACTIVATION)
     except accounts.LinkNotUsable:
         return _link_page(token)
-    if account.state is not AccountState.registered:
+    if not awaits_activation(account):
         return _link_page(token)
     return render_template(
         "set_password.html",
