@@ -95,3 +95,32 @@ def test_upgrade_backfills_the_furthest_step_of_each_journey_from_its_history(em
         4: "created",
         5: "accepted",
     }
+
+
+def test_upgrade_widens_the_account_state_and_keeps_every_account_token(empty_engine):
+    upgrade(empty_engine, "0006_funnel")
+    at = "2026-01-01 00:00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO connect_accounts (id, subject, email, first_name, last_name,"
+                " language, state, version, created_at)"
+                " VALUES (1, 's', 'a@example.com', 'A', 'B', 'en', 'registered', 1, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO connect_account_tokens (token_hash, purpose, account_id,"
+                " created_at, expires_at) VALUES ('h', 'activation', 1, :at, :at)"
+            ),
+            {"at": at},
+        )
+    upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE connect_accounts SET state = 'activation_expired'"))
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT state FROM connect_accounts")).scalar_one() == (
+            "activation_expired"
+        )
+        assert conn.execute(text("SELECT count(*) FROM connect_account_tokens")).scalar_one() == 1

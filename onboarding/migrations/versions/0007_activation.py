@@ -14,7 +14,8 @@ down_revision: Union[str, Sequence[str], None] = "0006_funnel"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-STATES = ["registered", "activated", "activation_expired", "disabled"]
+BEFORE = ["registered", "activated", "disabled"]
+AFTER = ["registered", "activated", "activation_expired", "disabled"]
 
 
 def _state(length: int, states: list[str]) -> sa.Enum:
@@ -22,7 +23,7 @@ def _state(length: int, states: list[str]) -> sa.Enum:
 
 
 def upgrade() -> None:
-    _resize(16, 32, STATES)
+    _resize(_state(16, BEFORE), _state(32, AFTER))
 
 
 def downgrade() -> None:
@@ -30,17 +31,17 @@ def downgrade() -> None:
     op.execute(
         "UPDATE connect_accounts SET state = 'registered' WHERE state = 'activation_expired'"
     )
-    _resize(32, 16, [s for s in STATES if s != "activation_expired"])
+    _resize(_state(32, AFTER), _state(16, BEFORE))
 
 
-def _resize(old: int, new: int, states: list[str]) -> None:
+def _resize(old: sa.Enum, new: sa.Enum) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         op.alter_column(
             "connect_accounts",
             "state",
-            existing_type=_state(old, STATES),
-            type_=_state(new, states),
+            existing_type=old,
+            type_=new,
             existing_nullable=False,
         )
         return
@@ -50,7 +51,7 @@ def _resize(old: int, new: int, states: list[str]) -> None:
     # definition for changes that leave the stored rows as they are, as this one does.
     schema_version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    declared = f"replace(sql, 'state VARCHAR({old})', 'state VARCHAR({new})')"
+    declared = f"replace(sql, 'state VARCHAR({old.length})', 'state VARCHAR({new.length})')"
     bind.exec_driver_sql(
         f"UPDATE sqlite_master SET sql = {declared} "
         "WHERE type = 'table' AND name = 'connect_accounts'"
