@@ -84,3 +84,11 @@ def test_federation_is_on_when_configured(tmp_path):
     )
     assert settings.federation_enabled
     assert settings.upstream_issuer == "https://accounts.google.com"
+
+
+def test_spent_tokens_are_kept_a_week_by_default_and_never_less_than_a_day(tmp_path):
+    assert Settings.from_env(env(tmp_path)).connect_token_retention == timedelta(days=7)
+    two_weeks = Settings.from_env(env(tmp_path, CONNECT_TOKEN_RETENTION="2w"))
+    assert two_weeks.connect_token_retention == timedelta(weeks=2)
+    with pytest.raises(SettingsError, match="CONNECT_TOKEN_RETENTION: at least 1d"):
+        Settings.from_env(env(tmp_path, CONNECT_TOKEN_RETENTION="12h"))
