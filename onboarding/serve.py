@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -84,7 +83,7 @@ def services(settings: Settings) -> list[Service]:
 def run(settings: Settings) -> int:
     """Start every service, stop them all when one dies or on Ctrl-C; returns the exit code."""
     children = {
-        service.name: subprocess.Popen(service.argv, env=os.environ.copy())  # noqa: S603
+        service.name: subprocess.Popen(service.argv)  # noqa: S603
         for service in services(settings)
     }
     stopping = False
