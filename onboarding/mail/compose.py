@@ -20,6 +20,7 @@ from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
+from onboarding.mail.translated_templates import TranslatedAtCompile, install
 from onboarding.settings import get_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -149,7 +150,7 @@ def _common_context() -> dict[str, Any]:
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        extensions=["jinja2.ext.i18n"],
+        extensions=[TranslatedAtCompile],
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         lstrip_blocks=True,
@@ -158,7 +159,9 @@ def _environment(language: str) -> Environment:
         auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(language)
+    install(env, catalog)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.filters["long_date"] = lambda value: _long_date(_as_date(value), language)
     env.filters["join_list"] = lambda items: _join_list(tuple(items), language)
