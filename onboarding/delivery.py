@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import smtplib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -25,7 +26,7 @@ from onboarding import history, outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.mail import compose_bytes, transport
-from onboarding.mail.compose import envelope_sender
+from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.models import Journey, OutboxMessage
 from onboarding.settings import Settings, get_settings
@@ -179,41 +180,42 @@ def deliver_due(
 
 
 def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
-    sender = envelope_sender()
     try:
         with smtp_connection(settings.smtp_url) as connection:
-            for position, row in enumerate(mails):
-                try:
-                    _send_mail(connection, row, sender)
-                except smtplib.SMTPRecipientsRefused as error:
-                    _refused(batch, row, *next(iter(error.recipients.values())))
-                except smtplib.SMTPDataError as error:
-                    _refused(batch, row, error.smtp_code, error.smtp_error)
-                except (smtplib.SMTPServerDisconnected, OSError) as error:
-                    # The connection is gone: this row and the rest wait for the next attempt.
-                    for rest in mails[position:]:
-                        batch.failed[rest.id] = _describe(error)
-                    return
-                except (smtplib.SMTPException, ValueError, LookupError) as error:
-                    batch.failed[row.id] = _describe(error)
-                else:
+            outcomes = transport.send_all(connection, envelope_sender(), _composed(batch, mails))
+            for row, refusal in outcomes:
+                if refusal is None:
                     batch.sent.append(row.id)
-    except (smtplib.SMTPException, OSError) as error:
+                elif isinstance(refusal, smtplib.SMTPRecipientsRefused):
+                    _refused(batch, row, *next(iter(refusal.recipients.values())))
+                elif isinstance(refusal, smtplib.SMTPDataError):
+                    _refused(batch, row, refusal.smtp_code, refusal.smtp_error)
+                else:
+                    batch.failed[row.id] = _describe(refusal)
+    except (smtplib.SMTPException, OSError, ValueError) as error:
+        # The connection is gone (or the sender address is unusable): every mail without an
+        # outcome waits for the next attempt.
         for row in mails:
             if row.id not in batch.sent and row.id not in batch.bounced:
                 batch.failed.setdefault(row.id, _describe(error))
 
 
-def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
-    payload = row.payload
-    message = compose_bytes(
-        payload["template"],
-        payload["language"],
-        payload["context"],
-        to=payload["to"],
-        outbox_id=row.id,
-    )
-    transport.send(connection, sender, payload["to"], message)
+def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str, bytes]]:
+    """Each mail ready to send; one that cannot be composed fails on its own."""
+    for row in mails:
+        payload = row.payload
+        try:
+            message = compose_bytes(
+                payload["template"],
+                payload["language"],
+                payload["context"],
+                to=payload["to"],
+                outbox_id=row.id,
+            )
+        except COMPOSE_ERRORS as error:
+            batch.failed[row.id] = _describe(error)
+        else:
+            yield row, payload["to"], message
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:

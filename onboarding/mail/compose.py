@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE, translations
@@ -25,6 +25,11 @@ from onboarding.settings import get_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "nl")
+
+
+# What composing the mail of a malformed outbox row raises (unknown template, missing value,
+# bad address): that mail fails, the others go on.
+COMPOSE_ERRORS = (ValueError, LookupError, TemplateError)
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,11 @@ _BARE_ADDRESS = re.compile(r"^[^\s<>,;:\"()\[\]\\@]+@[^\s<>,;:\"()\[\]\\@]+$")
 
 
 def _recipient(to: str) -> str:
-    """`to` if it is one bare address: nothing in it can end the header or add a recipient."""
-    if not _BARE_ADDRESS.match(to):
+    """`to` if it is one bare address: nothing in it can end the header or add a recipient.
+
+    ASCII only: the SMTP envelope carries it as is (no SMTPUTF8).
+    """
+    if not (to.isascii() and _BARE_ADDRESS.match(to)):
         raise ValueError(f"not a bare mail address: {to!r}")
     return to
 
