@@ -21,6 +21,7 @@ from onboarding.i18n import DEFAULT_LANGUAGE, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
+from onboarding.mail.transport import BARE_ADDRESS
 from onboarding.settings import get_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -121,15 +122,12 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-_BARE_ADDRESS = re.compile(r"^[^\s<>,;:\"()\[\]\\@]+@[^\s<>,;:\"()\[\]\\@]+$")
-
-
 def _recipient(to: str) -> str:
     """`to` if it is one bare address: nothing in it can end the header or add a recipient.
 
     ASCII only: the SMTP envelope carries it as is (no SMTPUTF8).
     """
-    if not (to.isascii() and _BARE_ADDRESS.match(to)):
+    if not (to.isascii() and BARE_ADDRESS.match(to)):
         raise ValueError(f"not a bare mail address: {to!r}")
     return to
 

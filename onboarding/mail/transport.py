@@ -12,6 +12,9 @@ from urllib.parse import unquote, urlsplit
 TIMEOUT_SECONDS = 30
 _LEADING_DOT = re.compile(rb"(?m)^\.")  # SMTP's dot-stuffing (RFC 5321 4.5.2)
 
+# One address without display name, comment or white space: nothing in it can end a header
+# or a command line, or add a recipient.
+BARE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]\\@]+@[^\s<>,;:\"()\[\]\\@]+\Z")
 K = TypeVar("K")
 # The server's answer "not this mail" (the connection stays usable for the next one).
 Refusal = smtplib.SMTPSenderRefused | smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError
@@ -69,6 +72,7 @@ def send_all(
             else:
                 yield key, None
         return
+    mail_from = f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
     upcoming = iter(mails)
     current = next(upcoming, None)
     # The mail whose DATA was accepted: its content starts the next write.
@@ -76,11 +80,7 @@ def send_all(
     while current is not None or in_data is not None:
         write = _content(in_data[1]) if in_data is not None else b""
         if current is not None:
-            write += (
-                f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\n"
-                f"RCPT TO:{smtplib.quoteaddr(current[1])}\r\n"
-                "DATA\r\n"
-            ).encode()
+            write += f"{mail_from}RCPT TO:{_quoted(current[1])}\r\nDATA\r\n".encode()
         connection.send(write)
         following = next(upcoming, None)
         if in_data is not None:
@@ -114,6 +114,12 @@ def _envelope_refusal(connection: smtplib.SMTP, sender: str, recipient: str) -> 
     if refusal is not None:
         connection.rset()
     return refusal
+
+
+def _quoted(address: str) -> str:
+    """`address` as a command argument: a bare one as is, anything else as smtplib quotes it."""
+    # smtplib.quoteaddr parses the address with email.utils, slow enough to count per mail.
+    return f"<{address}>" if BARE_ADDRESS.match(address) else smtplib.quoteaddr(address)
 
 
 def _content(message: bytes) -> bytes:
