@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,10 @@ PENDING, SENT, DEAD, BOUNCED = "pending", "sent", "dead", "bounced"
 MAIL_BOUNCED = "mail_bounced"
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEBHOOK_TIMEOUT_SECONDS = 10
+# Sending stops when less than this share of the lease is left: a row not sent by then waits
+# for a later claim rather than race a worker that may claim it once the lease ends.
+LEASE_MARGIN = 0.1
+LEASE_ENDING = "not sent: the batch's lease was ending"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class Batch:
 
     lease_until: datetime
     rows: list[Claimed]
+    # time.monotonic() after which no row of the batch is sent any more (see LEASE_MARGIN).
+    send_until: float
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     bounced: dict[int, str] = field(default_factory=dict)
@@ -94,7 +101,8 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
         )
     ).all()
     rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
-    return Batch(lease_until=lease_until, rows=rows)
+    send_until = time.monotonic() + lease.total_seconds() * (1 - LEASE_MARGIN)
+    return Batch(lease_until=lease_until, rows=rows, send_until=send_until)
 
 
 def send(batch: Batch, settings: Settings) -> None:
@@ -102,7 +110,10 @@ def send(batch: Batch, settings: Settings) -> None:
     mails = [row for row in batch.rows if row.kind == outbox.MAIL]
     for row in batch.rows:
         if row.kind == outbox.WEBHOOK:
-            _post_webhook(batch, row, settings)
+            if _lease_ending(batch):
+                batch.failed[row.id] = LEASE_ENDING
+            else:
+                _post_webhook(batch, row, settings)
         elif row.kind != outbox.MAIL:
             batch.failed[row.id] = f"unknown outbox kind {row.kind!r}"
     if mails:
@@ -203,6 +214,9 @@ def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
 def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str, bytes]]:
     """Each mail ready to send; one that cannot be composed fails on its own."""
     for row in mails:
+        if _lease_ending(batch):
+            batch.failed[row.id] = LEASE_ENDING
+            continue
         payload = row.payload
         try:
             message = compose_bytes(
@@ -216,6 +230,10 @@ def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str
             batch.failed[row.id] = _describe(error)
         else:
             yield row, payload["to"], message
+
+
+def _lease_ending(batch: Batch) -> bool:
+    return time.monotonic() >= batch.send_until
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
