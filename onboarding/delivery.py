@@ -15,6 +15,7 @@ import random
 import smtplib
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -169,25 +170,49 @@ def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
     """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
-    `Report.more` is set, so that a caller can continue without starving other work)."""
+    `Report.more` is set, so that a caller can continue without starving other work).
+
+    The database work runs on a thread of its own: while one batch is sent, the next is claimed
+    and the one before is recorded, so the worker's own time goes to composing and sending.
+    """
     settings = get_settings()
+    size, lease = settings.outbox_batch_size, settings.outbox_lease
     total = Report()
-    for _ in range(max_batches):
-        started = now or utcnow()
+
+    def claim_batch() -> Batch:
         with unit_of_work(factory) as session:
-            batch = claim(session, started, settings.outbox_batch_size, settings.outbox_lease)
-        if not batch.rows:
-            break
-        send(batch, settings)
+            return claim(session, now or utcnow(), size, lease)
+
+    def record_batch(batch: Batch) -> Report:
         with unit_of_work(factory) as session:
-            report = record(session, batch, now or utcnow(), settings)
-        for name in ("claimed", "sent", "retrying", "dead", "bounced"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-        if len(batch.rows) < settings.outbox_batch_size:
-            break
-    else:
-        total.more = True
+            return record(session, batch, now or utcnow(), settings)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
+        claiming = database.submit(claim_batch)
+        recording: Future[Report] | None = None
+        for number in range(1, max_batches + 1):
+            batch = claiming.result()
+            if not batch.rows:
+                break
+            full = len(batch.rows) == size
+            if full and number < max_batches:
+                claiming = database.submit(claim_batch)
+            send(batch, settings)
+            if recording is not None:
+                _add(total, recording.result())
+            recording = database.submit(record_batch, batch)
+            if not full:
+                break
+        else:
+            total.more = True
+        if recording is not None:
+            _add(total, recording.result())
     return total
+
+
+def _add(total: Report, report: Report) -> None:
+    for name in ("claimed", "sent", "retrying", "dead", "bounced"):
+        setattr(total, name, getattr(total, name) + getattr(report, name))
 
 
 def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:

@@ -10,7 +10,6 @@ from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT_SECONDS = 30
-_LEADING_DOT = re.compile(rb"(?m)^\.")  # SMTP's dot-stuffing (RFC 5321 4.5.2)
 
 # One address without display name, comment or white space: nothing in it can end a header
 # or a command line, or add a recipient.
@@ -124,7 +123,9 @@ def _quoted(address: str) -> str:
 
 def _content(message: bytes) -> bytes:
     """`message` as DATA content: dot-stuffed, ending in CRLF "." CRLF."""
-    body = _LEADING_DOT.sub(b"..", message)
+    # The same as re.sub(rb"(?m)^\.", b"..", message), several times faster.
+    body = b"." + message if message.startswith(b".") else message
+    body = body.replace(b"\n.", b"\n..")
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     return body + b".\r\n"
