@@ -13,9 +13,9 @@ Measured in one run, all with the mails the worker sends (invitations, English a
 alternately, each with its own recipient and Message-ID; built in advance for the floors):
   floor      a bare smtplib loop (`sendmail`) over one connection; the best of six runs
              (two each at the start, after the naive sender and after the worker), so that a
-             busy moment on the machine does not lower it (on a shared 2-core machine the
-             same loop runs at either about 4,000 or about 8,000 mails/s, depending on where
-             the scheduler puts it and the sink);
+             busy moment on the machine does not lower it (on a small shared machine the same
+             loop runs at either about half or full speed, depending on where the scheduler
+             puts it and the sink);
   pipelined  the same bytes through the worker's own pipelined transport (`send_all`) over
              one connection, best of six likewise: what sending alone costs the worker;
   naive      one connection, one commit per mail, composed with email.message.EmailMessage;
