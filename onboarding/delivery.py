@@ -13,6 +13,9 @@ import json
 import logging
 import random
 import smtplib
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -25,7 +28,7 @@ from onboarding import history, outbox, webhooks
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.mail import compose_bytes, transport
-from onboarding.mail.compose import envelope_sender
+from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.models import Journey, OutboxMessage
 from onboarding.settings import Settings, get_settings
@@ -36,6 +39,10 @@ PENDING, SENT, DEAD, BOUNCED = "pending", "sent", "dead", "bounced"
 MAIL_BOUNCED = "mail_bounced"
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEBHOOK_TIMEOUT_SECONDS = 10
+# Sending stops when less than this share of the lease is left: a row not sent by then waits
+# for a later claim rather than race a worker that may claim it once the lease ends.
+LEASE_MARGIN = 0.1
+LEASE_ENDING = "not sent: the batch's lease was ending"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class Batch:
 
     lease_until: datetime
     rows: list[Claimed]
+    # time.monotonic() after which no row of the batch is sent any more (see LEASE_MARGIN).
+    send_until: float
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     bounced: dict[int, str] = field(default_factory=dict)
@@ -93,7 +102,8 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
         )
     ).all()
     rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
-    return Batch(lease_until=lease_until, rows=rows)
+    send_until = time.monotonic() + lease.total_seconds() * (1 - LEASE_MARGIN)
+    return Batch(lease_until=lease_until, rows=rows, send_until=send_until)
 
 
 def send(batch: Batch, settings: Settings) -> None:
@@ -101,7 +111,10 @@ def send(batch: Batch, settings: Settings) -> None:
     mails = [row for row in batch.rows if row.kind == outbox.MAIL]
     for row in batch.rows:
         if row.kind == outbox.WEBHOOK:
-            _post_webhook(batch, row, settings)
+            if _lease_ending(batch):
+                batch.failed[row.id] = LEASE_ENDING
+            else:
+                _post_webhook(batch, row, settings)
         elif row.kind != outbox.MAIL:
             batch.failed[row.id] = f"unknown outbox kind {row.kind!r}"
     if mails:
@@ -157,63 +170,95 @@ def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
     """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
-    `Report.more` is set, so that a caller can continue without starving other work)."""
+    `Report.more` is set, so that a caller can continue without starving other work).
+
+    The database work runs on a thread of its own: while one batch is sent, the next is claimed
+    and the one before is recorded, so the worker's own time goes to composing and sending.
+    """
     settings = get_settings()
+    size, lease = settings.outbox_batch_size, settings.outbox_lease
     total = Report()
-    for _ in range(max_batches):
-        started = now or utcnow()
+
+    def claim_batch() -> Batch:
         with unit_of_work(factory) as session:
-            batch = claim(session, started, settings.outbox_batch_size, settings.outbox_lease)
-        if not batch.rows:
-            break
-        send(batch, settings)
+            return claim(session, now or utcnow(), size, lease)
+
+    def record_batch(batch: Batch) -> Report:
         with unit_of_work(factory) as session:
-            report = record(session, batch, now or utcnow(), settings)
-        for name in ("claimed", "sent", "retrying", "dead", "bounced"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-        if len(batch.rows) < settings.outbox_batch_size:
-            break
-    else:
-        total.more = True
+            return record(session, batch, now or utcnow(), settings)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
+        claiming = database.submit(claim_batch)
+        recording: Future[Report] | None = None
+        for number in range(1, max_batches + 1):
+            batch = claiming.result()
+            if not batch.rows:
+                break
+            full = len(batch.rows) == size
+            if full and number < max_batches:
+                claiming = database.submit(claim_batch)
+            send(batch, settings)
+            if recording is not None:
+                _add(total, recording.result())
+            recording = database.submit(record_batch, batch)
+            if not full:
+                break
+        else:
+            total.more = True
+        if recording is not None:
+            _add(total, recording.result())
     return total
 
 
+def _add(total: Report, report: Report) -> None:
+    for name in ("claimed", "sent", "retrying", "dead", "bounced"):
+        setattr(total, name, getattr(total, name) + getattr(report, name))
+
+
 def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
-    sender = envelope_sender()
     try:
         with smtp_connection(settings.smtp_url) as connection:
-            for position, row in enumerate(mails):
-                try:
-                    _send_mail(connection, row, sender)
-                except smtplib.SMTPRecipientsRefused as error:
-                    _refused(batch, row, *next(iter(error.recipients.values())))
-                except smtplib.SMTPDataError as error:
-                    _refused(batch, row, error.smtp_code, error.smtp_error)
-                except (smtplib.SMTPServerDisconnected, OSError) as error:
-                    # The connection is gone: this row and the rest wait for the next attempt.
-                    for rest in mails[position:]:
-                        batch.failed[rest.id] = _describe(error)
-                    return
-                except (smtplib.SMTPException, ValueError, LookupError) as error:
-                    batch.failed[row.id] = _describe(error)
-                else:
+            outcomes = transport.send_all(connection, envelope_sender(), _composed(batch, mails))
+            for row, refusal in outcomes:
+                if refusal is None:
                     batch.sent.append(row.id)
-    except (smtplib.SMTPException, OSError) as error:
+                elif isinstance(refusal, smtplib.SMTPRecipientsRefused):
+                    _refused(batch, row, *next(iter(refusal.recipients.values())))
+                elif isinstance(refusal, smtplib.SMTPDataError):
+                    _refused(batch, row, refusal.smtp_code, refusal.smtp_error)
+                else:
+                    batch.failed[row.id] = _describe(refusal)
+    except (smtplib.SMTPException, OSError, ValueError) as error:
+        # The connection is gone (or the sender address is unusable): every mail without an
+        # outcome waits for the next attempt.
         for row in mails:
             if row.id not in batch.sent and row.id not in batch.bounced:
                 batch.failed.setdefault(row.id, _describe(error))
 
 
-def _send_mail(connection: smtplib.SMTP, row: Claimed, sender: str) -> None:
-    payload = row.payload
-    message = compose_bytes(
-        payload["template"],
-        payload["language"],
-        payload["context"],
-        to=payload["to"],
-        outbox_id=row.id,
-    )
-    transport.send(connection, sender, payload["to"], message)
+def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str, bytes]]:
+    """Each mail ready to send; one that cannot be composed fails on its own."""
+    for row in mails:
+        if _lease_ending(batch):
+            batch.failed[row.id] = LEASE_ENDING
+            continue
+        payload = row.payload
+        try:
+            message = compose_bytes(
+                payload["template"],
+                payload["language"],
+                payload["context"],
+                to=payload["to"],
+                outbox_id=row.id,
+            )
+        except COMPOSE_ERRORS as error:
+            batch.failed[row.id] = _describe(error)
+        else:
+            yield row, payload["to"], message
+
+
+def _lease_ending(batch: Batch) -> bool:
+    return time.monotonic() >= batch.send_until
 
 
 def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:

@@ -102,7 +102,7 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         return parse_duration(name, env.get(name, default))
 
     return {
-        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "100"), 1),
+        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "500"), 1),
         "outbox_retry_base": duration("OUTBOX_RETRY_BASE", "30s"),
         "outbox_retry_max": duration("OUTBOX_RETRY_MAX", "1h"),
         "outbox_lease": duration("OUTBOX_LEASE", "5m"),
@@ -165,7 +165,9 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     # Bearer token Prometheus sends to /metrics; without one, /metrics is off in production.
     metrics_token: str | None = None
-    outbox_batch_size: int = 100
+    # Rows claimed (and mails sent over one connection) at a time; sending stops near the
+    # end of the lease whatever the size.
+    outbox_batch_size: int = 500
     # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
     outbox_retry_max: timedelta = timedelta(hours=1)

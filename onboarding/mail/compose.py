@@ -14,16 +14,23 @@ from typing import Any, cast
 
 from babel.dates import format_date
 from babel.lists import format_list
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
+from onboarding.mail.translated_templates import TranslatedAtCompile, install
+from onboarding.mail.transport import BARE_ADDRESS
 from onboarding.settings import get_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "nl")
+
+
+# What composing the mail of a malformed outbox row raises (unknown template, missing value,
+# bad address): that mail fails, the others go on.
+COMPOSE_ERRORS = (ValueError, LookupError, TemplateError)
 
 
 @dataclass(frozen=True)
@@ -115,12 +122,12 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-_BARE_ADDRESS = re.compile(r"^[^\s<>,;:\"()\[\]\\@]+@[^\s<>,;:\"()\[\]\\@]+$")
-
-
 def _recipient(to: str) -> str:
-    """`to` if it is one bare address: nothing in it can end the header or add a recipient."""
-    if not _BARE_ADDRESS.match(to):
+    """`to` if it is one bare address: nothing in it can end the header or add a recipient.
+
+    ASCII only: the SMTP envelope carries it as is (no SMTPUTF8).
+    """
+    if not (to.isascii() and BARE_ADDRESS.match(to)):
         raise ValueError(f"not a bare mail address: {to!r}")
     return to
 
@@ -149,7 +156,7 @@ def _common_context() -> dict[str, Any]:
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        extensions=["jinja2.ext.i18n"],
+        extensions=[TranslatedAtCompile],
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         lstrip_blocks=True,
@@ -158,7 +165,9 @@ def _environment(language: str) -> Environment:
         auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(language)
+    install(env, catalog)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.filters["long_date"] = lambda value: _long_date(_as_date(value), language)
     env.filters["join_list"] = lambda items: _join_list(tuple(items), language)

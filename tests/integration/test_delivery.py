@@ -146,6 +146,19 @@ def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_new_owner(factory, se
     assert (row.status, row.last_error) == ("sent", None)
 
 
+def test_rows_not_sent_before_the_lease_ends_wait_for_a_later_claim(factory, mailbox, settings):
+    invite(factory)
+    with unit_of_work(factory) as session:
+        # A lease too short to send anything in: the worker must not race the next owner.
+        batch = delivery.claim(session, utcnow(), 10, timedelta(0))
+    delivery.send(batch, settings.with_overrides(smtp_url=mailbox.url))
+    assert mailbox.messages == []
+    with unit_of_work(factory) as session:
+        assert delivery.record(session, batch, utcnow(), settings).retrying == 1
+    (row,) = rows(factory)
+    assert (row.status, row.last_error) == ("pending", delivery.LEASE_ENDING)
+
+
 def test_concurrent_claims_on_postgres_take_disjoint_rows_without_waiting(postgres_factory):
     with unit_of_work(postgres_factory) as session:
         for n in range(10):
