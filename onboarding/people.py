@@ -6,27 +6,18 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import history
 from onboarding.clock import utcnow
+from onboarding.email_address import normalise_email
 from onboarding.errors import Conflict, NotFound, ValidationError
 from onboarding.journey_machine import JourneyState
 from onboarding.models import Journey, Organization, Person, Role
 
 LANGUAGES = ("en", "nl")
 _SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def normalise_email(raw: str) -> str:
-    """The canonical form used for uniqueness: syntax-checked (no DNS) and lower-cased."""
-    try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
-    return result.normalized.lower()
 
 
 def create_organization(session: Session, name: str, roles: Sequence[str]) -> Organization:

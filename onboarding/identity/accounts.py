@@ -12,11 +12,11 @@ import uuid
 from datetime import datetime
 
 import pycountry
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
+from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.identity import events, links, mails, passwords
 from onboarding.identity.machine import AccountState, awaits_activation, fire
@@ -33,15 +33,6 @@ class LinkNotUsable(DomainError):
     def __init__(self, status: links.LinkStatus, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-def normalise_email(raw: str) -> str:
-    """Syntax-checked (no DNS) and lower-cased: the form accounts are unique by."""
-    try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
-    return result.normalized.lower()
 
 
 def find_by_email(session: Session, email: str) -> Account | None:

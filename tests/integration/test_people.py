@@ -47,7 +47,9 @@ def test_a_role_of_another_organization_is_refused(factory):
     assert nothing_written(factory)
 
 
-@pytest.mark.parametrize("email", ["", "ann", "ann@", "ann@@example.com", "ann example@x.com"])
+@pytest.mark.parametrize(
+    "email", ["", "ann", "ann@", "ann@@example.com", "ann example@x.com", "jörg@example.com"]
+)
 def test_an_invalid_address_is_refused(factory, email):
     with (
         pytest.raises(ValidationError, match="not a valid email"),
@@ -86,3 +88,9 @@ def test_creating_a_person_writes_the_first_history_row(factory):
         )
         assert event.detail == {"roles": ["editor", "viewer"]}
         assert [r.name for r in journey.roles] == ["editor", "viewer"]
+
+
+def test_an_international_domain_is_stored_in_its_ascii_form(factory):
+    with unit_of_work(factory) as session:
+        journey = add(session, factories.organization(session), email="Ann@Bücher.example")
+        assert journey.person.email == "ann@xn--bcher-kva.example"

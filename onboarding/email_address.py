@@ -1,0 +1,22 @@
+"""Email addresses as people type them, and the one canonical form both systems store."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from onboarding.errors import ValidationError
+
+
+def normalise_email(raw: str) -> str:
+    """Syntax-checked (no DNS) and lower-cased: the form people and accounts are unique by.
+
+    Addresses that need SMTPUTF8 are refused here, with a clear message, rather than failing
+    later when a mail to them cannot be sent.
+    """
+    try:
+        result = validate_email(
+            (raw or "").strip(), check_deliverability=False, allow_smtputf8=False
+        )
+    except EmailNotValidError as error:
+        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
+    return (result.ascii_email or result.normalized).lower()
