@@ -13,7 +13,7 @@ from web.dashboard.wiring import register_dashboard
 from web.db import init_db
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import csrf, make_limiter
+from web.extensions import csrf, limiter_storage_uri, make_limiter
 from web.front import init_front
 from web.security import init_security
 from workers.celery_app import app as celery_app
@@ -30,7 +30,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app's WSGI application."""
     settings = get_settings()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, APP_NAME=settings.app_name)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        APP_NAME=settings.app_name,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+    )
     if test_config:
         app.config.update(test_config)
     init_security(

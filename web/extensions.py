@@ -15,9 +15,10 @@ def limiter_storage_uri() -> str:
 
 
 def make_limiter() -> Limiter:
+    """The storage comes from each application's RATELIMIT_STORAGE_URI (see
+    `limiter_storage_uri`), read when the application is created, not when this is imported."""
     return Limiter(
         key_func=get_remote_address,
-        storage_uri=limiter_storage_uri(),
         strategy="moving-window",
         headers_enabled=True,
     )
