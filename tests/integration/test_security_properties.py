@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
-import onboarding.dashboard.models  # noqa: F401  (every table in the metadata scanned below)
 import onboarding.identity.models  # noqa: F401
 from onboarding.clock import utcnow
 from onboarding.dashboard import api_tokens
+from onboarding.dashboard.models import ApiToken
 from onboarding.db import Base, unit_of_work
 from onboarding.identity import accounts, two_factor
 from onboarding.identity.models import Account
@@ -127,6 +127,7 @@ def assert_hardened(path: str, response) -> None:  # type: ignore[no-untyped-def
         "SAMEORIGIN",
     }, path
     if response.mimetype == "text/html":
+        assert "no-store" in headers.get("Cache-Control", ""), path  # tokens shown once
         html = response.get_data(as_text=True)
         # What the policy blocks must not be needed: no inline scripts or event handlers.
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html, re.I), f"{path}: inline script"
@@ -385,7 +386,13 @@ def test_the_apps_rate_limits_are_kept_in_redis_when_configured(factory, setting
     store = redis.Redis.from_url(REDIS_URL)
     use_settings(settings.with_overrides(redis_url=REDIS_URL))
     try:
-        app = create_app({"TESTING": True, "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix}})
+        app = create_app(
+            {
+                "TESTING": True,
+                "RATELIMIT_ENABLED": True,  # the limiter is shared: earlier apps turned it off
+                "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix},
+            }
+        )
         response = app.test_client().get("/api/funnel", headers={"Authorization": "Bearer x"})
         assert response.status_code == 401
         # Counted where every process of the app counts, not in this process's memory.
@@ -533,10 +540,20 @@ def test_an_admin_of_one_organization_reaches_nothing_of_another(app, factory):
         acme, globex = organization(session, "Acme"), organization(session, "Globex")
         admin = admin_of(session, acme)
         other = invitee(session, globex, email="gina@globex.example")
-        ids = (globex.id, other.id)
+        globex_token, _ = api_tokens.issue(session, globex, "ci", actor="boss@globex.example")
+        _, acme_raw = api_tokens.issue(session, acme, "ci", actor=admin.email)
+        ids = (globex.id, other.id, globex_token.id)
         client = app.test_client()
         app_log_in(client, admin)
-    org_id, journey_id = ids
+    org_id, journey_id, token_id = ids
+    overview = client.get(f"/admin/onboarding?organization={org_id}")
+    assert overview.status_code == 200
+    assert "gina@globex.example" not in overview.get_data(as_text=True)
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {acme_raw}"}
+    assert api.get(f"/api/journeys?organization={org_id}", headers=bearer).json["journeys"] == []
+    assert api.get(f"/api/journeys/{journey_id}", headers=bearer).status_code == 404
+    assert api.post(f"/api/journeys/{journey_id}/revoke", headers=bearer).status_code == 404
     pages = [
         f"/settings/people/{org_id}",
         f"/settings/people/{org_id}/journeys/{journey_id}",
@@ -550,11 +567,34 @@ def test_an_admin_of_one_organization_reaches_nothing_of_another(app, factory):
         *(f"/settings/people/{org_id}/journeys/{journey_id}/{a}" for a in ("revoke", "resend")),
         *(f"/admin/onboarding/journeys/{journey_id}/{a}" for a in ("revoke", "resend")),
         f"/measurements/invitations/{journey_id}/accept",
+        f"/admin/onboarding/tokens/{token_id}/revoke",
     ]
     for path in posts:
         response = client.post(path, data={"confirmed": "yes", "email": "x@example.com"})
         assert response.status_code in (403, 404), path
+    new_token = client.post("/admin/onboarding/tokens", data={"organization": org_id, "name": "x"})
+    assert new_token.status_code == 403
     with unit_of_work(factory) as session:
         journey = session.get(Journey, journey_id)
         assert journey.state.value == "invited"
+        assert session.get(ApiToken, token_id).revoked_at is None
+        assert len(api_tokens.for_organizations(session, {org_id})) == 1
         assert session.scalar(select(Person).where(Person.email == "x@example.com")) is None
+
+
+def test_a_password_reset_ends_the_connect_sessions_started_before_it(connect_app, factory):
+    activated_account(factory)
+    earlier = connect_app.test_client()
+    assert connect_log_in(earlier).status_code == 302
+    assert earlier.get("/account/security").status_code == 200
+    with unit_of_work(factory) as session:
+        accounts.request_password_reset(session, "ada@example.com")
+    raw = link_token(last_link(factory, "password_reset", "reset_url"))
+    new_password = "copper meadow violin harbour"
+    with unit_of_work(factory) as session:
+        accounts.reset_password(session, raw, new_password, new_password)
+    response = earlier.get("/account/security")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    later = connect_app.test_client()
+    assert connect_log_in(later, password=new_password).status_code == 302
+    assert later.get("/account/security").status_code == 200

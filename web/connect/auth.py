@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -18,19 +19,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
+PASSWORD_KEY = "password_fingerprint"  # a new password ends the sessions started before it
 
 
 def current_account() -> Account | None:
     if "account" not in g:
         account_id = session.get(ACCOUNT_KEY)
         account = db_session().get(Account, account_id) if account_id else None
-        g.account = account if oidc.active_account(account) else None
+        current = oidc.active_account(account) and session.get(PASSWORD_KEY) == _fingerprint(
+            account
+        )
+        g.account = account if current else None
     return g.account
+
+
+def _fingerprint(account: Account | None) -> str:
+    """Changes whenever the password hash does (a reset, a new password)."""
+    password_hash = account.password_hash if account else None
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
 def log_in_account(account: Account) -> None:
     session.clear()  # a new session on log-in: no fixation
     session[ACCOUNT_KEY] = account.id
+    session[PASSWORD_KEY] = _fingerprint(account)
     session[AUTH_TIME_KEY] = int(utcnow().timestamp())
     g.account = account
 
