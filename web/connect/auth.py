@@ -19,14 +19,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
-PASSWORD_KEY = "password_fingerprint"  # a new password ends the sessions started before it
+CREDENTIAL_KEY = "credential_fingerprint"  # a new password ends the sessions started before it
 
 
 def current_account() -> Account | None:
     if "account" not in g:
         account_id = session.get(ACCOUNT_KEY)
         account = db_session().get(Account, account_id) if account_id else None
-        current = oidc.active_account(account) and session.get(PASSWORD_KEY) == _fingerprint(
+        current = oidc.active_account(account) and session.get(CREDENTIAL_KEY) == _fingerprint(
             account
         )
         g.account = account if current else None
@@ -42,7 +42,7 @@ def _fingerprint(account: Account | None) -> str:
 def log_in_account(account: Account) -> None:
     session.clear()  # a new session on log-in: no fixation
     session[ACCOUNT_KEY] = account.id
-    session[PASSWORD_KEY] = _fingerprint(account)
+    session[CREDENTIAL_KEY] = _fingerprint(account)
     session[AUTH_TIME_KEY] = int(utcnow().timestamp())
     g.account = account
 
