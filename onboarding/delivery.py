@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import requests
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding import history, outbox, webhooks
@@ -132,6 +132,7 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
             .values(status=SENT, sent_at=now, last_error=None)
         )
         report.sent = _rowcount(result)
+        _forget_links(session, batch)
     by_id = {row.id: row for row in batch.rows}
     for row_id, error in batch.failed.items():
         row = by_id[row_id]
@@ -155,6 +156,29 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
             report.bounced += 1
             _record_bounce(session, by_id[row_id], error, now)
     return report
+
+
+def _forget_links(session: Session, batch: Batch) -> None:
+    """Drop the context of the mails just marked sent: it holds their links, whose tokens
+    are otherwise stored only as hashes. What the dashboard shows (template, recipient,
+    language) stays."""
+    sent = set(batch.sent)
+    kept = [
+        {"row_id": row.id, "kept": {k: v for k, v in row.payload.items() if k != "context"}}
+        for row in batch.rows
+        if row.id in sent and row.kind == outbox.MAIL
+    ]
+    if kept:
+        session.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.id == bindparam("row_id"),
+                OUTBOX.c.status == SENT,
+                OUTBOX.c.next_attempt_at == batch.lease_until,  # marked sent by us just now
+            )
+            .values(payload=bindparam("kept")),
+            kept,
+        )
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:
