@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, abort, jsonify, redirect, request
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 from werkzeug.serving import make_server
 
 # Generated once per test run: RSA key generation is slow.
@@ -33,7 +34,9 @@ class Provider:
     redirect_uri: str
     issuer: str = ""
     user: dict[str, Any] = field(default_factory=dict)
-    tamper: str | None = None  # "nonce", "issuer", "audience" or "key"
+    # "nonce", "issuer", "audience", "key", "expired", or "hs256" (signed with the client
+    # secret instead of the provider's key) or "unsigned" (alg none)
+    tamper: str | None = None
     # Claims given only by the userinfo endpoint, not in the ID token (as some providers do).
     userinfo_only: tuple[str, ...] = ()
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
@@ -133,6 +136,14 @@ class Provider:
             claims["aud"] = "another-client"
         elif self.tamper == "key":
             key = FOREIGN_KEY
+        elif self.tamper == "expired":
+            claims.update(iat=now - 600, exp=now - 300)
+        elif self.tamper == "hs256":
+            secret = OctKey.import_key(self.client_secret.encode())
+            return jwt.encode({"alg": "HS256", "kid": "k1"}, claims, secret, algorithms=["HS256"])
+        elif self.tamper == "unsigned":
+            body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+            return f"eyJhbGciOiJub25lIn0.{body}."
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
 
 

@@ -297,7 +297,9 @@ def test_connect_starts_a_new_session_on_log_in(connect_app, factory):
         assert session["account_id"]
 
 
-def test_the_app_starts_a_new_session_on_log_in(factory, settings):
+@pytest.fixture
+def provider(factory, settings):
+    """An OIDC provider on loopback for the app, and Ann, invited, who logs in there."""
     provider = Provider(
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
@@ -308,18 +310,36 @@ def test_the_app_starts_a_new_session_on_log_in(factory, settings):
         invitee(session, organization(session), email="ann@example.com")
     with serve_provider(provider):
         use_settings(settings.with_overrides(connect_issuer=provider.issuer))
-        client = create_app({"TESTING": True}).test_client()
-        client.get("/login")
-        with client.session_transaction() as session:
-            session["planted"] = "by someone else"
-            session["csrf_token"] = "planted-token"
-        start = client.get("/login/connect")
-        at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
-        callback = urlsplit(at_provider.headers["Location"])
-        assert client.get(f"/auth/callback?{callback.query}").status_code == 302
+        yield provider
+
+
+def log_in_at_provider(client: FlaskClient):  # type: ignore[no-untyped-def]
+    start = client.get("/login/connect")
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    return client.get(f"/auth/callback?{urlsplit(at_provider.headers['Location']).query}")
+
+
+def test_the_app_starts_a_new_session_on_log_in(provider):
+    client = create_app({"TESTING": True}).test_client()
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        session["csrf_token"] = "planted-token"
+    assert log_in_at_provider(client).status_code == 302
     with client.session_transaction() as session:
         assert session["person_id"]
         assert "planted" not in session and session.get("csrf_token") != "planted-token"
+
+
+@pytest.mark.parametrize("tamper", ["expired", "hs256", "unsigned"])
+def test_the_app_refuses_an_expired_or_wrongly_signed_id_token(provider, tamper):
+    provider.tamper = tamper
+    client = create_app({"TESTING": True}).test_client()
+    response = log_in_at_provider(client)
+    assert response.status_code == 400
+    assert "did not complete" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "person_id" not in session
 
 
 # --- 3. redirects -----------------------------------------------------------------------
