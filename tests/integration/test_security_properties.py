@@ -622,3 +622,70 @@ def test_a_password_reset_ends_the_connect_sessions_started_before_it(connect_ap
     later = connect_app.test_client()
     assert connect_log_in(later, password=new_password).status_code == 302
     assert later.get("/account/security").status_code == 200
+
+
+# --- 6. Connect's codes belong to one authorization ------------------------------------
+
+OTHER_CLIENT = {
+    "client_id": "other",
+    "client_secret": "other-client-secret-0123456789",
+    "redirect_uris": ["http://other.test/callback"],
+}
+
+
+def authorization_code(client: FlaskClient, settings, nonce: str, verifier: str):  # type: ignore[no-untyped-def]
+    query = {
+        "client_id": settings.oidc_client_id,
+        "response_type": "code",
+        "scope": "openid email",
+        "redirect_uri": f"{settings.app_base_url}/auth/callback",
+        "state": "s",
+        "nonce": nonce,
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    response = client.get("/authorize?" + urlencode(query))
+    assert response.status_code == 302
+    return parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def test_a_code_is_refused_for_another_client_redirect_or_without_its_verifier(factory, settings):
+    use_settings(settings.with_overrides(connect_clients=json.dumps([OTHER_CLIENT])))
+    activated_account(factory)
+    client = create_connect_app({"TESTING": True, "RATELIMIT_ENABLED": False}).test_client()
+    assert connect_log_in(client).status_code == 302
+
+    def token_request(number: int, **change: str):  # type: ignore[no-untyped-def]
+        verifier = generate_token(48)
+        code = authorization_code(client, settings, f"n-{number}", verifier)["code"][0]
+        right = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": f"{settings.app_base_url}/auth/callback",
+            "code_verifier": verifier,
+            "client_id": settings.oidc_client_id,
+            "client_secret": settings.oidc_client_secret,
+        }
+        return client.post("/token", data={**right, **change})
+
+    wrong = [
+        {"client_id": OTHER_CLIENT["client_id"], "client_secret": OTHER_CLIENT["client_secret"]},
+        {"redirect_uri": OTHER_CLIENT["redirect_uris"][0]},
+        {"redirect_uri": f"{settings.app_base_url}/auth/callback?x=1"},
+        {"code_verifier": ""},
+        {"code_verifier": generate_token(48)},
+    ]
+    for number, change in enumerate(wrong):
+        refused = token_request(number, **change)
+        assert refused.status_code in (400, 401), change
+        assert "access_token" not in (refused.get_json() or {}), change
+    assert "access_token" in token_request(len(wrong)).get_json()
+
+
+def test_a_nonce_is_accepted_once_per_client(connect_app, factory, settings):
+    activated_account(factory)
+    client = connect_app.test_client()
+    assert connect_log_in(client).status_code == 302
+    assert "code" in authorization_code(client, settings, "once", generate_token(48))
+    replay = authorization_code(client, settings, "once", generate_token(48))
+    assert "code" not in replay and replay["error"] == ["invalid_request"]
