@@ -268,7 +268,7 @@ def test_every_page_of_connect_carries_the_security_headers(connect_app, factory
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_session_cookies_are_httponly_lax_and_secure_on_https(factory, settings, scheme):
+def test_session_cookies_are_httponly_lax_and_secure_with_hsts_on_https(factory, settings, scheme):
     use_settings(
         settings.with_overrides(
             app_base_url=f"{scheme}://app.test", connect_issuer=f"{scheme}://connect.test"
@@ -276,12 +276,15 @@ def test_session_cookies_are_httponly_lax_and_secure_on_https(factory, settings,
     )
     app = create_app({"TESTING": True}).test_client()
     connect = create_connect_app({"TESTING": True}).test_client()
-    for cookie in (
-        set_cookie(app.get("/login"), "app_session"),
-        set_cookie(connect.get("/login"), "connect_session"),
+    for response, name in (
+        (app.get("/login"), "app_session"),
+        (connect.get("/login"), "connect_session"),
     ):
+        cookie = set_cookie(response, name)
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert ("Secure" in cookie.split("; ")) is (scheme == "https"), cookie
+        hsts = response.headers.get("Strict-Transport-Security", "")
+        assert ("max-age=31536000" in hsts) is (scheme == "https"), hsts
 
 
 def test_connect_starts_a_new_session_on_log_in(connect_app, factory):
