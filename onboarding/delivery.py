@@ -132,7 +132,6 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
             .values(status=SENT, sent_at=now, last_error=None)
         )
         report.sent = _rowcount(result)
-        _forget_links(session, batch)
     by_id = {row.id: row for row in batch.rows}
     for row_id, error in batch.failed.items():
         row = by_id[row_id]
@@ -155,26 +154,26 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
         if _rowcount(result):
             report.bounced += 1
             _record_bounce(session, by_id[row_id], error, now)
+    _forget_links(session, batch)
     return report
 
 
 def _forget_links(session: Session, batch: Batch) -> None:
-    """Drop the context of the mails just marked sent: it holds their links, whose tokens
-    are otherwise stored only as hashes. What the dashboard shows (template, recipient,
-    language) stays."""
-    sent = set(batch.sent)
+    """Drop the context of the mails this batch finished with (sent, bounced or dead): it
+    holds their links, whose tokens are otherwise stored only as hashes. What the dashboard
+    shows (template, recipient, language) stays; rows still to be retried keep everything."""
     kept = [
         {"row_id": row.id, "kept": {k: v for k, v in row.payload.items() if k != "context"}}
         for row in batch.rows
-        if row.id in sent and row.kind == outbox.MAIL
+        if row.kind == outbox.MAIL
     ]
     if kept:
         session.execute(
             update(OUTBOX)
             .where(
                 OUTBOX.c.id == bindparam("row_id"),
-                OUTBOX.c.status == SENT,
-                OUTBOX.c.next_attempt_at == batch.lease_until,  # marked sent by us just now
+                OUTBOX.c.status != PENDING,
+                OUTBOX.c.next_attempt_at == batch.lease_until,  # finished by this batch
             )
             .values(payload=bindparam("kept")),
             kept,

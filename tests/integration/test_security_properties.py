@@ -37,7 +37,7 @@ from tests.app_front import admin_of, invitation_path, invitee, organization
 from tests.app_front import log_in as app_log_in
 from tests.connect_helpers import PASSWORD, activated_account, last_link, link_token
 from tests.connect_helpers import log_in as connect_log_in
-from tests.mailbox import Mailbox
+from tests.mailbox import Mailbox, free_port
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app, create_connect_app
 
@@ -525,6 +525,30 @@ def test_tokens_codes_and_passwords_are_stored_only_as_hashes(connect_app, facto
         assert all(set(m.payload) == {"template", "to", "language"} for m in sent)
         hashes = [a.password_hash for a in session.scalars(select(Account)) if a.password_hash]
         assert len(hashes) == 2 and all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_undeliverable_mails_keep_no_links_either(factory, settings):
+    with unit_of_work(factory) as session:
+        org = organization(session)
+        bounced = invitation_path(session, invitee(session, org, email="nobody@example.com"))
+    box = Mailbox().start()
+    try:
+        use_settings(settings.with_overrides(smtp_url=box.url))
+        assert delivery.deliver_due(factory).bounced == 1
+    finally:
+        box.stop()
+    with unit_of_work(factory) as session:
+        dead = invitation_path(session, invitee(session, org, email="dora@example.com"))
+    use_settings(
+        settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=1)
+    )
+    assert delivery.deliver_due(factory).dead == 1
+    with unit_of_work(factory) as session:
+        stored = [text for _, _, text in every_stored_text(session)]
+        mails = session.scalars(select(OutboxMessage)).all()
+    assert sorted(m.status for m in mails) == ["bounced", "dead"]
+    for path in (bounced, dead):
+        assert not any(path.rsplit("/", 1)[1] in text for text in stored)
 
 
 # --- 5. no enumeration at log-in -------------------------------------------------------
