@@ -27,10 +27,7 @@ def services(settings: Settings) -> list[Service]:
     python = sys.executable
     # The local SMTP sink and its inbox page stand in for a mail server on one machine.
     mail_sink = (
-        [Service("mail", [python, "-m", "workers.mail_sink"])]
-        if not settings.production
-        and urlsplit(settings.smtp_url).hostname in ("127.0.0.1", "localhost", "::1")
-        else []
+        [Service("mail", [python, "-m", "workers.mail_sink"])] if settings.local_mail_sink else []
     )
     return mail_sink + [
         Service(

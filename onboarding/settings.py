@@ -209,6 +209,15 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def local_mail_sink(self) -> bool:
+        """Whether mail goes to the local development sink (and its /dev/mail inbox)."""
+        return not self.production and urlsplit(self.smtp_url).hostname in (
+            "127.0.0.1",
+            "localhost",
+            "::1",
+        )
+
+    @property
     def identity_webhook_url(self) -> str:
         """Where Connect posts account events: the app's identity hook."""
         return f"{self.app_base_url}/hooks/identity"

@@ -50,7 +50,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_front(app)
     register_dashboard(app, limiter)
     kick_outbox_after_commit(celery_app)
-    init_dev_mail(app, enabled=not settings.production)
+    # Only beside the local sink: a deployment that forgot ONBOARDING_ENV but sends real mail
+    # does not publish an inbox.
+    init_dev_mail(app, enabled=settings.local_mail_sink)
     app.register_blueprint(hooks.bp)
 
     @app.get("/healthz")

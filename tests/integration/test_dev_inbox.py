@@ -98,6 +98,12 @@ def test_there_is_no_inbox_in_production(settings):
     assert client.get("/dev/mail").status_code == 404
 
 
+def test_there_is_no_inbox_when_mail_goes_to_a_real_server(settings):
+    use_settings(settings.with_overrides(smtp_url="smtp://mail.example.com:587"))
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get("/dev/mail").status_code == 404
+
+
 def test_serve_starts_the_sink_only_for_a_local_smtp_server(settings):
     assert "mail" in [s.name for s in services(settings)]
     remote = settings.with_overrides(smtp_url="smtp://mail.example.com:587")
