@@ -34,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         APP_NAME=settings.app_name,
         RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+        # Explicit: the limiter object is one per process and keeps the last app's choice.
+        RATELIMIT_ENABLED=True,
     )
     if test_config:
         app.config.update(test_config)
