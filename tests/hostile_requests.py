@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -256,6 +257,9 @@ class Seed:
     json: Any = None
 
 
+FRESH = "\x00fresh"  # stands for a field value made anew for each request (a captcha answer)
+
+
 @dataclass
 class Probe:
     method: str
@@ -267,6 +271,7 @@ class Probe:
     body: bytes | None = None
     content_type: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    fresh: Mapping[str, Callable[[], str]] = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
         found: dict[str, Any] = {"method": self.method, "headers": dict(self.headers)}
@@ -279,6 +284,8 @@ class Probe:
         elif self.form is not None:
             data: MultiDict[str, Any] = MultiDict()
             for name, value in self.form:
+                if value == FRESH:
+                    value = self.fresh[name]()
                 if name in self.files:
                     raw = value if isinstance(value, bytes) else str(value).encode()
                     value = (BytesIO(raw), "people.csv")
@@ -312,6 +319,7 @@ class Sweep:
     seeds: Mapping[str, Seed] = field(default_factory=dict)
     body_headers: Callable[[bytes], Mapping[str, str]] = lambda body: {}
     extra_bodies: Mapping[str, tuple[bytes, str]] = field(default_factory=dict)
+    fresh: Mapping[str, Callable[[], str]] = field(default_factory=dict)  # by field name
     failures: list[str] = field(default_factory=list)
     sent: int = 0
     _done: set[tuple[str, ...]] = field(default_factory=set)
@@ -366,7 +374,11 @@ class Sweep:
             response = (client or self.client).open(probe.path, **probe.kwargs())
         except Exception as error:  # noqa: BLE001 - every escaping exception is a 500
             first_line = str(error).splitlines()[0] if str(error) else ""
-            self.failures.append(f"[{self.role}] {probe}: raised {type(error).__name__}: {first_line}")
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            first_line += f" (at {frame.filename.rsplit('/', 2)[-1]}:{frame.lineno})"
+            self.failures.append(
+                f"[{self.role}] {probe}: raised {type(error).__name__}: {first_line}"
+            )
             return None
         response.get_data()
         response.close()  # files sent as they are (static) hold an open handle
@@ -387,9 +399,13 @@ class Sweep:
         path = self.path(rule)
         seed = self.seeds.get(endpoint, Seed())
         query = list(seed.query.items())
-        fields = [] if method == "GET" else list(form.fields if form else []) + list(seed.form.items())
+        fields = (
+            [] if method == "GET" else list(form.fields if form else []) + list(seed.form.items())
+        )
+        fields = [(n, FRESH if n in self.fresh else v) for n, v in fields]
         files = frozenset(form.files if form else ())
         base = Probe(method, path, "baseline", query, fields if method != "GET" else None, files)
+        base.fresh = self.fresh
         if seed.json is not None:
             base.body, base.content_type = json.dumps(seed.json).encode(), "application/json"
             base.headers = self.body_headers(base.body)
@@ -403,7 +419,9 @@ class Sweep:
             if (found.method, found.action) == (method, path) and {
                 n for n, _ in found.fields
             } - reads.form:
-                follow = Probe(method, path, "follow-up", query, found.fields, frozenset(found.files))
+                fields = [(n, FRESH if n in self.fresh else v) for n, v in found.fields]
+                follow = Probe(method, path, "follow-up", query, fields, frozenset(found.files))
+                follow.fresh = self.fresh
                 self.send(follow)
                 again = Reads(set(READS.query), {n for n, _ in found.fields} | READS.form)
                 self._vary_names(follow, again, endpoint)
@@ -444,8 +462,15 @@ class Sweep:
         if self._first(endpoint, base.method, "whole"):
             names = sorted(reads.query)
             variants.append(
-                Probe(base.method, base.path, "every query parameter twice",
-                      [(n, v) for n in names for v in ("1", "abc")], base.form, base.files)
+                Probe(
+                    base.method,
+                    base.path,
+                    "every query parameter twice",
+                    [(n, v) for n in names for v in ("1", "abc")],
+                    base.form,
+                    base.files,
+                    fresh=base.fresh,
+                )
             )
             raw = "&".join(f"{n}=%FF%FE%00" for n in names) or "x=%FF"
             variants.append(Probe(base.method, base.path, "non-UTF-8 query", raw + "&\xff=\xff"))
@@ -454,34 +479,66 @@ class Sweep:
             if base.method != "GET":
                 fields = [(n, v) for n, v in base.form or [] if n not in base.files]
                 variants.append(
-                    Probe(base.method, base.path, "every field twice", list(base.query),
-                          [(n, v) for n, v in fields for v in (v, "abc")])
+                    Probe(
+                        base.method,
+                        base.path,
+                        "every field twice",
+                        list(base.query),
+                        [(n, v) for n, v in fields for v in (v, "abc")],
+                        fresh=base.fresh,
+                    )
                 )
-                encoded = urlencode(fields).encode()
+                encoded = urlencode([(n, "" if v == FRESH else v) for n, v in fields]).encode()
                 variants.append(
-                    Probe(base.method, base.path, "non-UTF-8 form", list(base.query),
-                          body=b"&".join(n.encode() + b"=%FF%FE\xff" for n, _ in fields) or b"\xff",
-                          content_type="application/x-www-form-urlencoded")
+                    Probe(
+                        base.method,
+                        base.path,
+                        "non-UTF-8 form",
+                        list(base.query),
+                        body=b"&".join(n.encode() + b"=%FF%FE\xff" for n, _ in fields) or b"\xff",
+                        content_type="application/x-www-form-urlencoded",
+                    )
                 )
                 for label, content_type in CONTENT_TYPE_JUNK.items():
-                    body = json.dumps(dict(fields)).encode() if "json" in content_type else encoded
+                    as_json = json.dumps({n: "" if v == FRESH else v for n, v in fields})
+                    body = as_json.encode() if "json" in content_type else encoded
                     variants.append(
-                        Probe(base.method, base.path, label, list(base.query), body=body,
-                              content_type=content_type)
+                        Probe(
+                            base.method,
+                            base.path,
+                            label,
+                            list(base.query),
+                            body=body,
+                            content_type=content_type,
+                        )
                     )
         if reads.body:
             bodies = {**BODY_JUNK, **self.extra_bodies}
             for label, (body, content_type) in bodies.items():
                 variants.append(
-                    Probe(base.method, base.path, label, list(base.query), body=body,
-                          content_type=content_type, headers=self.body_headers(body))
+                    Probe(
+                        base.method,
+                        base.path,
+                        label,
+                        list(base.query),
+                        body=body,
+                        content_type=content_type,
+                        headers=self.body_headers(body),
+                    )
                 )
         if seed.json is not None:
             for label, document in json_mutations(seed.json):
                 body = json.dumps(document).encode()
                 variants.append(
-                    Probe(base.method, base.path, f"JSON {label}", list(base.query), body=body,
-                          content_type="application/json", headers=self.body_headers(body))
+                    Probe(
+                        base.method,
+                        base.path,
+                        f"JSON {label}",
+                        list(base.query),
+                        body=body,
+                        content_type="application/json",
+                        headers=self.body_headers(body),
+                    )
                 )
         for probe in variants:
             self.send(probe)
