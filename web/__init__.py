@@ -31,7 +31,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app's WSGI application."""
     settings = get_settings()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, APP_NAME=settings.app_name)
+    # RATELIMIT_ENABLED explicitly: the limiter is shared, and keeps the last app's choice.
+    app.config.update(
+        SECRET_KEY=settings.secret_key, APP_NAME=settings.app_name, RATELIMIT_ENABLED=True
+    )
     if test_config:
         app.config.update(test_config)
     app.json = JSONProvider(app)

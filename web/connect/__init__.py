@@ -30,6 +30,8 @@ def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         IDP_NAME=settings.idp_name,
         APP_NAME=settings.app_name,
         RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+        # Explicitly: the limiter is shared, and would keep the previous app's choice.
+        RATELIMIT_ENABLED=True,
         **DEFAULTS,
     )
     if test_config:
