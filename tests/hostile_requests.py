@@ -166,10 +166,14 @@ class Form:
     action: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
+    typed: dict[str, str] = field(default_factory=dict)  # what text inputs show
 
     def add(self, name: str | None, value: str) -> None:
         if name and name not in {n for n, _ in self.fields}:
             self.fields.append((name, value))
+
+
+TYPED = ("text", "email", "search", "tel", "url")  # inputs that show what was typed
 
 
 class _FormParser(HTMLParser):
@@ -189,8 +193,12 @@ class _FormParser(HTMLParser):
         elif self.current is None:
             return
         elif tag == "input" and a.get("type", "text").lower() not in ("submit", "reset", "image"):
-            if a.get("type", "").lower() == "file":
+            kind = a.get("type", "text").lower()
+            if kind == "file":
                 self.current.files.add(a.get("name", ""))
+            # One-time codes are not shown again: a refused one is of no more use.
+            if kind in TYPED and a.get("name") and a.get("autocomplete") != "one-time-code":
+                self.current.typed.setdefault(a["name"], a.get("value", ""))
             self.current.add(a.get("name"), a.get("value", ""))
         elif tag == "button":
             self.current.add(a.get("name"), a.get("value", ""))
@@ -204,6 +212,7 @@ class _FormParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.current is not None and self.textarea:
+            self.current.typed.setdefault(self.textarea, data)
             self.current.add(self.textarea, data)
             self.textarea = None
 
@@ -246,6 +255,25 @@ def unclear(response: TestResponse) -> str | None:
         sentence = any(len(t.split()) >= 3 for t in blocks["p"] + blocks["li"] + blocks["dd"])
         return None if heading and sentence else "an HTML page without a heading and a message"
     return f"a {response.mimetype or 'body-less'} answer, not a page or a JSON error"
+
+
+def lost_fields(probe: Probe, response: TestResponse) -> list[str]:
+    """Fields of a refused form that the page shown again no longer holds as typed."""
+    sent = MultiDict(probe.form or [])
+    lost = []
+    for form in forms_in(response, probe.path):
+        if (form.method, form.action) != (probe.method, probe.path):
+            continue
+        for name, shown in form.typed.items():
+            values = sent.getlist(name)
+            typed = values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+            if 0 < len(typed) <= 200 and typed != FRESH and not _same(shown, typed):
+                lost.append(name)
+    return lost
+
+
+def _same(shown: str, typed: str) -> bool:
+    return shown.strip().casefold() == typed.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -386,6 +414,8 @@ class Sweep:
             self.failures.append(f"[{self.role}] {probe}: status {response.status_code}")
         elif response.status_code >= 400 and (why := unclear(response)):
             self.failures.append(f"[{self.role}] {probe}: {response.status_code} with {why}")
+        elif response.status_code >= 400 and (lost := lost_fields(probe, response)):
+            self.failures.append(f"[{self.role}] {probe}: refused, and lost what was typed: {lost}")
         return response
 
     def sweep(self, rule: Rule, method: str, form: Form | None) -> None:
