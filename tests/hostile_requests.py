@@ -394,12 +394,12 @@ class Sweep:
 
         return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule.rule)
 
-    def send(self, probe: Probe, client: FlaskClient | None = None) -> TestResponse | None:
+    def send(self, probe: Probe) -> TestResponse | None:
         READS.query, READS.form, READS.body = set(), set(), False
         self.become()
         self.sent += 1
         try:
-            response = (client or self.client).open(probe.path, **probe.kwargs())
+            response = self.client.open(probe.path, **probe.kwargs())
         except Exception as error:  # noqa: BLE001 - every escaping exception is a 500
             first_line = str(error).splitlines()[0] if str(error) else ""
             frame = traceback.extract_tb(error.__traceback__)[-1]
