@@ -56,8 +56,8 @@ def _parse(event: Any) -> tuple[str, str, str, str | None]:
         raise ValidationError("An identity event needs id, type and data.email.") from None
     if kind not in _STEPS:
         raise ValidationError(f"Unknown identity event type {kind!r}.")
-    if not event_id or len(event_id) > 64:
-        raise ValidationError("An identity event id is 1 to 64 characters.")
+    if not event_id or len(event_id) > 64 or not event_id.isprintable():
+        raise ValidationError("An identity event id is 1 to 64 printable characters.")
     return event_id, kind, email, ref if isinstance(ref, str) else None
 
 

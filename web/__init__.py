@@ -13,8 +13,9 @@ from web.dashboard.wiring import register_dashboard
 from web.db import init_db
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import csrf, limiter_storage_uri, make_limiter
+from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
 from web.front import init_front
+from web.ids import init_ids
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
@@ -39,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    app.json = JSONProvider(app)
+    init_ids(app)
     init_security(
         app,
         cookie_name="app_session",

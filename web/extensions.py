@@ -1,5 +1,8 @@
 """Flask extensions shared by the app and Connect, attached in each factory with init_app."""
 
+from typing import Any
+
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -22,3 +25,13 @@ def make_limiter() -> Limiter:
         strategy="moving-window",
         headers_enabled=True,
     )
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to parse is bad JSON like any other."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None

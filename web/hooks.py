@@ -4,10 +4,9 @@ applied once."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from onboarding import identity_events, webhooks
@@ -34,7 +33,7 @@ def identity() -> Any:
     except webhooks.BadSignature as error:
         return _refuse(401, "bad_signature", str(error))
     try:
-        event = json.loads(body)
+        event = current_app.json.loads(body)
     except ValueError:
         return _refuse(400, "bad_json", "The body is not JSON.")
     session = db_session()

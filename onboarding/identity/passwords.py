@@ -70,6 +70,8 @@ def problems(password: str, person: Person) -> list[Rule]:
         found.append(Rule("Use at least %(count)s characters.", {"count": min_length}))
     if len(password) > MAX_LENGTH:
         return [*found, Rule("Use at most %(count)s characters.", {"count": MAX_LENGTH})]
+    if not password:
+        return found  # the length rule refuses it; zxcvbn cannot rate an empty password
     lowered = password.lower()
     if lowered in _COMMON:
         found.append(Rule("This is one of the most common passwords; choose another."))

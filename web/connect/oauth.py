@@ -108,6 +108,13 @@ class RequiredS256(CodeChallenge):
 
 
 class ConnectOpenIDCode(OpenIDCode):
+    def validate_openid_authorization_request(self, grant: Any, redirect_uri: str) -> None:
+        nonce = grant.request.payload.data.get("nonce") or ""
+        longest = AuthorizationCode.__table__.c.nonce.type.length
+        if len(nonce) > longest:
+            raise InvalidRequestError(f"'nonce' is longer than {longest} characters.")
+        super().validate_openid_authorization_request(grant, redirect_uri)
+
     def exists_nonce(self, nonce: str, request: Any) -> bool:
         return oidc.nonce_used(db_session(), request.payload.client_id, nonce)
 

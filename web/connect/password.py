@@ -30,7 +30,8 @@ def forgot_post() -> Any:
             session, request.form.get("email", ""), request.form.get("language", "en")
         )
     except errors.ValidationError as error:
-        return render_template("forgot.html", **refusal(error)), 422
+        email = request.form.get("email", "")
+        return render_template("forgot.html", email=email, **refusal(error)), 422
     session.commit()
     # The same page whether or not the address has an account.
     return redirect(url_for("password.sent"), code=303)

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
 from onboarding.clock import utcnow
 from onboarding.identity import clients, keys
@@ -70,6 +70,10 @@ def jwks() -> Response:
 
 @bp.get("/authorize")
 def authorize() -> Any:
+    if not all(_oauth_text(k) and _oauth_text(v) for k, v in request.args.items(multi=True)):
+        # OAuth's parameters are printable ASCII; authlib cannot even describe other ones.
+        message = "This log-in request is not valid: it holds characters OAuth does not allow."
+        return render_template("error.html", status=400, message=message), 400
     server = oauth_server()
     account = current_account()
     try:
@@ -86,6 +90,10 @@ def authorize() -> Any:
     response = server.create_authorization_response(grant=grant, grant_user=account)
     db_session().commit()
     return response
+
+
+def _oauth_text(value: str) -> bool:
+    return value.isascii() and value.isprintable()
 
 
 def _authorize_path_without_prompt() -> str:

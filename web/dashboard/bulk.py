@@ -11,6 +11,7 @@ from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope, organizations_in_scope
 from web.db import db_session
+from web.ids import parse_id
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -31,11 +32,11 @@ def bulk_run() -> tuple[str, int] | str:
     """Dry run (the default) or real run of the posted CSV for one organization."""
     _, allowed = admin_scope()
     session = db_session()
-    organization_id = request.form.get("organization", "")
-    if not organization_id.isdigit():
+    organization_id = parse_id(request.form.get("organization"))
+    if organization_id is None:
         abort(400)
-    admin = require_admin_of(int(organization_id))
-    organization = find_organization(session, int(organization_id))
+    admin = require_admin_of(organization_id)
+    organization = find_organization(session, organization_id)
     dry_run = request.form.get("run") != "invite"
     page = {"organizations": organizations_in_scope(allowed), "columns": COLUMNS, "csv_text": ""}
     try:

@@ -11,6 +11,7 @@ from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope, organizations_in_scope
 from web.db import db_session
+from web.ids import parse_id
 
 
 def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
@@ -31,12 +32,12 @@ def tokens() -> str:
 @bp.post("/tokens")
 def create_token() -> str:
     _, allowed = admin_scope()
-    organization_id = request.form.get("organization", "")
-    if not organization_id.isdigit():
+    organization_id = parse_id(request.form.get("organization"))
+    if organization_id is None:
         abort(400)
-    admin = require_admin_of(int(organization_id))
+    admin = require_admin_of(organization_id)
     session = db_session()
-    organization = find_organization(session, int(organization_id))
+    organization = find_organization(session, organization_id)
     _, raw = api_tokens.issue(
         session, organization, request.form.get("name", ""), actor=admin.email
     )

@@ -99,7 +99,7 @@ def act(journey_id: int, action: str) -> Response | str:
             action,
             organization_ids=allowed,
             actor=admin.email,
-            days=int(days) if days.isdigit() and len(days) < 5 else 0,
+            days=int(days) if days.isascii() and days.isdigit() and len(days) < 5 else 0,
         )
         message = actions.describe(action, changed)
         session.commit()
