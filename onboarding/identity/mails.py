@@ -25,20 +25,56 @@ def _url(path: str) -> str:
 
 def activation(session: Session, account: Account, now: datetime, reason: str) -> None:
     """Mail a fresh activation link valid ACTIVATION_TTL."""
-    expires_at = now + get_settings().activation_ttl
-    raw = links.issue(session, account, links.ACTIVATION, expires_at, now)
+    _link_mail(
+        session,
+        account,
+        now,
+        purpose=links.ACTIVATION,
+        ttl=get_settings().activation_ttl,
+        link=("activate_url", "/activate"),
+        dedupe=reason,
+    )
+
+
+def password_reset(session: Session, account: Account, now: datetime) -> None:
+    """Mail a single-use reset link valid PASSWORD_RESET_TTL."""
+    _link_mail(
+        session,
+        account,
+        now,
+        purpose=links.PASSWORD_RESET,
+        ttl=get_settings().password_reset_ttl,
+        link=("reset_url", "/password/reset"),
+        dedupe="password_reset",
+    )
+
+
+def _link_mail(
+    session: Session,
+    account: Account,
+    now: datetime,
+    *,
+    purpose: str,
+    ttl: timedelta,
+    link: tuple[str, str],
+    dedupe: str,
+) -> None:
+    """A mail (template named after `purpose`) carrying a fresh link of `purpose`."""
+    expires_at = now + ttl
+    raw = links.issue(session, account, purpose, expires_at, now)
+    url_key, path = link
     outbox.enqueue_mail(
         session,
-        template="activation",
+        template=purpose,
         to=account.email,
         language=account.language,
         context={
             "first_name": account.first_name,
-            "activate_url": _url(f"/activate/{raw}"),
+            url_key: _url(f"{path}/{raw}"),
             "expires_at": expires_at.isoformat(),
-            "valid_for": _duration(get_settings().activation_ttl, account.language),
+            "valid_for": _duration(ttl, account.language),
         },
-        dedupe_key=f"connect:{reason}:{links.digest(raw)}",
+        dedupe_key=f"connect:{dedupe}:{links.digest(raw)}",
     )
 
 
@@ -55,25 +91,6 @@ def account_exists(session: Session, account: Account, now: datetime, dedupe: st
             "reset_url": _url("/password/forgot"),
         },
         dedupe_key=f"connect:account_exists:{dedupe}",
-    )
-
-
-def password_reset(session: Session, account: Account, now: datetime) -> None:
-    """Mail a single-use reset link valid PASSWORD_RESET_TTL."""
-    expires_at = now + get_settings().password_reset_ttl
-    raw = links.issue(session, account, links.PASSWORD_RESET, expires_at, now)
-    outbox.enqueue_mail(
-        session,
-        template="password_reset",
-        to=account.email,
-        language=account.language,
-        context={
-            "first_name": account.first_name,
-            "reset_url": _url(f"/password/reset/{raw}"),
-            "expires_at": expires_at.isoformat(),
-            "valid_for": _duration(get_settings().password_reset_ttl, account.language),
-        },
-        dedupe_key=f"connect:password_reset:{links.digest(raw)}",
     )
 
 
