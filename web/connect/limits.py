@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
@@ -49,3 +50,13 @@ def failed() -> None:
 
 def count_failures(_response: object) -> bool:
     return bool(g.get("attempt_failed"))
+
+
+def code_attempts(scope: str, key_func: Callable[[], str]) -> Any:
+    """Wrong two-factor codes count against `key_func`'s key, per `scope`, on shared storage."""
+    return limiter.limit(
+        configured("LIMIT_TOTP_FAILURES"),
+        key_func=key_func,
+        deduct_when=count_failures,
+        scope=scope,
+    )

@@ -12,7 +12,14 @@ from onboarding.identity import accounts, two_factor
 from onboarding.identity.models import Account
 from onboarding.settings import get_settings
 from web.connect import auth
-from web.connect.limits import address_key, configured, count_failures, failed, limiter
+from web.connect.limits import (
+    address_key,
+    code_attempts,
+    configured,
+    count_failures,
+    failed,
+    limiter,
+)
 from web.db import db_session
 from web.security import safe_next
 
@@ -75,12 +82,7 @@ def _pending_key() -> str:
 
 
 @bp.post("/login/2fa")
-@limiter.limit(
-    configured("LIMIT_TOTP_FAILURES"),
-    key_func=_pending_key,
-    deduct_when=count_failures,
-    scope="totp",
-)
+@code_attempts("totp", _pending_key)
 def second_factor_post() -> Any:
     account = auth.pending_account()
     if account is None:

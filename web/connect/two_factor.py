@@ -16,7 +16,7 @@ from onboarding.errors import ValidationError
 from onboarding.identity import two_factor
 from onboarding.settings import get_settings
 from web.connect.auth import current_account, login_required
-from web.connect.limits import configured, count_failures, failed, limiter
+from web.connect.limits import code_attempts, failed
 from web.db import db_session
 
 bp = Blueprint("two_factor", __name__)
@@ -57,12 +57,7 @@ def start() -> Any:
 
 @bp.post("/account/security/totp/confirm")
 @login_required
-@limiter.limit(
-    configured("LIMIT_TOTP_FAILURES"),
-    key_func=_account_key,
-    deduct_when=count_failures,
-    scope="totp-confirm",
-)
+@code_attempts("totp-confirm", _account_key)
 def confirm() -> Any:
     account = current_account()
     assert account is not None
@@ -87,12 +82,7 @@ def confirm() -> Any:
 
 @bp.post("/account/security/totp/disable")
 @login_required
-@limiter.limit(
-    configured("LIMIT_TOTP_FAILURES"),
-    key_func=_account_key,
-    deduct_when=count_failures,
-    scope="totp-disable",
-)
+@code_attempts("totp-disable", _account_key)
 def disable() -> Any:
     account = current_account()
     assert account is not None
