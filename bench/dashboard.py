@@ -24,7 +24,7 @@ from onboarding.dashboard.funnel import funnel
 from onboarding.dashboard.journey_table import TableQuery, page
 from onboarding.db import make_engine, make_session_factory, unit_of_work
 from onboarding.migrate import upgrade
-from onboarding.models import Organization
+from onboarding.people.models import Organization
 
 NOW = utcnow()
 # state by bucket of 100: where a million invitees plausibly are

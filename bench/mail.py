@@ -48,7 +48,7 @@ from onboarding.mail import compose_bytes, render  # noqa: E402
 from onboarding.mail.compose import envelope_sender  # noqa: E402
 from onboarding.mail.transport import send_all, smtp_connection  # noqa: E402
 from onboarding.migrate import upgrade  # noqa: E402
-from onboarding.models import OutboxMessage  # noqa: E402
+from onboarding.outbox.models import OutboxMessage  # noqa: E402
 from onboarding.settings import Settings, use_settings  # noqa: E402
 
 CONTEXT = {

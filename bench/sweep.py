@@ -17,8 +17,8 @@ from sqlalchemy import Engine, text
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import make_engine, make_session_factory, unit_of_work
+from onboarding.journeys.sweeps import expire_stale
 from onboarding.migrate import upgrade
-from onboarding.sweeps import expire_stale
 
 NOW = utcnow()
 SEED = """

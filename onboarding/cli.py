@@ -12,11 +12,13 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import demo, diagrams, journeys, people
+from onboarding import demo, diagrams, journeys
 from onboarding.db import session_factory, unit_of_work
 from onboarding.errors import DomainError
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, Organization, Person
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.people import directory
+from onboarding.people.models import Organization, Person
 from onboarding.settings import SettingsError
 
 CLI_ACTOR = "cli"
@@ -76,7 +78,7 @@ def org() -> None:
 def org_create(name: str, roles: tuple[str, ...]) -> None:
     """Create an organization with its roles."""
     with transaction() as session:
-        organization = people.create_organization(session, name, roles)
+        organization = directory.create_organization(session, name, roles)
         click.echo(f"organization {organization.slug} (id {organization.id}): {', '.join(roles)}")
 
 
@@ -105,8 +107,8 @@ def people_add(
 ) -> None:
     """Add a person with one or more roles, and optionally invite them."""
     with transaction() as session:
-        organization = people.find_organization(session, org_ref)
-        journey = people.create_person(
+        organization = directory.find_organization(session, org_ref)
+        journey = directory.create_person(
             session,
             organization,
             email=email,
@@ -143,7 +145,7 @@ def journeys_list(state: str | None, org_ref: str | None) -> None:
             query = query.where(Journey.state == JourneyState(state))
         if org_ref:
             query = query.where(
-                Journey.organization_id == people.find_organization(session, org_ref).id
+                Journey.organization_id == directory.find_organization(session, org_ref).id
             )
         for row in session.execute(query):
             expires = f"{row.expires_at:%Y-%m-%d %H:%M}" if row.expires_at else "-"

@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import people
 from onboarding.clock import utcnow
 from onboarding.errors import NotFound
 from onboarding.identity import accounts, links
-from onboarding.models import Person
+from onboarding.people import directory
+from onboarding.people.models import Person
 
 ORGANIZATION = "Demo Organization"
 ROLES = ("admin", "editor", "viewer")
@@ -43,9 +43,9 @@ def seed(session: Session, var_dir: Path) -> Demo:
     random password, kept in `var_dir` so that every run prints the same one.
     """
     try:
-        organization = people.find_organization(session, "demo-organization")
+        organization = directory.find_organization(session, "demo-organization")
     except NotFound:
-        organization = people.create_organization(session, ORGANIZATION, ROLES)
+        organization = directory.create_organization(session, ORGANIZATION, ROLES)
     admin = session.scalar(select(Person).where(Person.email == ADMIN_EMAIL))
     if admin is None:
         admin = Person(email=ADMIN_EMAIL, first_name="Demo", last_name="Admin")

@@ -12,12 +12,12 @@ from typing import Any
 
 from transitions.extensions import GraphMachine
 
-from onboarding import journey_machine
 from onboarding.identity import machine as account_machine
+from onboarding.journeys import machine
 
 # name -> the machine's keyword arguments; every machine of the system is listed here.
 MACHINES: dict[str, Callable[[], dict[str, Any]]] = {
-    "journey": journey_machine.machine_config,
+    "journey": machine.machine_config,
     "account": account_machine.machine_config,
 }
 

@@ -9,8 +9,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import journeys, people
-from onboarding.models import Journey, Organization, OutboxMessage, Person
+from onboarding import journeys
+from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people import directory
+from onboarding.people.models import Organization, Person
 from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_KEY
 
 _counter = itertools.count(1)
@@ -29,7 +32,7 @@ def remembered(client: FlaskClient) -> list[int]:
 
 
 def organization(session: Session, name: str | None = None) -> Organization:
-    return people.create_organization(
+    return directory.create_organization(
         session, name or f"Org {next(_counter)}", ["admin", "editor", "viewer"]
     )
 
@@ -57,7 +60,7 @@ def invitee(
     invited_by: Person | None = None,
 ) -> Journey:
     """A person with a fresh invitation to `org`."""
-    journey = people.create_person(
+    journey = directory.create_person(
         session,
         org,
         email=email or f"person{next(_counter)}@example.com",

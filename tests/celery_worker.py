@@ -13,7 +13,7 @@ from celery import Celery
 from sqlalchemy import select
 
 import celeryconfig
-from onboarding.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

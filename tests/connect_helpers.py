@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from onboarding.db import unit_of_work
 from onboarding.identity import accounts
-from onboarding.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage
 
 PASSWORD = "orbit lantern pebble quiet"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onboarding import journeys, people
+from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, Organization
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.people import directory
+from onboarding.people.models import Organization
 
 _counter = itertools.count(1)
 
@@ -28,7 +30,7 @@ PATHS: dict[JourneyState, list[str]] = {
 
 
 def organization(session: Session, roles: tuple[str, ...] = ("viewer", "editor")) -> Organization:
-    return people.create_organization(session, f"Org {next(_counter)}", roles)
+    return directory.create_organization(session, f"Org {next(_counter)}", roles)
 
 
 def journey(
@@ -40,7 +42,7 @@ def journey(
     now: datetime | None = None,
 ) -> Journey:
     org = org or organization(session)
-    return people.create_person(
+    return directory.create_person(
         session,
         org,
         email=email or f"person{next(_counter)}@example.com",

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
 
-from onboarding.access import may_administer
-from onboarding.models import Person
+from onboarding.people.access import may_administer
+from onboarding.people.models import Person
 from web.db import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])

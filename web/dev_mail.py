@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, render_template
 
-from onboarding import dev_inbox
+from onboarding.mail import dev_inbox
 
 bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 

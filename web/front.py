@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from onboarding.access import administered_organization_ids
+from onboarding.people.access import administered_organization_ids
 from onboarding.settings import get_settings
 from web import invitations, login, measurements, people
 from web.auth import current_person

@@ -9,8 +9,9 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
-from onboarding import identity_events, webhooks
 from onboarding.errors import ValidationError
+from onboarding.outbox import webhooks
+from onboarding.provider import account_events
 from onboarding.settings import get_settings
 from web.db import db_session
 from web.extensions import csrf
@@ -38,7 +39,7 @@ def identity() -> Any:
         return _refuse(400, "bad_json", "The body is not JSON.")
     session = db_session()
     try:
-        advanced = identity_events.receive(session, event)
+        advanced = account_events.receive(session, event)
         session.commit()
     except ValidationError as error:
         return _refuse(422, error.code, str(error))

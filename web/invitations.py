@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from onboarding import invitations
-from onboarding.tokens import TokenCheck, TokenStatus
+from onboarding.journeys import invitations
+from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from web.auth import current_person, remember_invitation
 from web.db import db_session
 from web.i18n import gettext

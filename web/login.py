@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from onboarding import journey_refs
-from onboarding.journey_machine import LIVE
-from onboarding.models import Journey
+from onboarding.journeys import refs
+from onboarding.journeys.machine import LIVE
+from onboarding.journeys.models import Journey
+from onboarding.journeys.sign_in import sign_in
 from onboarding.settings import get_settings
-from onboarding.sign_in import sign_in
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
@@ -38,7 +38,7 @@ def register_url(journey: Journey | None) -> str:
     if journey is not None:
         query = {
             "email": journey.person.email,
-            "ref": journey_refs.make_ref(journey.id),
+            "ref": refs.make_ref(journey.id),
             **query,
         }
     return f"{settings.connect_issuer}/register?{urlencode(query)}"

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from onboarding import acceptance
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey
+from onboarding.journeys import acceptance
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
 from web.auth import (
     current_person,
     forget_invitation,

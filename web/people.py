@@ -6,9 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from onboarding import journeys, people, roster
+from onboarding import journeys
 from onboarding.errors import Conflict, ValidationError
-from onboarding.models import Journey, Organization
+from onboarding.journeys.models import Journey
+from onboarding.people import directory, roster
+from onboarding.people.models import Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
 
@@ -44,7 +46,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     form = request.form
     db = db_session()
     try:
-        journey = people.create_person(
+        journey = directory.create_person(
             db,
             organization,
             email=form.get("email", ""),

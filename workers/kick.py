@@ -13,7 +13,7 @@ from celery import Celery
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from onboarding.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _PENDING = "outbox_kick_pending"

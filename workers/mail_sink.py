@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 
-from onboarding import dev_inbox
+from onboarding.mail import dev_inbox
 from onboarding.settings import get_settings
 
 

@@ -2,12 +2,13 @@
 
 from sqlalchemy.exc import IntegrityError
 
-from onboarding import delivery, nudges
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, unit_of_work
 from onboarding.identity.activation_expiry import expire_activations
 from onboarding.identity.retention import purge_spent_tokens
-from onboarding.sweeps import expire_stale
+from onboarding.journeys import nudges
+from onboarding.journeys.sweeps import expire_stale
+from onboarding.outbox import delivery
 from workers.celery_app import app
 
 

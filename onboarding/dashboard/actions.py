@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.errors import NotFound, ValidationError
-from onboarding.expiry import EXTEND, extend_expiry
-from onboarding.journey_machine import LIVE, allowed_triggers
-from onboarding.models import Journey
+from onboarding.journeys.expiry import EXTEND, extend_expiry
+from onboarding.journeys.machine import LIVE, allowed_triggers
+from onboarding.journeys.models import Journey
 
 UseCase = Callable[..., Journey]
 ACTIONS: dict[str, UseCase] = {

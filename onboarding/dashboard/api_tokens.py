@@ -12,8 +12,8 @@ from onboarding.clock import utcnow
 from onboarding.dashboard.models import ApiToken
 from onboarding.dashboard.text import plain_text
 from onboarding.errors import NotFound, ValidationError
-from onboarding.models import Organization
-from onboarding.tokens import hash_token
+from onboarding.journeys.link_tokens import hash_token
+from onboarding.people.models import Organization
 
 PREFIX = "onb_"
 

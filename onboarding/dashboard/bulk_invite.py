@@ -21,22 +21,16 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from onboarding import outbox, tokens
+from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.funnel_steps import furthest_step
-from onboarding.journey_machine import JourneyState, destination, sources_of
-from onboarding.journeys import invitation_mail_context
-from onboarding.models import (
-    Journey,
-    JourneyEvent,
-    LinkToken,
-    Organization,
-    OutboxMessage,
-    Person,
-    journey_roles,
-)
-from onboarding.people import LANGUAGES, normalise_email
+from onboarding.journeys import invitation_mail_context, link_tokens
+from onboarding.journeys.machine import JourneyState, destination, sources_of
+from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
+from onboarding.journeys.steps import furthest_step
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.directory import LANGUAGES, normalise_email
+from onboarding.people.models import Organization, Person
 from onboarding.settings import get_settings
 
 COLUMNS = ("first_name", "last_name", "email", "language", "roles")
@@ -275,8 +269,8 @@ def _invite_all(
         LinkToken,
         [
             {
-                "token_hash": tokens.hash_token(raw),
-                "purpose": tokens.INVITATION,
+                "token_hash": link_tokens.hash_token(raw),
+                "purpose": link_tokens.INVITATION,
                 "journey_id": j,
                 "created_at": now,
                 "expires_at": expires_at,

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from onboarding import outbox
 from onboarding.dashboard.link_hits import LINK_FETCHED
-from onboarding.journey_machine import LIVE, JourneyState
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding.journeys.machine import LIVE, JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings
 
 LINK_OPENED = "link_opened"  # the person clicked to continue (see the invitation page)

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
-from onboarding.models import Journey, Person, Role, journey_roles
+from onboarding.journeys.models import Journey, journey_roles
+from onboarding.people.models import Person, Role
 
 
 @dataclass(frozen=True)

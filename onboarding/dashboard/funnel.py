@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.sql import seconds_between
-from onboarding.funnel_steps import EXITS, RANK, STEPS
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, Person
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.steps import EXITS, RANK, STEPS
+from onboarding.people.models import Person
 
 MEDIAN_SAMPLE = 2_000
 LISTED_SAMPLE_IDS = 4 * MEDIAN_SAMPLE  # at most this many candidate ids go into the query

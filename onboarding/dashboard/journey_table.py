@@ -17,16 +17,10 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import LIVE, JourneyState
-from onboarding.models import (
-    Journey,
-    JourneyEvent,
-    Organization,
-    OutboxMessage,
-    Person,
-    Role,
-    journey_roles,
-)
+from onboarding.journeys.machine import LIVE, JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent, journey_roles
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import Organization, Person, Role
 
 NUDGE = "nudge"
 PAGE_SIZE = 50

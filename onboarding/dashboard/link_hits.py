@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onboarding import history, tokens
 from onboarding.clock import utcnow
-from onboarding.models import JourneyEvent
+from onboarding.journeys import history, link_tokens
+from onboarding.journeys.models import JourneyEvent
 
 LINK_FETCHED = "link_fetched"
 MAX_RECORDED = 20  # per journey: enough to diagnose, not a log of every scanner retry
@@ -26,9 +26,9 @@ def record_fetch(
     """Note that the invitation link `raw` was fetched; False if not recorded (not a valid
     link, or already many fetches on record)."""
     now = now or utcnow()
-    check = tokens.check(session, raw, tokens.INVITATION, now)
+    check = link_tokens.check(session, raw, link_tokens.INVITATION, now)
     journey = check.journey
-    if check.status is not tokens.TokenStatus.valid or journey is None:
+    if check.status is not link_tokens.TokenStatus.valid or journey is None:
         return False
     recorded = session.scalar(
         select(func.count()).where(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from onboarding import diagrams
-from onboarding.journey_machine import JourneyState
+from onboarding.journeys.machine import JourneyState
 
 
 def live_svg(counts: Mapping[JourneyState, int]) -> str:

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.dashboard.journey_table import NUDGE
 from onboarding.dashboard.sql import seconds_between
-from onboarding.models import Journey, JourneyEvent, Organization, OutboxMessage
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import Organization
 
 # Upper bounds (seconds) of the mail send latency histogram: queued -> sent.
 LATENCY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0)

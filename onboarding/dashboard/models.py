@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
-from onboarding.models import Journey, JourneyEvent, Organization
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.people.models import Organization
 
 # The journey table's default order (longest in its state first) and its keyset.
 Index("ix_journeys_state_entered_at_id", Journey.state_entered_at, Journey.id)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
 
 
 @dataclass(frozen=True)

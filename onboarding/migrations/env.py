@@ -2,10 +2,13 @@
 
 from alembic import context
 
+# Every package's tables, registered on the one metadata.
 import onboarding.dashboard.models  # noqa: F401
-import onboarding.identity.models  # noqa: F401  (Connect's tables)
-import onboarding.identity_events  # noqa: F401  (received identity events)
-import onboarding.models  # noqa: F401  (registers every table on the metadata)
+import onboarding.identity.models  # noqa: F401
+import onboarding.journeys.models  # noqa: F401
+import onboarding.outbox.models  # noqa: F401
+import onboarding.people.models  # noqa: F401
+import onboarding.provider.models  # noqa: F401
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings
 

@@ -23,7 +23,8 @@ from sqlalchemy import select, text
 
 from onboarding import journeys
 from onboarding.db import make_engine, make_session_factory, unit_of_work
-from onboarding.models import Journey, Person
+from onboarding.journeys.models import Journey
+from onboarding.people.models import Person
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = ("127.0.0.1", 6379)

@@ -9,9 +9,9 @@ from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.errors import ConcurrentUpdate
-from onboarding.journey_machine import InvalidTransition, JourneyState
-from onboarding.models import Journey
-from onboarding.sweeps import expire_stale
+from onboarding.journeys.machine import InvalidTransition, JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.journeys.sweeps import expire_stale
 from tests import factories
 
 

@@ -7,11 +7,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import select
 
-from onboarding import delivery, outbox, webhooks
+from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.outbox import delivery, webhooks
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings, use_settings
 from tests import factories
 from tests.mailbox import Mailbox, free_port

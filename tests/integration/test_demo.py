@@ -3,10 +3,10 @@
 from sqlalchemy import func, select
 
 from onboarding import demo
-from onboarding.access import may_administer
 from onboarding.identity import accounts
 from onboarding.identity.machine import AccountState
-from onboarding.models import Organization, Person
+from onboarding.people.access import may_administer
+from onboarding.people.models import Organization, Person
 
 
 def test_seeding_twice_gives_one_organization_and_one_administrator(session, tmp_path):

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding import dev_inbox
-from onboarding.mail import compose
+from onboarding.mail import compose, dev_inbox
 from onboarding.serve import services
 from onboarding.settings import use_settings
 from tests.mailbox import free_port

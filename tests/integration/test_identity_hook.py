@@ -11,11 +11,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from onboarding import journeys, webhooks
+from onboarding import journeys
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.journey_refs import make_ref
-from onboarding.models import Journey, JourneyEvent
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.refs import make_ref
+from onboarding.outbox import webhooks
 from tests import factories
 
 

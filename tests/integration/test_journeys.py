@@ -9,8 +9,9 @@ from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.errors import InvitationExpired
-from onboarding.journey_machine import TRIGGERS, InvalidTransition, JourneyState, destination
-from onboarding.models import Journey, JourneyEvent, LinkToken, OutboxMessage
+from onboarding.journeys.machine import TRIGGERS, InvalidTransition, JourneyState, destination
+from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
+from onboarding.outbox.models import OutboxMessage
 from tests import factories
 
 S = JourneyState

@@ -8,13 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from onboarding import delivery, journey_refs, tokens
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
+from onboarding.journeys import link_tokens, refs
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.nudges import send_nudges
 from onboarding.mail import compose
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
-from onboarding.nudges import send_nudges
+from onboarding.outbox import delivery
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings, use_settings
 from tests import factories
 from tests.mailbox import Mailbox
@@ -113,7 +115,7 @@ def test_the_registered_nudge_turns_into_the_activation_expired_one(factory):
     _, _, payload = nudge_mails(factory)[-1]
     query = parse_qs(urlsplit(payload["context"]["url"]).query)
     assert query["email"] == [payload["to"]]
-    assert journey_refs.read_ref(query["ref"][0]) == journey_id
+    assert refs.read_ref(query["ref"][0]) == journey_id
     assert query["return_to"] == ["http://app.test/login"]
 
 
@@ -196,8 +198,10 @@ def test_an_invitation_nudge_brings_a_fresh_link_and_the_first_one_keeps_working
         assert len(set(links)) == 2
         for link in links:
             raw = link.rsplit("/", 1)[1]
-            check = tokens.check(session, raw, tokens.INVITATION, start + 3 * DAY + 2 * HOUR)
-            assert check.status is tokens.TokenStatus.valid
+            check = link_tokens.check(
+                session, raw, link_tokens.INVITATION, start + 3 * DAY + 2 * HOUR
+            )
+            assert check.status is link_tokens.TokenStatus.valid
 
 
 def test_nudges_are_delivered_like_any_mail(factory, settings):

@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from onboarding import people
 from onboarding.db import unit_of_work
 from onboarding.errors import Conflict, ValidationError
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, Organization, Person
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.people import directory
+from onboarding.people.models import Organization, Person
 from tests import factories
 
 
@@ -19,7 +20,7 @@ def add(session, org, **overrides):
         "roles": ["viewer"],
     }
     values.update(overrides)
-    return people.create_person(session, org, actor="admin@example.com", **values)
+    return directory.create_person(session, org, actor="admin@example.com", **values)
 
 
 def nothing_written(factory):

@@ -24,14 +24,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 import onboarding.identity.models  # noqa: F401
-from onboarding import delivery
 from onboarding.clock import utcnow
 from onboarding.dashboard import api_tokens
 from onboarding.dashboard.models import ApiToken
 from onboarding.db import Base, unit_of_work
 from onboarding.identity import accounts, two_factor
 from onboarding.identity.models import Account
-from onboarding.models import Journey, OutboxMessage, Person
+from onboarding.journeys.models import Journey
+from onboarding.outbox import delivery
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import Person
 from onboarding.settings import use_settings
 from tests.app_front import admin_of, invitation_path, invitee, organization
 from tests.app_front import log_in as app_log_in

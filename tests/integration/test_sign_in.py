@@ -2,9 +2,10 @@
 
 from sqlalchemy import select
 
-from onboarding.journey_machine import JourneyState
-from onboarding.models import JourneyEvent, Person
-from onboarding.sign_in import BY_EMAIL, BY_INVITATION, BY_SUBJECT, sign_in
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import JourneyEvent
+from onboarding.journeys.sign_in import BY_EMAIL, BY_INVITATION, BY_SUBJECT, sign_in
+from onboarding.people.models import Person
 from tests.app_front import invitee, member, organization
 
 

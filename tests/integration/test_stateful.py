@@ -14,9 +14,9 @@ from hypothesis.stateful import (
 )
 
 from onboarding.db import unit_of_work
-from onboarding.funnel_steps import RANK
-from onboarding.journey_machine import TRIGGERS, InvalidTransition, JourneyState, fire
-from onboarding.models import Journey
+from onboarding.journeys.machine import TRIGGERS, InvalidTransition, JourneyState, fire
+from onboarding.journeys.models import Journey
+from onboarding.journeys.steps import RANK
 from tests import factories
 
 _emails = itertools.count()

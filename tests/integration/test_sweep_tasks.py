@@ -14,8 +14,8 @@ from onboarding.errors import InvitationExpired
 from onboarding.identity import accounts
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account, AccountToken
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
 from tests import factories
 from tests.connect_helpers import PASSWORD, link_token, mails
 from workers import tasks

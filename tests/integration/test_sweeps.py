@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState, sources_of
-from onboarding.models import Journey
-from onboarding.sweeps import expire_stale
+from onboarding.journeys.machine import JourneyState, sources_of
+from onboarding.journeys.models import Journey
+from onboarding.journeys.sweeps import expire_stale
 from tests import factories
 
 S = JourneyState

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from onboarding import journeys, tokens
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import OutboxMessage
-from onboarding.tokens import TokenStatus
+from onboarding.journeys import link_tokens
+from onboarding.journeys.link_tokens import TokenStatus
+from onboarding.journeys.machine import JourneyState
+from onboarding.outbox.models import OutboxMessage
 from tests import factories
 
 
@@ -27,7 +28,7 @@ def links(session, journey_id):
 
 def status(factory, raw, now=None):
     with unit_of_work(factory) as session:
-        return tokens.check(session, raw, tokens.INVITATION, now or utcnow()).status
+        return link_tokens.check(session, raw, link_tokens.INVITATION, now or utcnow()).status
 
 
 @pytest.fixture
@@ -40,9 +41,9 @@ def test_the_mailed_link_is_valid_and_only_its_hash_is_stored(factory, invited):
     with unit_of_work(factory) as session:
         (raw,) = links(session, invited)
         assert len(raw) == 43
-        check = tokens.check(session, raw, tokens.INVITATION, utcnow())
+        check = link_tokens.check(session, raw, link_tokens.INVITATION, utcnow())
         assert check.status is TokenStatus.valid and check.journey.id == invited
-        assert check.token.token_hash == tokens.hash_token(raw) != raw
+        assert check.token.token_hash == link_tokens.hash_token(raw) != raw
 
 
 def test_checking_a_link_changes_nothing(factory, invited):

@@ -5,11 +5,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from onboarding import tokens
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys import link_tokens
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
 from tests import factories
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
 from tests.mailbox import Mailbox
@@ -55,8 +56,8 @@ def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory,
     text = mail.get_body(("plain",)).get_content()
     link = next(word for word in text.split() if word.startswith("http://app.test/invitations/"))
     with unit_of_work(factory) as session:
-        check = tokens.check(session, link.rsplit("/", 1)[1], tokens.INVITATION, utcnow())
-        assert check.status is tokens.TokenStatus.valid and check.journey.id == journey.id
+        check = link_tokens.check(session, link.rsplit("/", 1)[1], link_tokens.INVITATION, utcnow())
+        assert check.status is link_tokens.TokenStatus.valid and check.journey.id == journey.id
     assert mail["Message-ID"] == f"<outbox-{outbox_row(factory, journey.id).id}@example.com>"
     wait_until(lambda: outbox_row(factory, journey.id).status == "sent", message="row sent")
     # Nothing was ever written for the rolled-back invite, so nothing can arrive for it.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage
 from tests import factories
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
 from tests.mailbox import Mailbox

@@ -17,7 +17,7 @@ def test_committed_diagrams_match_the_machine_definition(name):
 
 
 def test_every_trigger_appears_in_the_journey_diagram():
-    from onboarding.journey_machine import TRIGGERS
+    from onboarding.journeys.machine import TRIGGERS
 
     mermaid = diagrams.sources("journey")["mmd"]
     for trigger in TRIGGERS:

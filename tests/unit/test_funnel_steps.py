@@ -1,7 +1,7 @@
 """The funnel's steps follow the machine, and a journey's furthest step only moves forward."""
 
-from onboarding.funnel_steps import EXITS, STEPS, furthest_step
-from onboarding.journey_machine import JourneyState as S
+from onboarding.journeys.machine import JourneyState as S
+from onboarding.journeys.steps import EXITS, STEPS, furthest_step
 
 
 def test_the_steps_are_every_state_but_the_exits_in_the_machines_order():

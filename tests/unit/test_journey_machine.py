@@ -2,7 +2,7 @@
 
 import pytest
 
-from onboarding.journey_machine import (
+from onboarding.journeys.machine import (
     TRIGGERS,
     InvalidTransition,
     JourneyState,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from onboarding import journey_refs, webhooks
+from onboarding.journeys import refs
+from onboarding.outbox import webhooks
 from web.security import safe_next
 
 
@@ -35,12 +36,12 @@ def test_an_old_signature_is_refused_as_a_replay():
 
 
 def test_journey_references_round_trip_and_refuse_forgeries():
-    ref = journey_refs.make_ref(42)
-    assert journey_refs.read_ref(ref) == 42
-    assert journey_refs.read_ref(ref[:-2] + "xx") is None
-    assert journey_refs.read_ref("42") is None
-    assert journey_refs.read_ref(None) is None
-    assert journey_refs.read_ref("a" * 500) is None
+    ref = refs.make_ref(42)
+    assert refs.read_ref(ref) == 42
+    assert refs.read_ref(ref[:-2] + "xx") is None
+    assert refs.read_ref("42") is None
+    assert refs.read_ref(None) is None
+    assert refs.read_ref("a" * 500) is None
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from onboarding.dashboard.diagnosis import Finding
 from onboarding.dashboard.funnel import Funnel
 from onboarding.dashboard.journey_table import Row
 from onboarding.dashboard.timeline import Entry
-from onboarding.models import Journey
+from onboarding.journeys.models import Journey
 
 
 def _time(value: datetime | None) -> str | None:

@@ -6,7 +6,7 @@ from flask import abort, flash, render_template, request
 
 from onboarding.dashboard.bulk_invite import COLUMNS, bulk_invite
 from onboarding.errors import ValidationError
-from onboarding.people import find_organization
+from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope, organizations_in_scope

@@ -9,7 +9,7 @@ from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.journey_table import DEFAULT_SORT, PAGE_SIZE, TableQuery
 from onboarding.dashboard.text import plain_text
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import JourneyState
+from onboarding.journeys.machine import JourneyState
 
 
 def _date(args: Mapping[str, str], name: str) -> date | None:

@@ -8,8 +8,8 @@ from flask import abort, redirect, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from onboarding.access import administered_organization_ids
-from onboarding.models import Organization, Person
+from onboarding.people.access import administered_organization_ids
+from onboarding.people.models import Organization, Person
 from web.auth import current_person
 from web.db import db_session
 from web.security import safe_next

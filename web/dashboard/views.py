@@ -9,8 +9,8 @@ from onboarding.clock import utcnow
 from onboarding.dashboard import actions, diagnosis, funnel, journey_table, live_diagram
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import DomainError
-from onboarding.expiry import EXTEND
-from onboarding.journey_machine import JourneyState
+from onboarding.journeys.expiry import EXTEND
+from onboarding.journeys.machine import JourneyState
 from web.dashboard import bp
 from web.dashboard.params import journey_filter, table_query
 from web.dashboard.scope import admin_scope, organizations_in_scope

@@ -8,12 +8,13 @@ import re
 
 import pytest
 
-from onboarding import delivery, journeys
+from onboarding import journeys
 from onboarding.db import unit_of_work
 from onboarding.identity import captcha
-from onboarding.journey_machine import JourneyState
-from onboarding.journey_refs import make_ref
-from onboarding.models import Journey
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.journeys.refs import make_ref
+from onboarding.outbox import delivery
 from onboarding.settings import use_settings
 from tests import factories
 from tests.connect_helpers import PASSWORD, csrf_token, log_in, serve

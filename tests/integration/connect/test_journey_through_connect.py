@@ -9,12 +9,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from onboarding import journeys, webhooks
+from onboarding import journeys
 from onboarding.db import unit_of_work
 from onboarding.identity import captcha
-from onboarding.journey_machine import JourneyState
-from onboarding.journey_refs import make_ref
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.journeys.refs import make_ref
+from onboarding.outbox import webhooks
+from onboarding.outbox.models import OutboxMessage
 from tests import factories
 from tests.connect_helpers import PASSWORD, csrf_token, link_token, log_in, mails
 

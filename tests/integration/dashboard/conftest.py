@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from onboarding import people
-from onboarding.models import Journey, Organization, Person
+from onboarding.journeys.models import Journey
+from onboarding.people import directory
+from onboarding.people.models import Organization, Person
 from tests import factories
 from web import create_app
 from web.auth import SESSION_KEY
@@ -29,7 +30,7 @@ def client(app: Flask) -> FlaskClient:
 
 def admin_of(session: Session, organization: Organization, email: str) -> Person:
     """A person whose accepted journey in `organization` has the role "admin"."""
-    journey = people.create_person(
+    journey = directory.create_person(
         session,
         organization,
         email=email,
@@ -44,13 +45,13 @@ def admin_of(session: Session, organization: Organization, email: str) -> Person
 
 
 def organization(session: Session, name: str) -> Organization:
-    return people.create_organization(session, name, ["admin", "viewer", "editor"])
+    return directory.create_organization(session, name, ["admin", "viewer", "editor"])
 
 
 def invitee(
     session: Session, org: Organization, email: str, now: datetime | None = None
 ) -> Journey:
-    return people.create_person(
+    return directory.create_person(
         session,
         org,
         email=email,

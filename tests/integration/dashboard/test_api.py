@@ -12,7 +12,7 @@ from schemathesis.checks import (
 
 from onboarding.dashboard import api_tokens
 from onboarding.db import unit_of_work
-from onboarding.models import Journey
+from onboarding.journeys.models import Journey
 from tests.integration.dashboard.test_pages import two_organizations
 
 

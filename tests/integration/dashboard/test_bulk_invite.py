@@ -7,12 +7,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from onboarding import tokens
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.db import unit_of_work
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, LinkToken, OutboxMessage, Person
+from onboarding.journeys import link_tokens
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import Person
 from tests.integration.dashboard.conftest import invitee, organization
 from tests.integration.dashboard.test_pages import csrf_of, person, two_organizations
 
@@ -47,7 +49,7 @@ def acme(factory):
 
 def run(factory, organization_id, text, dry_run):
     with unit_of_work(factory) as session:
-        from onboarding.models import Organization
+        from onboarding.people.models import Organization
 
         org = session.get(Organization, organization_id)
         return bulk_invite(session, org, text, dry_run=dry_run, actor="boss@acme.example")
@@ -97,8 +99,8 @@ def test_the_real_run_invites_the_good_rows_and_nothing_for_the_bad(factory, acm
         )
         raw = mail.payload["context"]["accept_url"].rsplit("/", 1)[1]
         assert (
-            tokens.check(session, raw, tokens.INVITATION, gil.invited_at).status
-            is tokens.TokenStatus.valid
+            link_tokens.check(session, raw, link_tokens.INVITATION, gil.invited_at).status
+            is link_tokens.TokenStatus.valid
         )
         # Ed's existing journey is untouched.
         ed = session.scalar(

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import history, journeys
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_diagnose
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys import history
+from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=20)

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from onboarding import journeys, tokens
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.expiry import extend_expiry
-from onboarding.models import OutboxMessage
+from onboarding.journeys import link_tokens
+from onboarding.journeys.expiry import extend_expiry
+from onboarding.outbox.models import OutboxMessage
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=25)
@@ -37,12 +38,12 @@ def test_the_mailed_link_works_until_the_new_expiry(session, settings):
     assert journey.expires_at == old_expiry + timedelta(days=10)
     after_old_expiry = old_expiry + timedelta(days=5)
     assert (
-        tokens.check(session, raw, tokens.INVITATION, after_old_expiry).status
-        is tokens.TokenStatus.valid
+        link_tokens.check(session, raw, link_tokens.INVITATION, after_old_expiry).status
+        is link_tokens.TokenStatus.valid
     )
     assert (
-        tokens.check(session, raw, tokens.INVITATION, journey.expires_at).status
-        is tokens.TokenStatus.expired
+        link_tokens.check(session, raw, link_tokens.INVITATION, journey.expires_at).status
+        is link_tokens.TokenStatus.expired
     )
     last = journey.events[-1]
     assert (last.trigger, last.actor, last.from_state, last.to_state) == (

@@ -5,14 +5,15 @@ from __future__ import annotations
 import statistics
 from datetime import date, timedelta
 
-from onboarding import journeys, people
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard import funnel as funnel_module
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.funnel import STEPS, funnel, median_seconds_per_step
-from onboarding.journey_machine import JourneyState as S
-from onboarding.sweeps import expire_stale
+from onboarding.journeys.machine import JourneyState as S
+from onboarding.journeys.sweeps import expire_stale
+from onboarding.people import directory
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=10)
@@ -21,7 +22,7 @@ H = timedelta(hours=1)
 
 def walk(session, org, email, steps, language="en", roles=("viewer",)):
     """A journey through `steps` (use-case names), one hour apart from T0."""
-    journey = people.create_person(
+    journey = directory.create_person(
         session,
         org,
         email=email,

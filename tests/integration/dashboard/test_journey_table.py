@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from onboarding import history, journeys
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.journey_table import SORTS, TableQuery, page
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import JourneyState as S
+from onboarding.journeys import history
+from onboarding.journeys.machine import JourneyState as S
 from tests.integration.dashboard.conftest import invitee, organization
 
 NOW = utcnow().replace(microsecond=0)

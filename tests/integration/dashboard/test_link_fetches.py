@@ -12,7 +12,8 @@ from onboarding.clock import utcnow
 from onboarding.dashboard.diagnosis import load_and_diagnose
 from onboarding.dashboard.link_hits import LINK_FETCHED, MAX_RECORDED
 from onboarding.db import unit_of_work
-from onboarding.models import Journey, OutboxMessage
+from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
 from tests.integration.dashboard.conftest import invitee, organization
 
 

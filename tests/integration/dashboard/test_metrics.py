@@ -10,10 +10,11 @@ from datetime import timedelta
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from onboarding import history, journeys
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.models import OutboxMessage
+from onboarding.journeys import history
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import use_settings
 from tests.integration.dashboard.conftest import invitee, organization
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from onboarding import journeys
 from onboarding.dashboard.api_tokens import issue
 from onboarding.db import unit_of_work
-from onboarding.models import Journey, JourneyEvent, Person
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.people.models import Person
 from tests.integration.dashboard.conftest import admin_of, invitee, organization
 
 

@@ -6,11 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from onboarding import journey_refs, journeys
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent
+from onboarding.journeys import refs
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
 from tests.app_front import admin_of, invitation_path, invitee, organization, remembered
 from web import create_app
 
@@ -85,7 +86,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.connect_issuer}/register"
     query = parse_qs(url.query)
     assert query["email"] == ["ann@example.com"]
-    assert journey_refs.read_ref(query["ref"][0]) == journey_id
+    assert refs.read_ref(query["ref"][0]) == journey_id
     assert query["return_to"] == [f"{settings.app_base_url}/login"]
 
 

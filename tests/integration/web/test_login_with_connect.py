@@ -8,8 +8,9 @@ import requests
 from sqlalchemy import select
 
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, Person
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.people.models import Person
 from onboarding.settings import use_settings
 from tests.app_front import invitation_path, invitee, organization
 from tests.oidc_provider import Provider, serve_provider

@@ -6,9 +6,10 @@ from sqlalchemy import select
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, Person
-from onboarding.sign_in import sign_in
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.sign_in import sign_in
+from onboarding.people.models import Person
 from tests.app_front import invitation_path, invitee, log_in, organization
 from web import create_app
 

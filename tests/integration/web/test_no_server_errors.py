@@ -11,11 +11,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from onboarding import dev_inbox, journey_refs, webhooks
 from onboarding.dashboard import api_tokens
 from onboarding.dashboard.bulk_invite import COLUMNS
 from onboarding.db import unit_of_work
-from onboarding.models import Person
+from onboarding.journeys import refs
+from onboarding.mail import dev_inbox
+from onboarding.outbox import webhooks
+from onboarding.people.models import Person
 from onboarding.settings import use_settings
 from tests.app_front import admin_of, invitation_path, invitee, log_in, organization
 from tests.hostile_requests import Seed, Sweep
@@ -89,7 +91,7 @@ def identity_event(journey_id: int) -> dict:
         "data": {
             "subject": "s-1",
             "email": "ivy@example.com",
-            "journey_ref": journey_refs.make_ref(journey_id),
+            "journey_ref": refs.make_ref(journey_id),
         },
     }
 

@@ -4,8 +4,10 @@ import pytest
 from sqlalchemy import func, select
 
 from onboarding.db import unit_of_work
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent, OutboxMessage, Person
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import Person
 from tests.app_front import admin_of, invitee, log_in, member, organization
 
 

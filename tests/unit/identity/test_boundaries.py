@@ -9,14 +9,14 @@ import onboarding.identity
 
 APP_MODULES = {
     "onboarding.models",
-    "onboarding.people",
+    "onboarding.people.directory",
     "onboarding.journeys",
-    "onboarding.journey_machine",
-    "onboarding.journey_refs",
-    "onboarding.tokens",
-    "onboarding.access",
-    "onboarding.sweeps",
-    "onboarding.identity_events",
+    "onboarding.journeys.machine",
+    "onboarding.journeys.refs",
+    "onboarding.journeys.link_tokens",
+    "onboarding.people.access",
+    "onboarding.journeys.sweeps",
+    "onboarding.provider.account_events",
 }
 
 

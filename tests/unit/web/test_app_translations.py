@@ -6,9 +6,9 @@ import pytest
 from babel.messages.extract import extract_from_file
 from jinja2.ext import babel_extract
 
-from onboarding import invitations
 from onboarding.i18n import translations
-from onboarding.tokens import TokenCheck, TokenStatus
+from onboarding.journeys import invitations
+from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 
 ROOT = Path(__file__).resolve().parents[3]
 TRANSLATED = ["app", "login", "invitations", "measurements"]

@@ -17,9 +17,11 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from onboarding import history, journey_refs, outbox, tokens
-from onboarding.journey_machine import LIVE, JourneyState
-from onboarding.models import Journey, JourneyEvent, OutboxMessage
+from onboarding import outbox
+from onboarding.journeys import history, link_tokens, refs
+from onboarding.journeys.machine import LIVE, JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings, get_settings
 
 NUDGE = "nudge"
@@ -152,14 +154,14 @@ def next_step_url(session: Session, journey: Journey, now: datetime, settings: S
     if journey.state is S.invited:
         # A fresh invitation link; the links of earlier mails keep working.
         assert journey.expires_at is not None
-        raw = tokens.issue(session, journey, tokens.INVITATION, journey.expires_at, now)
+        raw = link_tokens.issue(session, journey, link_tokens.INVITATION, journey.expires_at, now)
         return f"{settings.app_base_url}/invitations/{raw}"
     if journey.state is S.registered:
         # Registering again with the same address makes Connect mail a fresh activation link.
         query = urlencode(
             {
                 "email": journey.person.email,
-                "ref": journey_refs.make_ref(journey.id),
+                "ref": refs.make_ref(journey.id),
                 "return_to": f"{settings.app_base_url}/login",
             }
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, Person, Role, journey_roles
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, journey_roles
+from onboarding.people.models import Person, Role
 
 ADMIN_ROLE = "admin"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import case, literal
 
-from onboarding.journey_machine import JourneyState, destination, sources_of
+from onboarding.journeys.machine import JourneyState, destination, sources_of
 
 EXITS = [
     destination("expire", sources_of("expire")[0]),

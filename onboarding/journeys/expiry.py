@@ -8,12 +8,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from onboarding import history, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import ConcurrentUpdate, ValidationError
-from onboarding.journey_machine import LIVE
-from onboarding.journeys import get_journey
-from onboarding.models import Journey, LinkToken
+from onboarding.journeys import get_journey, history, link_tokens
+from onboarding.journeys.machine import LIVE
+from onboarding.journeys.models import Journey, LinkToken
 
 EXTEND = "extend"
 MAX_EXTENSION = timedelta(days=90)
@@ -40,7 +39,7 @@ def extend_expiry(
         )
     before = journey.expires_at
     journey.expires_at = max(before, now) + timedelta(days=days)
-    generation = [LinkToken.journey_id == journey.id, LinkToken.purpose == tokens.INVITATION]
+    generation = [LinkToken.journey_id == journey.id, LinkToken.purpose == link_tokens.INVITATION]
     if journey.invited_at is not None:
         generation.append(LinkToken.created_at >= journey.invited_at)
     session.execute(

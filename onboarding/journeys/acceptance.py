@@ -10,11 +10,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import history, journeys
+from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import Conflict, DomainError, NotFound
-from onboarding.journey_machine import LIVE, JourneyState, sources_of
-from onboarding.models import Journey, Person
+from onboarding.journeys import history
+from onboarding.journeys.machine import LIVE, JourneyState, sources_of
+from onboarding.journeys.models import Journey
+from onboarding.people.models import Person
 
 LINK_PROOF = "invitation link opened in this browser"
 SWITCH_ACCOUNT = "switch_account"

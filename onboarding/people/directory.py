@@ -9,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import history
 from onboarding.clock import utcnow
 from onboarding.email_address import normalise_email
 from onboarding.errors import Conflict, NotFound, ValidationError
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, Organization, Person, Role
+from onboarding.journeys import history
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.people.models import Organization, Person, Role
 
 LANGUAGES = ("en", "nl")
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onboarding import history, tokens
 from onboarding.clock import utcnow
 from onboarding.errors import DomainError
-from onboarding.models import Journey
-from onboarding.tokens import TokenCheck, TokenStatus
+from onboarding.journeys import history, link_tokens
+from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
+from onboarding.journeys.models import Journey
 
 LINK_OPENED = "link_opened"
 
@@ -31,7 +31,7 @@ class LinkNotUsable(DomainError):
 
 def look_up(session: Session, raw: str, now: datetime | None = None) -> TokenCheck:
     """What the invitation link `raw` is worth now; changes nothing."""
-    return tokens.check(session, raw, tokens.INVITATION, now or utcnow())
+    return link_tokens.check(session, raw, link_tokens.INVITATION, now or utcnow())
 
 
 def record_link_opened(session: Session, raw: str, now: datetime | None = None) -> Journey:

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from onboarding import journeys
-from onboarding.access import administered_organization_ids
 from onboarding.errors import NotFound
-from onboarding.journey_machine import allowed_triggers
-from onboarding.models import Journey, Organization, Person
+from onboarding.journeys.machine import allowed_triggers
+from onboarding.journeys.models import Journey
+from onboarding.people.access import administered_organization_ids
+from onboarding.people.models import Organization, Person
 
 # The invitation actions an administrator takes on a journey, in the order shown.
 ACTIONS: dict[str, Callable[..., Journey]] = {

@@ -24,9 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from onboarding.db import UTCDateTime
-from onboarding.funnel_steps import furthest_step_sql
-from onboarding.journey_machine import JourneyState, destination, sources_of
-from onboarding.models import STATE_TYPE, Journey, JourneyEvent
+from onboarding.journeys.machine import JourneyState, destination, sources_of
+from onboarding.journeys.models import STATE_TYPE, Journey, JourneyEvent
+from onboarding.journeys.steps import furthest_step_sql
 
 SWEEP_ACTOR = "sweep"
 JOURNEYS = cast(Table, Journey.__table__)

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from onboarding import history, outbox, tokens
+from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.errors import ConcurrentUpdate, InvitationExpired, NotFound
-from onboarding.funnel_steps import furthest_step
-from onboarding.journey_machine import fire
-from onboarding.models import Journey, JourneyEvent
+from onboarding.journeys import history, link_tokens
+from onboarding.journeys.machine import fire
+from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.steps import furthest_step
 from onboarding.settings import get_settings
 
 
@@ -94,7 +95,7 @@ def invitation_mail_context(
 def _mail_invitation(session: Session, journey: Journey, event: JourneyEvent, now: datetime) -> str:
     """Issue a fresh invitation link and put the invitation mail in the outbox."""
     assert journey.expires_at is not None
-    raw = tokens.issue(session, journey, tokens.INVITATION, journey.expires_at, now)
+    raw = link_tokens.issue(session, journey, link_tokens.INVITATION, journey.expires_at, now)
     person = journey.person
     outbox.enqueue_mail(
         session,
@@ -220,7 +221,7 @@ def accept(
 def expire(
     session: Session, journey_id: int, *, actor: str = "sweep", now: datetime | None = None
 ) -> Journey:
-    """Expire one journey (the sweep does this set-based, see onboarding.sweeps)."""
+    """Expire one journey (the sweep does this set-based, see onboarding.journeys.sweeps)."""
     journey = get_journey(session, journey_id)
     apply(session, journey, "expire", actor=actor, now=now or utcnow())
     return journey

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onboarding.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage
 
 MAIL = "mail"
 WEBHOOK = "webhook"
@@ -46,5 +46,5 @@ def enqueue_mail(
 def enqueue_webhook(
     session: Session, *, url: str, event: dict[str, Any], dedupe_key: str
 ) -> OutboxMessage:
-    """A JSON `event` POSTed to `url`, signed at delivery (see onboarding.webhooks)."""
+    """A JSON `event` POSTed to `url`, signed at delivery (see onboarding.outbox.webhooks)."""
     return enqueue(session, WEBHOOK, {"url": url, "event": event}, dedupe_key)

@@ -24,13 +24,16 @@ import requests
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from onboarding import history, outbox, webhooks
+from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
+from onboarding.journeys import history
+from onboarding.journeys.models import Journey
 from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
-from onboarding.models import Journey, OutboxMessage
+from onboarding.outbox import webhooks
+from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

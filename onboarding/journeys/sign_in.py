@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import LIVE, sources_of
-from onboarding.models import Journey, Person
-from onboarding.people import normalise_email
+from onboarding.journeys.machine import LIVE, sources_of
+from onboarding.journeys.models import Journey
+from onboarding.people.directory import normalise_email
+from onboarding.people.models import Person
 
 # How the Connect account was matched to a person.
 BY_SUBJECT = "subject"

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import link_secrets
-from onboarding.journey_machine import LIVE, JourneyState
-from onboarding.models import Journey, LinkToken
+from onboarding.journeys.machine import LIVE, JourneyState
+from onboarding.journeys.models import Journey, LinkToken
 
 INVITATION = "invitation"
 

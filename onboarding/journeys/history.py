@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onboarding.journey_machine import JourneyState
-from onboarding.models import Journey, JourneyEvent
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent
 
 
 def record(

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard import api_tokens
-from onboarding.people import find_organization
+from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope, organizations_in_scope

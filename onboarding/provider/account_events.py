@@ -10,32 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.db import Base, UTCDateTime
+from onboarding.email_address import normalise_email
 from onboarding.errors import ValidationError
-from onboarding.journey_machine import JourneyState
-from onboarding.journey_refs import read_ref
-from onboarding.models import Journey, Person
-from onboarding.people import normalise_email
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey
+from onboarding.journeys.refs import read_ref
+from onboarding.people.models import Person
+from onboarding.provider.models import ReceivedIdentityEvent
 
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
 ACTOR = "connect"
-
-
-class ReceivedIdentityEvent(Base):
-    """An identity event already applied, by its id: the guard against duplicates."""
-
-    __tablename__ = "received_identity_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    type: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    journey_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 # Which triggers bring a journey in a given state up to date with an event.

@@ -1,0 +1,35 @@
+"""Journeys: one person's onboarding into one organization, as an explicit state machine.
+
+The use cases (``invite``, ``accept``, ``revoke`` …) live in ``use_cases`` and are the
+package's public face: ``from onboarding import journeys; journeys.invite(...)``.
+"""
+
+from onboarding.journeys.use_cases import (
+    accept,
+    activate,
+    apply,
+    expire,
+    get_journey,
+    invitation_mail_context,
+    invite,
+    log_in,
+    register,
+    reinvite,
+    resend,
+    revoke,
+)
+
+__all__ = [
+    "accept",
+    "activate",
+    "apply",
+    "expire",
+    "get_journey",
+    "invitation_mail_context",
+    "invite",
+    "log_in",
+    "register",
+    "reinvite",
+    "resend",
+    "revoke",
+]
