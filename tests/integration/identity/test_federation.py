@@ -66,7 +66,7 @@ def upstream(tmp_path, downstream, connect_settings):
         ),
     }
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "tests.integration.connect.upstream_server"],
+        [sys.executable, "-m", "tests.integration.identity.upstream_server"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
