@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -19,6 +19,43 @@ from urllib.parse import urlsplit
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+# The one list of defaults, written as in the environment. Variables missing here are empty by
+# default, or derived from others: DATABASE_URL and CELERY_BROKER_URL from ONBOARDING_VAR_DIR,
+# MAIL_REPLY_TO from SUPPORT_EMAIL, DKIM_DOMAIN from MAIL_FROM, WEBHOOK_SECRET and
+# OIDC_CLIENT_SECRET from SECRET_KEY (generated under ONBOARDING_VAR_DIR outside production).
+DEFAULTS: Mapping[str, str] = {
+    "ONBOARDING_ENV": "development",
+    "ONBOARDING_VAR_DIR": "var",
+    "SMTP_URL": "smtp://127.0.0.1:8025",
+    "APP_BASE_URL": "http://127.0.0.1:5000",
+    "CONNECT_ISSUER": "http://127.0.0.1:5001",
+    "INVITATION_TTL": "30d",
+    "ACTIVATION_TTL": "24h",
+    "APP_NAME": "Measurements",
+    "IDP_NAME": "Connect",
+    "OUTBOX_MAX_ATTEMPTS": "8",
+    "MAIL_FROM": "Measurements <no-reply@example.com>",
+    "SUPPORT_EMAIL": "support@example.com",
+    "DKIM_SELECTOR": "mail",
+    "OUTBOX_BATCH_SIZE": "500",
+    "OUTBOX_RETRY_BASE": "30s",
+    "OUTBOX_RETRY_MAX": "1h",
+    "OUTBOX_LEASE": "5m",
+    "OUTBOX_POLL_INTERVAL": "5s",
+    "SWEEP_INTERVAL": "5m",
+    "NUDGE_CAP": "3",
+    "NUDGE_GAP": "1d",
+    "OIDC_CLIENT_ID": "app",
+    "SIGNING_KEY_ROTATION": "30d",
+    "PASSWORD_RESET_TTL": "1h",
+    "CONNECT_TOKEN_RETENTION": "7d",
+    "PASSWORD_MIN_LENGTH": "10",
+    "CAPTCHA": "altcha",
+    "ALTCHA_MAX_NUMBER": "100000",
+    "UPSTREAM_NAME": "Google",
+}
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
@@ -77,13 +114,13 @@ def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
 
 
 def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    mail_from = env.get("MAIL_FROM", "Measurements <no-reply@example.com>")
+    mail_from = env["MAIL_FROM"]
     address = parseaddr(mail_from)[1]
     if "@" not in address:
         raise SettingsError(
             f"MAIL_FROM: expected an address like 'App <no-reply@example.com>', got {mail_from!r}"
         )
-    support = env.get("SUPPORT_EMAIL", "support@example.com")
+    support = env["SUPPORT_EMAIL"]
     key_file = env.get("DKIM_KEY_FILE") or None
     if key_file and not Path(key_file).is_file():
         raise SettingsError(f"DKIM_KEY_FILE: no such file {key_file!r}")
@@ -92,26 +129,26 @@ def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "support_email": support,
         "mail_reply_to": env.get("MAIL_REPLY_TO", support),
         "dkim_key_file": Path(key_file) if key_file else None,
-        "dkim_selector": env.get("DKIM_SELECTOR", "mail"),
+        "dkim_selector": env["DKIM_SELECTOR"],
         "dkim_domain": env.get("DKIM_DOMAIN", address.rsplit("@", 1)[1]),
     }
 
 
 def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    def duration(name: str, default: str) -> timedelta:
-        return parse_duration(name, env.get(name, default))
+    def duration(name: str) -> timedelta:
+        return parse_duration(name, env[name])
 
     return {
-        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "500"), 1),
-        "outbox_retry_base": duration("OUTBOX_RETRY_BASE", "30s"),
-        "outbox_retry_max": duration("OUTBOX_RETRY_MAX", "1h"),
-        "outbox_lease": duration("OUTBOX_LEASE", "5m"),
-        "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL", "5s"),
-        "sweep_interval": duration("SWEEP_INTERVAL", "5m"),
+        "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env["OUTBOX_BATCH_SIZE"], 1),
+        "outbox_retry_base": duration("OUTBOX_RETRY_BASE"),
+        "outbox_retry_max": duration("OUTBOX_RETRY_MAX"),
+        "outbox_lease": duration("OUTBOX_LEASE"),
+        "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL"),
+        "sweep_interval": duration("SWEEP_INTERVAL"),
         "celery_key_prefix": env.get("CELERY_KEY_PREFIX", ""),
         "nudge_schedule": _nudge_schedule(env.get("NUDGE_SCHEDULE", "")),
-        "nudge_cap": _int("NUDGE_CAP", env.get("NUDGE_CAP", "3")),
-        "nudge_gap": duration("NUDGE_GAP", "1d"),
+        "nudge_cap": _int("NUDGE_CAP", env["NUDGE_CAP"]),
+        "nudge_gap": duration("NUDGE_GAP"),
     }
 
 
@@ -155,54 +192,54 @@ class Settings:
     secret_key: str
     invitation_ttl: timedelta
     activation_ttl: timedelta
-    app_name: str = "Measurements"
-    idp_name: str = "Connect"
-    mail_from: str = "Measurements <no-reply@example.com>"
-    support_email: str = "support@example.com"
-    redis_url: str | None = None
-    webhook_secret: str = ""
-    outbox_max_attempts: int = 8
-    prometheus_multiproc_dir: str | None = None
+    app_name: str
+    idp_name: str
+    mail_from: str
+    support_email: str
+    redis_url: str | None
+    webhook_secret: str
+    outbox_max_attempts: int
+    prometheus_multiproc_dir: str | None
     # Bearer token Prometheus sends to /metrics; without one, /metrics is off in production.
-    metrics_token: str | None = None
+    metrics_token: str | None
     # Rows claimed (and mails sent over one connection) at a time; sending stops near the
     # end of the lease whatever the size.
-    outbox_batch_size: int = 500
+    outbox_batch_size: int
     # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
-    outbox_retry_base: timedelta = timedelta(seconds=30)
-    outbox_retry_max: timedelta = timedelta(hours=1)
+    outbox_retry_base: timedelta
+    outbox_retry_max: timedelta
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
-    outbox_lease: timedelta = timedelta(minutes=5)
-    outbox_poll_interval: timedelta = timedelta(seconds=5)
-    sweep_interval: timedelta = timedelta(minutes=5)
+    outbox_lease: timedelta
+    outbox_poll_interval: timedelta
+    sweep_interval: timedelta
     # Reminders: how long a journey waits in a stuck state before its nudge (see nudges.py).
-    nudge_schedule: Mapping[str, timedelta] = field(default_factory=lambda: dict(NUDGE_DEFAULTS))
-    nudge_cap: int = 3
-    nudge_gap: timedelta = timedelta(days=1)
+    nudge_schedule: Mapping[str, timedelta]
+    nudge_cap: int
+    nudge_gap: timedelta
     # Redis key prefix of the broker, so that several deployments can share one Redis.
-    celery_key_prefix: str = ""
-    mail_reply_to: str = "support@example.com"
+    celery_key_prefix: str
+    mail_reply_to: str
     # DKIM signing of outgoing mail, when a private key file is configured.
-    dkim_key_file: Path | None = None
-    dkim_selector: str = "mail"
-    dkim_domain: str = "example.com"
+    dkim_key_file: Path | None
+    dkim_selector: str
+    dkim_domain: str
     # Connect: OIDC clients, keys, passwords, captcha, federation (see onboarding.identity).
-    oidc_client_id: str = "app"
-    oidc_client_secret: str = ""
-    connect_clients: str = ""
-    signing_key_rotation: timedelta = timedelta(days=30)
-    password_reset_ttl: timedelta = timedelta(hours=1)
+    oidc_client_id: str
+    oidc_client_secret: str
+    connect_clients: str
+    signing_key_rotation: timedelta
+    password_reset_ttl: timedelta
     # How long used or expired codes, access tokens and mailed links are kept before the purge.
-    connect_token_retention: timedelta = timedelta(days=7)
-    password_min_length: int = 10
-    captcha: str = "altcha"
-    altcha_max_number: int = 100_000
-    recaptcha_site_key: str = ""
-    recaptcha_secret_key: str = ""
-    upstream_name: str = "Google"
-    upstream_issuer: str = ""
-    upstream_client_id: str = ""
-    upstream_client_secret: str = ""
+    connect_token_retention: timedelta
+    password_min_length: int
+    captcha: str
+    altcha_max_number: int
+    recaptcha_site_key: str
+    recaptcha_secret_key: str
+    upstream_name: str
+    upstream_issuer: str
+    upstream_client_id: str
+    upstream_client_secret: str
 
     @property
     def production(self) -> bool:
@@ -225,14 +262,14 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `env` (default: the process environment); fail on bad values."""
-        env = os.environ if env is None else env
-        environment = env.get("ONBOARDING_ENV", "development")
+        env = {**DEFAULTS, **(os.environ if env is None else env)}
+        environment = env["ONBOARDING_ENV"]
         if environment not in ("development", "production", "test"):
             raise SettingsError(
                 f"ONBOARDING_ENV: expected development, production or test, got {environment!r}"
             )
         production = environment == "production"
-        var_dir = Path(env.get("ONBOARDING_VAR_DIR", "var")).resolve()
+        var_dir = Path(env["ONBOARDING_VAR_DIR"]).resolve()
         database_url = _url(
             "DATABASE_URL",
             env.get("DATABASE_URL", f"sqlite:///{var_dir / 'onboarding.sqlite3'}"),
@@ -250,27 +287,23 @@ class Settings:
             var_dir=var_dir,
             database_url=database_url,
             celery_broker_url=broker,
-            smtp_url=_url(
-                "SMTP_URL", env.get("SMTP_URL", "smtp://127.0.0.1:8025"), ("smtp", "smtps")
-            ),
-            app_base_url=_url(
-                "APP_BASE_URL", env.get("APP_BASE_URL", "http://127.0.0.1:5000"), ("http", "https")
-            ),
+            smtp_url=_url("SMTP_URL", env["SMTP_URL"], ("smtp", "smtps")),
+            app_base_url=_url("APP_BASE_URL", env["APP_BASE_URL"], ("http", "https")),
             connect_issuer=_url(
                 "CONNECT_ISSUER",
-                env.get("CONNECT_ISSUER", "http://127.0.0.1:5001"),
+                env["CONNECT_ISSUER"],
                 ("http", "https"),
             ),
             secret_key=secret_key,
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")
             or hmac.new(secret_key.encode(), b"identity-webhook", hashlib.sha256).hexdigest(),
-            invitation_ttl=parse_duration("INVITATION_TTL", env.get("INVITATION_TTL", "30d")),
-            activation_ttl=parse_duration("ACTIVATION_TTL", env.get("ACTIVATION_TTL", "24h")),
-            app_name=env.get("APP_NAME", "Measurements"),
-            idp_name=env.get("IDP_NAME", "Connect"),
+            invitation_ttl=parse_duration("INVITATION_TTL", env["INVITATION_TTL"]),
+            activation_ttl=parse_duration("ACTIVATION_TTL", env["ACTIVATION_TTL"]),
+            app_name=env["APP_NAME"],
+            idp_name=env["IDP_NAME"],
             redis_url=redis_url,
-            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
+            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env["OUTBOX_MAX_ATTEMPTS"], 1),
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,
             **_mail_settings(env),
@@ -291,7 +324,7 @@ def _derived(secret_key: str, purpose: bytes) -> str:
 
 
 def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]:
-    captcha = env.get("CAPTCHA", "altcha")
+    captcha = env["CAPTCHA"]
     if captcha not in ("altcha", "recaptcha"):
         raise SettingsError(f"CAPTCHA: expected altcha or recaptcha, got {captcha!r}")
     if captcha == "recaptcha" and not (
@@ -309,22 +342,18 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
                 "UPSTREAM_ISSUER needs UPSTREAM_CLIENT_ID and UPSTREAM_CLIENT_SECRET"
             )
     return {
-        "oidc_client_id": env.get("OIDC_CLIENT_ID", "app"),
+        "oidc_client_id": env["OIDC_CLIENT_ID"],
         "oidc_client_secret": env.get("OIDC_CLIENT_SECRET") or _derived(secret_key, b"oidc-client"),
         "connect_clients": clients,
-        "signing_key_rotation": parse_duration(
-            "SIGNING_KEY_ROTATION", env.get("SIGNING_KEY_ROTATION", "30d")
-        ),
-        "password_reset_ttl": parse_duration(
-            "PASSWORD_RESET_TTL", env.get("PASSWORD_RESET_TTL", "1h")
-        ),
-        "connect_token_retention": _retention(env.get("CONNECT_TOKEN_RETENTION", "7d")),
-        "password_min_length": _int("PASSWORD_MIN_LENGTH", env.get("PASSWORD_MIN_LENGTH", "10"), 8),
+        "signing_key_rotation": parse_duration("SIGNING_KEY_ROTATION", env["SIGNING_KEY_ROTATION"]),
+        "password_reset_ttl": parse_duration("PASSWORD_RESET_TTL", env["PASSWORD_RESET_TTL"]),
+        "connect_token_retention": _retention(env["CONNECT_TOKEN_RETENTION"]),
+        "password_min_length": _int("PASSWORD_MIN_LENGTH", env["PASSWORD_MIN_LENGTH"], 8),
         "captcha": captcha,
-        "altcha_max_number": _int("ALTCHA_MAX_NUMBER", env.get("ALTCHA_MAX_NUMBER", "100000"), 10),
+        "altcha_max_number": _int("ALTCHA_MAX_NUMBER", env["ALTCHA_MAX_NUMBER"], 10),
         "recaptcha_site_key": env.get("RECAPTCHA_SITE_KEY", ""),
         "recaptcha_secret_key": env.get("RECAPTCHA_SECRET_KEY", ""),
-        "upstream_name": env.get("UPSTREAM_NAME", "Google"),
+        "upstream_name": env["UPSTREAM_NAME"],
         "upstream_issuer": upstream.rstrip("/"),
         "upstream_client_id": env.get("UPSTREAM_CLIENT_ID", ""),
         "upstream_client_secret": env.get("UPSTREAM_CLIENT_SECRET", ""),

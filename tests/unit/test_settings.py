@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from onboarding.settings import Settings, SettingsError, parse_duration
+from onboarding.settings import DEFAULTS, Settings, SettingsError, parse_duration
 
 
 def env(tmp_path, **values):
@@ -61,3 +61,14 @@ def test_a_bad_value_fails_with_a_message_naming_the_variable(tmp_path, variable
 )
 def test_durations(raw, expected):
     assert parse_duration("X", raw) == expected
+
+
+@pytest.mark.parametrize("variable", sorted(set(DEFAULTS) - {"ONBOARDING_VAR_DIR"}))
+def test_every_default_is_read_from_its_variable(tmp_path, variable):
+    defaults = Settings.from_env(env(tmp_path))
+    try:
+        changed = Settings.from_env(env(tmp_path, **{variable: "7"}))
+    except SettingsError as error:
+        assert str(error).startswith(variable)
+    else:
+        assert changed != defaults
