@@ -19,7 +19,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people import directory
 from onboarding.people.models import Organization, Person
-from onboarding.settings import SettingsError
+from onboarding.settings import SettingsError, get_settings
 
 CLI_ACTOR = "cli"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +41,7 @@ def clear_errors(command: F) -> F:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(session_factory(get_settings())) as session:
         yield session
 
 
@@ -61,7 +61,7 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
     from onboarding.migrate import upgrade
 
-    engine = session_factory().kw["bind"]
+    engine = session_factory(get_settings()).kw["bind"]
     upgrade(engine)
     click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
 
@@ -209,10 +209,9 @@ def serve_command() -> None:
     """Run the whole system on this machine (embedded defaults unless configured)."""
     from onboarding import serve
     from onboarding.migrate import upgrade
-    from onboarding.settings import get_settings
 
     settings = get_settings()
-    upgrade(session_factory().kw["bind"])
+    upgrade(session_factory(settings).kw["bind"])
     click.echo(f"app      {settings.app_base_url}")
     click.echo(f"connect  {settings.connect_issuer}")
     if not settings.production:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,8 +68,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions on `engine` that carry `settings`, so that code given a session needs no more."""
+    return sessionmaker(engine, expire_on_commit=False, info={"settings": settings})
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the app, worker or command that opened `session`."""
+    settings: Settings = session.info["settings"]
+    return settings
 
 
 @contextmanager
@@ -79,21 +86,19 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-_factory: sessionmaker[Session] | None = None
+# One engine (one connection pool) per database and process, shared by the apps it serves.
+_engines: dict[str, Engine] = {}
 
 
-def session_factory() -> sessionmaker[Session]:
-    """The process's session factory, on the configured database (created on first use)."""
-    global _factory
-    if _factory is None:
-        settings = get_settings()
-        if settings.database_url.startswith("sqlite"):
-            settings.var_dir.mkdir(parents=True, exist_ok=True)
-        _factory = make_session_factory(make_engine(settings.database_url))
-    return _factory
+def engine_for(url: str) -> Engine:
+    """The process's engine on the database at `url`, created on first use."""
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
 
 
-def use_session_factory(factory: sessionmaker[Session] | None) -> None:
-    """Point the process at another database (tests); None forgets the current one."""
-    global _factory
-    _factory = factory
+def session_factory(settings: Settings) -> sessionmaker[Session]:
+    """Sessions on the database of `settings`, carrying `settings`."""
+    if settings.database_url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return make_session_factory(engine_for(settings.database_url), settings)

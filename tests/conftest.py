@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from onboarding.db import Base, make_engine, make_session_factory, use_session_factory
+from onboarding.db import Base, engine_for, make_engine, make_session_factory
 from onboarding.migrate import upgrade
 from onboarding.settings import Settings, use_settings
 
@@ -36,9 +36,15 @@ def test_settings(tmp_path: Path, **overrides: str) -> Settings:
     return Settings.from_env(env)
 
 
+# Settings name the test's database when the test has one (and apps built on them use it).
+_DATABASE_URLS = ("database_url", "postgres_url")
+
+
 @pytest.fixture(autouse=True)
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    current = test_settings(tmp_path)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    database = next((name for name in _DATABASE_URLS if name in request.fixturenames), None)
+    overrides = {"DATABASE_URL": request.getfixturevalue(database)} if database else {}
+    current = test_settings(tmp_path, **overrides)
     use_settings(current)
     yield current
     use_settings(None)
@@ -76,7 +82,7 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine
     if database_url.startswith("postgresql"):
         yield request.getfixturevalue("postgres_engine")
         return
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -84,29 +90,28 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine
 
 @pytest.fixture(scope="session")
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    engine = make_engine(postgres_url)
+    engine = engine_for(postgres_url)
     upgrade(engine)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+def factory(engine: Engine, settings: Settings) -> Iterator[sessionmaker[Session]]:
     """A session factory on a database that is empty at the start of each test."""
-    yield from _clean_factory(engine)
+    yield from _clean_factory(engine, settings)
 
 
 @pytest.fixture
-def postgres_factory(postgres_engine: Engine) -> Iterator[sessionmaker[Session]]:
+def postgres_factory(
+    postgres_engine: Engine, settings: Settings
+) -> Iterator[sessionmaker[Session]]:
     """Like `factory`, on PostgreSQL only (row locks, SKIP LOCKED)."""
-    yield from _clean_factory(postgres_engine)
+    yield from _clean_factory(postgres_engine, settings)
 
 
-def _clean_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    factory = make_session_factory(engine)
-    use_session_factory(factory)
-    yield factory
-    use_session_factory(None)
+def _clean_factory(engine: Engine, settings: Settings) -> Iterator[sessionmaker[Session]]:
+    yield make_session_factory(engine, settings)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

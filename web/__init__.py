@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Flask
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings, get_settings
 from web import hooks
 from web.dashboard.wiring import register_dashboard
 from web.db import init_db
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
+from web.extensions import JSONProvider, csrf, init_settings, limiter_storage_uri, make_limiter
 from web.front import init_front
 from web.ids import init_ids
 from web.security import init_security
@@ -27,14 +27,17 @@ from web.connect import create_connect_app  # noqa: E402  (Connect, the second a
 __all__ = ["create_app", "create_connect_app", "limiter"]
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The app's WSGI application."""
-    settings = get_settings()
+def create_app(
+    test_config: Mapping[str, Any] | None = None, settings: Settings | None = None
+) -> Flask:
+    """The app's WSGI application, on `settings` (default: the process's, from the environment)."""
+    settings = settings or get_settings()
     app = Flask(__name__)
+    init_settings(app, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         APP_NAME=settings.app_name,
-        RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings),
         # Explicit: the limiter object is one per process and keeps the last app's choice.
         RATELIMIT_ENABLED=True,
     )

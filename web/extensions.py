@@ -2,19 +2,31 @@
 
 from typing import Any
 
+from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 csrf = CSRFProtect()
 
 
-def limiter_storage_uri() -> str:
+def init_settings(app: Flask, settings: Settings) -> None:
+    """Give `app` its settings, read by its views through `app_settings()`."""
+    app.extensions["settings"] = settings
+
+
+def app_settings() -> Settings:
+    """The settings of the application handling the request."""
+    settings: Settings = current_app.extensions["settings"]
+    return settings
+
+
+def limiter_storage_uri(settings: Settings) -> str:
     """Redis when configured, so that limits hold across processes; memory otherwise."""
-    return get_settings().redis_url or "memory://"
+    return settings.redis_url or "memory://"
 
 
 def make_limiter() -> Limiter:

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Flask
 
 from onboarding.people.access import administered_organization_ids
-from onboarding.settings import get_settings
 from web import invitations, login, measurements, people
 from web.auth import current_person
 from web.db import db_session
+from web.extensions import app_settings
 from web.i18n import init_i18n
 from web.oidc import init_oidc
 
@@ -39,4 +39,4 @@ def page_context() -> dict[str, Any]:
     if viewer is not None:
         allowed = administered_organization_ids(db_session(), viewer)
         is_admin = allowed is None or bool(allowed)
-    return {"viewer": viewer, "is_admin": is_admin, "idp_name": get_settings().idp_name}
+    return {"viewer": viewer, "is_admin": is_admin, "idp_name": app_settings().idp_name}

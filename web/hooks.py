@@ -12,9 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from onboarding.errors import ValidationError
 from onboarding.outbox import webhooks
 from onboarding.provider import account_events
-from onboarding.settings import get_settings
 from web.db import db_session
-from web.extensions import csrf
+from web.extensions import app_settings, csrf
 
 bp = Blueprint("hooks", __name__)
 
@@ -29,7 +28,7 @@ def identity() -> Any:
     body = request.get_data(cache=True)
     try:
         webhooks.verify(
-            get_settings().webhook_secret, body, request.headers.get(webhooks.SIGNATURE_HEADER)
+            app_settings().webhook_secret, body, request.headers.get(webhooks.SIGNATURE_HEADER)
         )
     except webhooks.BadSignature as error:
         return _refuse(401, "bad_signature", str(error))

@@ -11,10 +11,10 @@ from onboarding.journeys import refs
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import sign_in
-from onboarding.settings import get_settings
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
+from web.extensions import app_settings
 from web.i18n import gettext
 from web.security import safe_next
 
@@ -33,12 +33,12 @@ def invitation_in_progress() -> Journey | None:
 
 def register_url(journey: Journey | None) -> str:
     """Connect's registration, with the invited address and the signed journey reference."""
-    settings = get_settings()
+    settings = app_settings()
     query = {"return_to": f"{settings.app_base_url}/login"}
     if journey is not None:
         query = {
             "email": journey.person.email,
-            "ref": refs.make_ref(journey.id),
+            "ref": refs.make_ref(journey.id, settings),
             **query,
         }
     return f"{settings.connect_issuer}/register?{urlencode(query)}"

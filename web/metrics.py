@@ -13,28 +13,28 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from onboarding.dashboard.metrics import DatabaseCollector
-from onboarding.db import session_factory
-from onboarding.settings import get_settings
+from web.db import sessions
+from web.extensions import app_settings
 
 bp = Blueprint("metrics", __name__)
 
 
 def registry() -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    directory = get_settings().prometheus_multiproc_dir
+    directory = app_settings().prometheus_multiproc_dir
     if directory:
         MultiProcessCollector(registry, path=directory)
-    registry.register(DatabaseCollector(lambda: session_factory()()))
+    registry.register(DatabaseCollector(lambda: sessions()()))
     return registry
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    expected = get_settings().metrics_token
+    expected = app_settings().metrics_token
     if expected:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), expected.encode()):
             abort(401)
-    elif get_settings().production:
+    elif app_settings().production:
         abort(404)  # figures name organizations: off in production until a token is set
     return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

@@ -14,7 +14,8 @@ from flask import Flask, current_app
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
+from web.extensions import app_settings
 
 SCOPES = "openid email profile"
 
@@ -37,7 +38,7 @@ class Identity:
 
 
 def init_oidc(app: Flask) -> None:
-    settings = get_settings()
+    settings: Settings = app.extensions["settings"]
     oauth = OAuth(app)
     app.extensions["connect_client"] = oauth.register(
         "connect",
@@ -49,7 +50,7 @@ def init_oidc(app: Flask) -> None:
 
 
 def redirect_uri() -> str:
-    return f"{get_settings().app_base_url}/auth/callback"
+    return f"{app_settings().app_base_url}/auth/callback"
 
 
 def start_login(prompt: str | None = None) -> Response:
@@ -76,12 +77,12 @@ def finish_login() -> Identity:
         raise _unreachable() from None
     except (AuthlibBaseError, JoseError) as error:
         raise LoginFailed(
-            f"The log-in with {get_settings().idp_name} did not complete "
+            f"The log-in with {app_settings().idp_name} did not complete "
             f"({error.description or error.error}). Please start again."
         ) from None
     if not claims.get("sub") or not claims.get("email"):
         raise LoginFailed(
-            f"{get_settings().idp_name} did not tell us your email address. Please start again."
+            f"{app_settings().idp_name} did not tell us your email address. Please start again."
         )
     return Identity(
         subject=str(claims["sub"]),
@@ -100,7 +101,7 @@ def _checked_metadata(client: Any) -> dict[str, Any]:
         metadata: dict[str, Any] = client.load_server_metadata()
     except (requests.RequestException, ValueError):
         raise _unreachable() from None
-    issuer = get_settings().connect_issuer
+    issuer = app_settings().connect_issuer
     if metadata.get("issuer") != issuer:
         client.server_metadata.pop("_loaded_at", None)  # look again next time
         raise LoginFailed(
@@ -112,5 +113,5 @@ def _checked_metadata(client: Any) -> dict[str, Any]:
 
 
 def _unreachable() -> LoginFailed:
-    name = get_settings().idp_name
+    name = app_settings().idp_name
     return LoginFailed(f"{name} cannot be reached right now. Please try again in a minute.", 503)

@@ -13,22 +13,28 @@ from urllib.parse import urlsplit
 from aiosmtpd.controller import Controller
 
 from onboarding.mail import dev_inbox
-from onboarding.settings import get_settings
+from onboarding.settings import Settings, get_settings
 
 
 class InboxHandler:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        dev_inbox.store(envelope.original_content or envelope.content)
+        dev_inbox.store(envelope.original_content or envelope.content, self.settings)
         return "250 Message accepted for delivery"
 
 
 def main() -> None:
-    url = urlsplit(get_settings().smtp_url)
+    settings = get_settings()
+    url = urlsplit(settings.smtp_url)
     controller = Controller(
-        InboxHandler(), hostname=url.hostname or "127.0.0.1", port=url.port or 8025
+        InboxHandler(settings), hostname=url.hostname or "127.0.0.1", port=url.port or 8025
     )
     controller.start()
-    print(f"mail sink on {url.hostname}:{url.port}, inbox in {dev_inbox.folder()}", flush=True)
+    print(
+        f"mail sink on {url.hostname}:{url.port}, inbox in {dev_inbox.folder(settings)}", flush=True
+    )
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())

@@ -1,6 +1,7 @@
 """Periodic and kicked tasks: each calls one use case of onboarding/ and returns a count."""
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, unit_of_work
@@ -9,13 +10,19 @@ from onboarding.identity.retention import purge_spent_tokens
 from onboarding.journeys import nudges
 from onboarding.journeys.sweeps import expire_stale
 from onboarding.outbox import delivery
+from onboarding.settings import get_settings
 from workers.celery_app import app
+
+
+def _sessions() -> sessionmaker[Session]:
+    """Sessions on the worker's database, carrying the worker's settings."""
+    return session_factory(get_settings())
 
 
 @app.task(name="outbox.deliver")
 def deliver_outbox() -> int:
     """Send every due outbox row (kicked after commit, and by beat as a safety net)."""
-    report = delivery.deliver_due(session_factory())
+    report = delivery.deliver_due(_sessions())
     if report.more:
         # A long backlog continues in a fresh task, so sweeps and nudges get their turn.
         deliver_outbox.delay()
@@ -25,21 +32,21 @@ def deliver_outbox() -> int:
 @app.task(name="sweeps.expire_invitations")
 def expire_invitations() -> int:
     """Expire every invitation past INVITATION_TTL (set-based)."""
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(_sessions()) as session:
         return expire_stale(session, utcnow())
 
 
 @app.task(name="sweeps.expire_activations")
 def expire_connect_activations() -> int:
     """Move Connect accounts whose activation ran out (ACTIVATION_TTL) to activation_expired."""
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(_sessions()) as session:
         return expire_activations(session, utcnow())
 
 
 @app.task(name="sweeps.purge_connect_tokens")
 def purge_connect_tokens() -> int:
     """Delete Connect codes, access tokens and links spent longer ago than the retention."""
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(_sessions()) as session:
         return purge_spent_tokens(session, utcnow()).total
 
 
@@ -47,7 +54,7 @@ def purge_connect_tokens() -> int:
 def send_nudges() -> int:
     """Queue the reminders that are due, then kick delivery."""
     try:
-        with unit_of_work(session_factory()) as session:
+        with unit_of_work(_sessions()) as session:
             queued = nudges.send_nudges(session, utcnow())
     except IntegrityError:
         # A concurrent run queued the same nudges first (outbox dedupe keys); its commit counts.

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from onboarding import outbox
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.errors import ValidationError
 from onboarding.journeys import invitation_mail_context, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, sources_of
@@ -31,7 +32,6 @@ from onboarding.journeys.steps import furthest_step
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.directory import LANGUAGES, normalise_email
 from onboarding.people.models import Organization, Person
-from onboarding.settings import get_settings
 
 COLUMNS = ("first_name", "last_name", "email", "language", "roles")
 MAX_ROWS = 50_000
@@ -199,7 +199,7 @@ def _invite_all(
     if created not in sources_of("invite"):
         raise ValueError("the machine no longer invites from 'created'")
     invited = destination("invite", created)
-    settings = get_settings()
+    settings = settings_of(session)
     expires_at = now + settings.invitation_ttl
     person_ids = _people(session, rows, now)
     journey_ids = _insert_returning(
@@ -297,6 +297,7 @@ def _invite_all(
                         raw_token=raw,
                         expires_at=expires_at,
                         trigger="invite",
+                        settings=settings,
                     ),
                 },
                 "dedupe_key": f"journey-event:{event_id}:invitation",

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from onboarding import outbox
 from onboarding.dashboard.link_hits import LINK_FETCHED
+from onboarding.db import settings_of
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 LINK_OPENED = "link_opened"  # the person clicked to continue (see the invitation page)
 MAIL_BOUNCED = "mail_bounced"
@@ -42,11 +43,15 @@ def load_and_diagnose(session: Session, journey: Journey, now: datetime) -> list
         .where(OutboxMessage.journey_id == journey.id, OutboxMessage.kind == outbox.MAIL)
         .order_by(OutboxMessage.id)
     ).all()
-    return diagnose(journey, list(journey.events), list(mails), now)
+    return diagnose(journey, list(journey.events), list(mails), now, settings_of(session))
 
 
 def diagnose(
-    journey: Journey, events: list[JourneyEvent], mails: list[OutboxMessage], now: datetime
+    journey: Journey,
+    events: list[JourneyEvent],
+    mails: list[OutboxMessage],
+    now: datetime,
+    settings: Settings,
 ) -> list[Finding]:
     """Every finding about `journey`, most pressing first."""
     state, email = journey.state, journey.person.email
@@ -78,7 +83,7 @@ def diagnose(
                 "it is the person you meant.",
             )
         )
-    if state is S.registered and now - journey.state_entered_at > get_settings().activation_ttl:
+    if state is S.registered and now - journey.state_entered_at > settings.activation_ttl:
         findings.append(
             Finding(
                 "activation_expired",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.identity import events, links, mails, passwords
@@ -157,7 +158,9 @@ def activate(
     now = now or utcnow()
     token = _usable(session, raw, links.ACTIVATION, now)
     account = token.account
-    passwords.check(password, confirmation, _person(account))
+    passwords.check(
+        password, confirmation, _person(account), settings_of(session).password_min_length
+    )
     if not awaits_activation(lock(session, account)):
         raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
     _consume(session, token, now)
@@ -227,7 +230,9 @@ def reset_password(
     now = now or utcnow()
     token = _usable(session, raw, links.PASSWORD_RESET, now)
     account = token.account
-    passwords.check(password, confirmation, _person(account))
+    passwords.check(
+        password, confirmation, _person(account), settings_of(session).password_min_length
+    )
     _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)

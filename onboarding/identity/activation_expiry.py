@@ -14,10 +14,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Integer, exists, literal, select, update
 from sqlalchemy.orm import Session
 
+from onboarding.db import settings_of
 from onboarding.identity import links
 from onboarding.identity.machine import destination, sources_of
 from onboarding.identity.models import Account, AccountToken
-from onboarding.settings import get_settings
 
 EXPIRE = "expire_activation"
 
@@ -42,7 +42,7 @@ def expire_activations(session: Session, now: datetime, batch_size: int = 10_000
         select(Account.id)
         .where(
             Account.state.in_(sources_of(EXPIRE)),
-            Account.created_at <= now - get_settings().activation_ttl,
+            Account.created_at <= now - settings_of(session).activation_ttl,
             ~valid_link,
         )
         .order_by(Account.id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
-from onboarding.settings import Settings, get_settings
+from onboarding.settings import Settings
 
 SCOPES = ("openid", "email", "profile")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
@@ -52,8 +52,8 @@ class Client(ClientMixin):  # type: ignore[misc]
         return {}
 
 
-def configured_clients(settings: Settings | None = None) -> dict[str, Client]:
-    settings = settings or get_settings()
+def configured_clients(settings: Settings) -> dict[str, Client]:
+    """The app and every client of CONNECT_CLIENTS, by client id."""
     clients = {
         settings.oidc_client_id: Client(
             settings.oidc_client_id,
@@ -69,5 +69,5 @@ def configured_clients(settings: Settings | None = None) -> dict[str, Client]:
     return clients
 
 
-def find_client(client_id: str | None) -> Client | None:
-    return configured_clients().get(client_id or "")
+def find_client(client_id: str | None, settings: Settings) -> Client | None:
+    return configured_clients(settings).get(client_id or "")

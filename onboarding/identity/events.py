@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
+from onboarding.db import settings_of
 from onboarding.identity.models import Account
-from onboarding.settings import get_settings
 
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
@@ -31,7 +31,7 @@ def emit(session: Session, account: Account, event_type: str, now: datetime) -> 
     }
     outbox.enqueue_webhook(
         session,
-        url=get_settings().identity_webhook_url,
+        url=settings_of(session).identity_webhook_url,
         event=event,
         dedupe_key=f"identity-event:{event_id}",
     )

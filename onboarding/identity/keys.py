@@ -15,8 +15,8 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding.db import settings_of
 from onboarding.identity.models import SigningKey
-from onboarding.settings import get_settings
 
 ALGORITHM = "RS256"
 PUBLISH_LEAD = timedelta(hours=1)
@@ -49,7 +49,7 @@ def ensure_keys(session: Session, now: datetime) -> list[SigningKey]:
     if not keys:
         # Nobody can have cached a JWKS yet: the first key signs at once.
         return [create_key(session, now, now)]
-    if keys[-1].created_at + get_settings().signing_key_rotation <= now:
+    if keys[-1].created_at + settings_of(session).signing_key_rotation <= now:
         keys.append(rotate(session, now))
     return keys
 

@@ -9,9 +9,9 @@ from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
+from onboarding.db import settings_of
 from onboarding.identity import links
 from onboarding.identity.models import Account
-from onboarding.settings import get_settings
 
 
 def _duration(ttl: timedelta, language: str) -> str:
@@ -19,8 +19,8 @@ def _duration(ttl: timedelta, language: str) -> str:
     return format_timedelta(ttl, threshold=2, locale=language)
 
 
-def _url(path: str) -> str:
-    return f"{get_settings().connect_issuer}{path}"
+def _url(session: Session, path: str) -> str:
+    return f"{settings_of(session).connect_issuer}{path}"
 
 
 def activation(session: Session, account: Account, now: datetime, reason: str) -> None:
@@ -30,7 +30,7 @@ def activation(session: Session, account: Account, now: datetime, reason: str) -
         account,
         now,
         purpose=links.ACTIVATION,
-        ttl=get_settings().activation_ttl,
+        ttl=settings_of(session).activation_ttl,
         link=("activate_url", "/activate"),
         dedupe=reason,
     )
@@ -43,7 +43,7 @@ def password_reset(session: Session, account: Account, now: datetime) -> None:
         account,
         now,
         purpose=links.PASSWORD_RESET,
-        ttl=get_settings().password_reset_ttl,
+        ttl=settings_of(session).password_reset_ttl,
         link=("reset_url", "/password/reset"),
         dedupe="password_reset",
     )
@@ -70,7 +70,7 @@ def _link_mail(
         language=account.language,
         context={
             "first_name": account.first_name,
-            url_key: _url(f"{path}/{raw}"),
+            url_key: _url(session, f"{path}/{raw}"),
             "expires_at": expires_at.isoformat(),
             "valid_for": _duration(ttl, account.language),
         },
@@ -87,8 +87,8 @@ def account_exists(session: Session, account: Account, now: datetime, dedupe: st
         language=account.language,
         context={
             "first_name": account.first_name,
-            "login_url": _url("/login"),
-            "reset_url": _url("/password/forgot"),
+            "login_url": _url(session, "/login"),
+            "reset_url": _url(session, "/password/forgot"),
         },
         dedupe_key=f"connect:account_exists:{dedupe}",
     )
@@ -101,6 +101,9 @@ def no_account(session: Session, email: str, language: str, dedupe: str) -> None
         template="no_account",
         to=email,
         language=language,
-        context={"register_url": _url("/register?" + urlencode({"email": email})), "email": email},
+        context={
+            "register_url": _url(session, "/register?" + urlencode({"email": email})),
+            "email": email,
+        },
         dedupe_key=f"connect:no_account:{dedupe}",
     )

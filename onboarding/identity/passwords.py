@@ -14,7 +14,6 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from onboarding.errors import ValidationError
-from onboarding.settings import get_settings
 
 MIN_SCORE = 3
 MAX_LENGTH = 200
@@ -43,10 +42,10 @@ class PolicyError(ValidationError):
         self.problems = problems
 
 
-def rules() -> list[Rule]:
-    """The policy in words, shown before the user types."""
+def rules(min_length: int) -> list[Rule]:
+    """The policy in words (PASSWORD_MIN_LENGTH: `min_length`), shown before the user types."""
     return [
-        Rule("At least %(count)s characters.", {"count": get_settings().password_min_length}),
+        Rule("At least %(count)s characters.", {"count": min_length}),
         Rule("Not a common or previously breached password."),
         Rule("Hard to guess: a few unrelated words work well."),
         Rule("Does not contain your email address or your name."),
@@ -62,10 +61,9 @@ class Person:
     last_name: str = ""
 
 
-def problems(password: str, person: Person) -> list[Rule]:
+def problems(password: str, person: Person, min_length: int) -> list[Rule]:
     """Every rule that `password` breaks; empty when it is fine."""
     found = []
-    min_length = get_settings().password_min_length
     if len(password) < min_length:
         found.append(Rule("Use at least %(count)s characters.", {"count": min_length}))
     if len(password) > MAX_LENGTH:
@@ -95,11 +93,11 @@ def _personal_parts(person: Person) -> set[str]:
     return {part for part in parts if len(part) >= 3}
 
 
-def check(password: str, confirmation: str, person: Person) -> None:
+def check(password: str, confirmation: str, person: Person, min_length: int) -> None:
     """Raise PolicyError with every broken rule, or when the two entries differ."""
     if password != confirmation:
         raise PolicyError([Rule("The two passwords are not the same.")])
-    found = problems(password, person)
+    found = problems(password, person, min_length)
     if found:
         raise PolicyError(found)
 

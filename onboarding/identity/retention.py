@@ -15,9 +15,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, exists, or_
 from sqlalchemy.orm import Session
 
+from onboarding.db import settings_of
 from onboarding.identity.machine import sources_of
 from onboarding.identity.models import AccessToken, Account, AccountToken, AuthorizationCode
-from onboarding.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def purge_spent_tokens(session: Session, now: datetime) -> Purged:
     The links of an account that still awaits activation stay, however old: its expired
     activation link is where the owner asks for a fresh one.
     """
-    cutoff = now - get_settings().connect_token_retention
+    cutoff = now - settings_of(session).connect_token_retention
     awaiting = exists().where(
         Account.id == AccountToken.account_id, Account.state.in_(sources_of("activate"))
     )

@@ -18,11 +18,12 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from onboarding import outbox
+from onboarding.db import settings_of
 from onboarding.journeys import history, link_tokens, refs
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import Settings, get_settings
+from onboarding.settings import Settings
 
 NUDGE = "nudge"
 LINK_OPENED = "link_opened"
@@ -51,7 +52,7 @@ class Candidate:
 
 def send_nudges(session: Session, now: datetime, limit: int = 1000) -> int:
     """Queue every nudge that is due at `now`, in the caller's transaction; returns how many."""
-    settings = get_settings()
+    settings = settings_of(session)
     candidates = [c for kind in PRIORITY for c in _due(session, kind, now, settings, limit)]
     taken = set(
         session.scalars(
@@ -161,7 +162,7 @@ def next_step_url(session: Session, journey: Journey, now: datetime, settings: S
         query = urlencode(
             {
                 "email": journey.person.email,
-                "ref": refs.make_ref(journey.id),
+                "ref": refs.make_ref(journey.id, settings),
                 "return_to": f"{settings.app_base_url}/login",
             }
         )

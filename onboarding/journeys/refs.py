@@ -6,25 +6,25 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 _SALT = "journey-ref"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().secret_key, salt=_SALT)
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=_SALT)
 
 
-def make_ref(journey_id: int) -> str:
-    return _serializer().dumps(journey_id)
+def make_ref(journey_id: int, settings: Settings) -> str:
+    return _serializer(settings).dumps(journey_id)
 
 
-def read_ref(ref: str | None) -> int | None:
+def read_ref(ref: str | None, settings: Settings) -> int | None:
     """The journey id, or None for a missing, forged or malformed reference."""
     if not ref or len(ref) > 200:
         return None
     try:
-        value = _serializer().loads(ref)
+        value = _serializer(settings).loads(ref)
     except BadSignature:
         return None
     return value if isinstance(value, int) else None

@@ -17,12 +17,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from onboarding import outbox
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.errors import ConcurrentUpdate, InvitationExpired, NotFound
 from onboarding.journeys import history, link_tokens
 from onboarding.journeys.machine import fire
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.steps import furthest_step
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 
 def get_journey(session: Session, journey_id: int) -> Journey:
@@ -79,6 +80,7 @@ def invitation_mail_context(
     raw_token: str,
     expires_at: datetime,
     trigger: str,
+    settings: Settings,
 ) -> dict[str, Any]:
     """The context of the invitation mail (JSON values), for one invitee and link."""
     return {
@@ -86,7 +88,7 @@ def invitation_mail_context(
         "organization": organization,
         "roles": roles,
         "invited_by": invited_by,
-        "accept_url": f"{get_settings().app_base_url}/invitations/{raw_token}",
+        "accept_url": f"{settings.app_base_url}/invitations/{raw_token}",
         "expires_at": expires_at.isoformat(),
         "trigger": trigger,
     }
@@ -110,6 +112,7 @@ def _mail_invitation(session: Session, journey: Journey, event: JourneyEvent, no
             raw_token=raw,
             expires_at=journey.expires_at,
             trigger=event.trigger,
+            settings=settings_of(session),
         ),
         dedupe_key=f"journey-event:{event.id}:invitation",
         journey_id=journey.id,
@@ -122,7 +125,7 @@ def _start_invitation(
 ) -> Journey:
     now = now or utcnow()
     journey = get_journey(session, journey_id)
-    changes = {"invited_at": now, "expires_at": now + get_settings().invitation_ttl}
+    changes = {"invited_at": now, "expires_at": now + settings_of(session).invitation_ttl}
     event = apply(session, journey, trigger, actor=actor, now=now, changes=changes)
     _mail_invitation(session, journey, event, now)
     return journey

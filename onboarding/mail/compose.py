@@ -22,7 +22,7 @@ from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
 from onboarding.mail.transport import BARE_ADDRESS
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "nl")
@@ -40,15 +40,15 @@ class Rendered:
     html: str
 
 
-def message_id(outbox_id: int) -> str:
+def message_id(outbox_id: int, settings: Settings) -> str:
     """The Message-ID of the mail of outbox row `outbox_id`: the same on every attempt."""
-    return f"<outbox-{outbox_id}@{get_settings().dkim_domain}>"
+    return f"<outbox-{outbox_id}@{settings.dkim_domain}>"
 
 
-def render(template: str, language: str, context: dict[str, Any]) -> Rendered:
+def render(template: str, language: str, context: dict[str, Any], settings: Settings) -> Rendered:
     """Subject, text and HTML of `template` in `language`, with the common context added."""
     env = _environment(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-    full = {**_common_context(), **context}
+    full = {**_common_context(settings), **context}
     subject = env.get_template(f"{template}/subject.txt").render(full)
     return Rendered(
         # One line, whatever the template or its values contain: a header cannot be injected.
@@ -62,6 +62,7 @@ def compose_bytes(
     template: str,
     language: str,
     context: dict[str, Any],
+    settings: Settings,
     *,
     to: str | None = None,
     outbox_id: int | None = None,
@@ -73,8 +74,7 @@ def compose_bytes(
     `to` must be a bare address (no display name, no line breaks); `outbox_id` gives a stable
     Message-ID, so that a retried mail is recognisably the same mail.
     """
-    settings = get_settings()
-    rendered = render(template, language, context)
+    rendered = render(template, language, context, settings)
     headers = [("From", _address_header(settings.mail_from))]
     if to is not None:
         headers.append(("To", _recipient(to)))
@@ -84,7 +84,7 @@ def compose_bytes(
         ("Date", format_datetime(now or utcnow())),
         (
             "Message-ID",
-            message_id(outbox_id)
+            message_id(outbox_id, settings)
             if outbox_id is not None
             else make_msgid(domain=settings.dkim_domain),
         ),
@@ -101,19 +101,20 @@ def compose(
     template: str,
     language: str,
     context: dict[str, Any],
+    settings: Settings,
     *,
     to: str | None = None,
     outbox_id: int | None = None,
     now: datetime | None = None,
 ) -> EmailMessage:
     """`compose_bytes` as an `EmailMessage`, for reading its parts and headers."""
-    raw = compose_bytes(template, language, context, to=to, outbox_id=outbox_id, now=now)
+    raw = compose_bytes(template, language, context, settings, to=to, outbox_id=outbox_id, now=now)
     return cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
 
 
-def envelope_sender() -> str:
+def envelope_sender(settings: Settings) -> str:
     """The bare address of MAIL_FROM, used as SMTP envelope sender."""
-    return parseaddr(get_settings().mail_from)[1]
+    return parseaddr(settings.mail_from)[1]
 
 
 def _tidy(text: str) -> str:
@@ -141,8 +142,7 @@ def _address_header(value: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
-def _common_context() -> dict[str, Any]:
-    settings = get_settings()
+def _common_context(settings: Settings) -> dict[str, Any]:
     return {
         "app_name": settings.app_name,
         "idp_name": settings.idp_name,

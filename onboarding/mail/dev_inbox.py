@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings
 
 _ID = re.compile(r"^[0-9]{19}-[0-9a-f]{8}$")
 
@@ -39,14 +39,14 @@ class ReceivedMail:
         return None if body is None else cast(EmailMessage, body).get_content()
 
 
-def folder() -> Path:
-    return get_settings().var_dir / "mail"
+def folder(settings: Settings) -> Path:
+    return settings.var_dir / "mail"
 
 
-def store(raw: bytes) -> str:
+def store(raw: bytes, settings: Settings) -> str:
     """Keep one received mail; returns its id (sortable by arrival)."""
     mail_id = f"{time.time_ns():019d}-{uuid.uuid4().hex[:8]}"
-    target = folder()
+    target = folder(settings)
     target.mkdir(parents=True, exist_ok=True)
     partial = target / f".{mail_id}.tmp"
     partial.write_bytes(raw)
@@ -54,16 +54,16 @@ def store(raw: bytes) -> str:
     return mail_id
 
 
-def newest(limit: int = 200) -> list[ReceivedMail]:
+def newest(settings: Settings, limit: int = 200) -> list[ReceivedMail]:
     """The latest mails, newest first."""
-    paths = sorted(folder().glob("*.eml"), reverse=True)[:limit]
+    paths = sorted(folder(settings).glob("*.eml"), reverse=True)[:limit]
     return [_read(path) for path in paths]
 
 
-def find(mail_id: str) -> ReceivedMail | None:
+def find(mail_id: str, settings: Settings) -> ReceivedMail | None:
     if not _ID.match(mail_id):
         return None
-    path = folder() / f"{mail_id}.eml"
+    path = folder(settings) / f"{mail_id}.eml"
     return _read(path) if path.is_file() else None
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding import outbox
 from onboarding.clock import utcnow
-from onboarding.db import unit_of_work
+from onboarding.db import settings_of, unit_of_work
 from onboarding.journeys import history
 from onboarding.journeys.models import Journey
 from onboarding.mail import compose_bytes, transport
@@ -34,7 +34,7 @@ from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.outbox import webhooks
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import Settings, get_settings
+from onboarding.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,8 @@ def deliver_due(
     The database work runs on a thread of its own: while one batch is sent, the next is claimed
     and the one before is recorded, so the worker's own time goes to composing and sending.
     """
-    settings = get_settings()
+    with factory() as session:
+        settings = settings_of(session)
     size, lease = settings.outbox_batch_size, settings.outbox_lease
     total = Report()
 
@@ -244,7 +245,9 @@ def _add(total: Report, report: Report) -> None:
 def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
     try:
         with smtp_connection(settings.smtp_url) as connection:
-            outcomes = transport.send_all(connection, envelope_sender(), _composed(batch, mails))
+            outcomes = transport.send_all(
+                connection, envelope_sender(settings), _composed(batch, mails, settings)
+            )
             for row, refusal in outcomes:
                 if refusal is None:
                     batch.sent.append(row.id)
@@ -262,7 +265,9 @@ def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
                 batch.failed.setdefault(row.id, _describe(error))
 
 
-def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str, bytes]]:
+def _composed(
+    batch: Batch, mails: list[Claimed], settings: Settings
+) -> Iterator[tuple[Claimed, str, bytes]]:
     """Each mail ready to send; one that cannot be composed fails on its own."""
     for row in mails:
         if _lease_ending(batch):
@@ -274,6 +279,7 @@ def _composed(batch: Batch, mails: list[Claimed]) -> Iterator[tuple[Claimed, str
                 payload["template"],
                 payload["language"],
                 payload["context"],
+                settings,
                 to=payload["to"],
                 outbox_id=row.id,
             )

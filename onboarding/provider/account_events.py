@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import ValidationError
 from onboarding.journeys.machine import JourneyState
@@ -71,7 +72,7 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
             .order_by(Journey.id)
         )
     )
-    ref_id = read_ref(ref)
+    ref_id = read_ref(ref, settings_of(session))
     if ref_id is not None and ref_id not in {j.id for j in candidates}:
         referred = session.get(Journey, ref_id)
         if referred is not None and referred.state in _STEPS[kind]:

@@ -8,28 +8,31 @@ from typing import Any
 
 from flask import Flask
 
-from onboarding.settings import get_settings
+from onboarding.settings import Settings, get_settings
 from web.connect import federation, login, password, provider, register, two_factor
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
 from web.db import init_db
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, limiter_storage_uri
+from web.extensions import JSONProvider, csrf, init_settings, limiter_storage_uri
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
 
 
-def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Connect's WSGI application."""
-    settings = get_settings()
+def create_connect_app(
+    test_config: Mapping[str, Any] | None = None, settings: Settings | None = None
+) -> Flask:
+    """Connect's WSGI application, on `settings` (default: the process's, from the environment)."""
+    settings = settings or get_settings()
     app = Flask(__name__)
+    init_settings(app, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         IDP_NAME=settings.idp_name,
         APP_NAME=settings.app_name,
-        RATELIMIT_STORAGE_URI=limiter_storage_uri(),
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings),
         # Explicit: the limiter object is one per process and keeps the last app's choice.
         RATELIMIT_ENABLED=True,
         **DEFAULTS,

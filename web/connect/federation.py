@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 
 from onboarding.clock import utcnow
 from onboarding.identity import federation
-from onboarding.settings import get_settings
 from web.connect.login import finish
 from web.db import db_session
+from web.extensions import app_settings
 from web.security import safe_next
 
 bp = Blueprint("federation", __name__)
@@ -20,7 +20,7 @@ NEXT_KEY = "upstream_next"
 
 
 def _client() -> Any:
-    settings = get_settings()
+    settings = app_settings()
     if not settings.federation_enabled:
         abort(404)
     oauth: OAuth | None = current_app.extensions.get("connect_upstream")
@@ -41,14 +41,14 @@ def _client() -> Any:
 def start() -> Any:
     client = _client()
     session[NEXT_KEY] = safe_next(request.form.get("next"), url_for("two_factor.security"))
-    redirect_uri = f"{get_settings().connect_issuer}{url_for('federation.callback')}"
+    redirect_uri = f"{app_settings().connect_issuer}{url_for('federation.callback')}"
     return client.authorize_redirect(redirect_uri)
 
 
 @bp.get("/login/upstream/callback")
 def callback() -> Any:
     client = _client()
-    settings = get_settings()
+    settings = app_settings()
     try:
         token = client.authorize_access_token()
     except OAuthError as error:

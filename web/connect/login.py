@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, two_factor
 from onboarding.identity.models import Account
-from onboarding.settings import get_settings
 from web.connect import auth
 from web.connect.limits import (
     address_key,
@@ -21,6 +20,7 @@ from web.connect.limits import (
     limiter,
 )
 from web.db import db_session
+from web.extensions import app_settings
 from web.security import safe_next
 
 bp = Blueprint("login", __name__)
@@ -41,7 +41,7 @@ def finish(account: Account, next_url: str) -> Response:
 
 @bp.get("/login")
 def login() -> Any:
-    return render_template("login.html", next=_next(), settings=get_settings())
+    return render_template("login.html", next=_next(), settings=app_settings())
 
 
 @bp.post("/login")
@@ -62,7 +62,7 @@ def login_post() -> Any:
         return render_template(
             "login.html",
             next=_next(),
-            settings=get_settings(),
+            settings=app_settings(),
             email=request.form.get("email", ""),
             error="The email address or password is not right.",
         ), 200

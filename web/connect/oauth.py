@@ -18,8 +18,8 @@ from flask import Flask, current_app, session
 from onboarding.clock import utcnow
 from onboarding.identity import clients, keys, oidc
 from onboarding.identity.models import AccessToken, Account, AuthorizationCode
-from onboarding.settings import get_settings
 from web.db import db_session
+from web.extensions import app_settings
 
 AUTH_TIME_KEY = "auth_time"
 
@@ -130,7 +130,7 @@ class ConnectOpenIDCode(OpenIDCode):
     def get_client_claims(self, client: clients.Client) -> dict[str, Any]:
         now = int(utcnow().timestamp())
         return {
-            "iss": get_settings().connect_issuer,
+            "iss": app_settings().connect_issuer,
             "aud": [client.client_id],
             "iat": now,
             "exp": now + int(keys.TOKEN_TTL.total_seconds()),
@@ -169,7 +169,7 @@ class BearerToken:
         return self.row.account
 
     def get_client(self) -> clients.Client | None:
-        return clients.find_client(self.row.client_id)
+        return clients.find_client(self.row.client_id, app_settings())
 
 
 class UserInfoEndpoint(BaseUserInfoEndpoint):
@@ -177,7 +177,7 @@ class UserInfoEndpoint(BaseUserInfoEndpoint):
         return UserInfo(oidc.user_claims(user, scope))
 
     def get_issuer(self) -> str:
-        return get_settings().connect_issuer
+        return app_settings().connect_issuer
 
 
 def _save_token(token: dict[str, Any], request: Any) -> None:
@@ -194,7 +194,11 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
 def init_oauth(app: Flask) -> None:
     """One authorization server per application (see `oauth_server`)."""
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": 3600})
-    server = AuthorizationServer(app, query_client=clients.find_client, save_token=_save_token)
+    server = AuthorizationServer(
+        app,
+        query_client=lambda client_id: clients.find_client(client_id, app_settings()),
+        save_token=_save_token,
+    )
     server.register_grant(CodeGrant, [RequiredS256(required=True), ConnectOpenIDCode(True)])
     protector = ResourceProtector()
     protector.register_token_validator(TokenValidator())

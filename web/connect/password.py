@@ -11,6 +11,7 @@ from onboarding.identity import accounts, links, passwords
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
 from web.db import db_session
+from web.extensions import app_settings
 
 bp = Blueprint("password", __name__)
 
@@ -57,7 +58,7 @@ def reset(token: str) -> Any:
     return render_template(
         "set_password.html",
         account=account,
-        rules=passwords.rules(),
+        rules=passwords.rules(app_settings().password_min_length),
         action=url_for("password.reset_post", token=token),
     )
 
@@ -80,7 +81,7 @@ def reset_post(token: str) -> Any:
         return render_template(
             "set_password.html",
             account=account,
-            rules=passwords.rules(),
+            rules=passwords.rules(app_settings().password_min_length),
             **refusal(error),
             action=url_for("password.reset_post", token=token),
         ), 422

@@ -10,18 +10,17 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from onboarding.clock import utcnow
 from onboarding.identity import clients, keys
-from onboarding.settings import get_settings
 from web.connect.auth import current_account
 from web.connect.oauth import oauth_server
 from web.db import db_session
-from web.extensions import csrf
+from web.extensions import app_settings, csrf
 
 bp = Blueprint("provider", __name__)
 
 
 @bp.get("/.well-known/openid-configuration")
 def discovery() -> Response:
-    issuer = get_settings().connect_issuer
+    issuer = app_settings().connect_issuer
     response = jsonify(
         {
             "issuer": issuer,

@@ -15,10 +15,11 @@ from onboarding import errors
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
-from onboarding.settings import Settings, get_settings
+from onboarding.settings import Settings
 from web.connect.i18n import refusal
 from web.connect.limits import configured, limiter
 from web.db import db_session
+from web.extensions import app_settings
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
@@ -49,7 +50,7 @@ def allow_captcha_scripts(app: Flask, settings: Settings) -> None:
 
 def _form(error: errors.ValidationError | None = None) -> Any:
     values = request.values
-    settings = get_settings()
+    settings = app_settings()
     return render_template(
         "register.html",
         values=values,
@@ -68,14 +69,14 @@ def register() -> Any:
 
 @bp.get("/captcha/challenge")
 def captcha_challenge() -> Any:
-    checker = captcha.from_settings(get_settings())
+    checker = captcha.from_settings(app_settings())
     if not isinstance(checker, captcha.Altcha):
         return {"error": "not used"}, 404
     return checker.challenge(utcnow())
 
 
 def _check_captcha() -> None:
-    checker = captcha.from_settings(get_settings())
+    checker = captcha.from_settings(app_settings())
     field = "altcha" if checker.kind == "altcha" else "g-recaptcha-response"
     try:
         solved = checker.verify(request.form.get(field, ""), request.remote_addr, utcnow())
@@ -118,7 +119,7 @@ def thanks() -> Any:
 
 
 def _activation_hours() -> int:
-    return max(1, int(get_settings().activation_ttl.total_seconds() // 3600))
+    return max(1, int(app_settings().activation_ttl.total_seconds() // 3600))
 
 
 def _link_page(raw: str) -> Any:
@@ -137,7 +138,7 @@ def _link_page(raw: str) -> Any:
 
 
 def _app_login() -> str:
-    return f"{get_settings().app_base_url}/login"
+    return f"{app_settings().app_base_url}/login"
 
 
 @bp.get("/activate/<token>")
@@ -152,7 +153,7 @@ def activate(token: str) -> Any:
     return render_template(
         "set_password.html",
         account=account,
-        rules=passwords.rules(),
+        rules=passwords.rules(app_settings().password_min_length),
         action=url_for("register.activate_post", token=token),
     )
 
@@ -175,7 +176,7 @@ def activate_post(token: str) -> Any:
         return render_template(
             "set_password.html",
             account=account,
-            rules=passwords.rules(),
+            rules=passwords.rules(app_settings().password_min_length),
             **refusal(error),
             action=url_for("register.activate_post", token=token),
         ), 422

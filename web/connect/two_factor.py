@@ -14,10 +14,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.identity import two_factor
-from onboarding.settings import get_settings
 from web.connect.auth import current_account, login_required
 from web.connect.limits import code_attempts, failed
 from web.db import db_session
+from web.extensions import app_settings
 
 bp = Blueprint("two_factor", __name__)
 
@@ -51,7 +51,7 @@ def start() -> Any:
     session = db_session()
     secret = two_factor.start_enrolment(account)
     session.commit()
-    uri = two_factor.provisioning_uri(account, get_settings().idp_name)
+    uri = two_factor.provisioning_uri(account, app_settings().idp_name)
     return render_template("totp_enrol.html", secret=secret, qr=qr_data_uri(uri))
 
 
@@ -72,7 +72,7 @@ def confirm() -> Any:
         if not account.totp_secret:
             flash(str(error), "error")
             return redirect(url_for("two_factor.security"))
-        uri = two_factor.provisioning_uri(account, get_settings().idp_name)
+        uri = two_factor.provisioning_uri(account, app_settings().idp_name)
         return render_template(
             "totp_enrol.html", secret=account.totp_secret, qr=qr_data_uri(uri), error=str(error)
         ), 422

@@ -13,7 +13,8 @@ from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from onboarding.dashboard.link_hits import record_fetch
-from onboarding.db import session_factory, unit_of_work
+from onboarding.db import unit_of_work
+from web.db import sessions
 
 INVITATION_PATH = re.compile(r"^/invitations/([A-Za-z0-9_-]{43})$")
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def init_link_hits(app: Flask) -> None:
         if request.method not in ("GET", "HEAD") or match is None:
             return
         try:
-            with unit_of_work(session_factory()) as session:
+            with unit_of_work(sessions()) as session:
                 record_fetch(
                     session,
                     match.group(1),
