@@ -1,4 +1,6 @@
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,30 @@ def test_every_default_is_read_from_its_variable(tmp_path, variable):
         assert str(error).startswith(variable)
     else:
         assert changed != defaults
+
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY_POINTS = {
+    "celeryconfig.py",
+    "onboarding/cli.py",
+    "onboarding/migrations/env.py",
+    "web/__init__.py",
+    "web/connect/__init__.py",
+    "workers/mail_sink.py",
+    "workers/tasks.py",
+}
+
+
+def test_the_process_settings_are_read_only_at_entry_points():
+    sources = [ROOT / "celeryconfig.py", *ROOT.glob("onboarding/**/*.py")]
+    sources += [*ROOT.glob("web/**/*.py"), *ROOT.glob("workers/**/*.py")]
+    readers = {
+        str(path.relative_to(ROOT))
+        for path in sources
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name | ast.Attribute)
+        and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "get_settings"
+    }
+    assert readers <= ENTRY_POINTS
+    assert "web/__init__.py" in readers  # the walk finds calls

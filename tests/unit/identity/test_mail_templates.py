@@ -74,8 +74,8 @@ CONTEXTS = {
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 @pytest.mark.parametrize("name", NAMES)
-def test_connect_mails_render_with_their_links(name, language):
-    message = compose(name, language, CONTEXTS[name], to="ada@example.com")
+def test_connect_mails_render_with_their_links(name, language, settings):
+    message = compose(name, language, CONTEXTS[name], settings, to="ada@example.com")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     link = next(v for k, v in CONTEXTS[name].items() if k.endswith("_url"))

@@ -12,7 +12,7 @@ ADA = passwords.Person("ada.lovelace@example.com", "Ada", "Lovelace")
 
 
 def test_a_long_unrelated_phrase_passes():
-    assert passwords.problems("orbit lantern pebble quiet", ADA) == []
+    assert passwords.problems("orbit lantern pebble quiet", ADA, 10) == []
 
 
 @pytest.mark.parametrize(
@@ -27,17 +27,17 @@ def test_a_long_unrelated_phrase_passes():
     ],
 )
 def test_each_rule_rejects_with_its_message(password, message):
-    found = " ".join(map(str, passwords.problems(password, ADA)))
+    found = " ".join(map(str, passwords.problems(password, ADA, 10)))
     assert message in found
 
 
 def test_the_rules_are_stated_before_typing():
-    assert str(passwords.rules()[0]) == "At least 10 characters."
+    assert str(passwords.rules(10)[0]) == "At least 10 characters."
 
 
 def test_check_refuses_two_different_entries():
     with pytest.raises(ValidationError, match="not the same"):
-        passwords.check("orbit lantern pebble quiet", "orbit lantern pebble", ADA)
+        passwords.check("orbit lantern pebble quiet", "orbit lantern pebble", ADA, 10)
 
 
 def test_hashes_are_argon2id_and_verify():

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from onboarding import i18n
 from onboarding.mail import compose, compose_bytes, render
 from onboarding.mail.compose import TEMPLATES_DIR
-from onboarding.settings import use_settings
 
 INVITATION = {
     "first_name": "Ada",
@@ -31,8 +30,8 @@ def parts(message):
     return text, html
 
 
-def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out():
-    message = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=1)
+def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out(settings):
+    message = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=1)
     assert message["Subject"] == "You are invited to Measurements"
     assert message.get_content_type() == "multipart/alternative"
     text, html = parts(message)
@@ -45,8 +44,8 @@ def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out
     assert 'href="http://app.test/invitations/abc123"' in html
 
 
-def test_the_invitation_in_dutch_is_dutch_down_to_the_date():
-    message = compose("invitation", "nl", INVITATION, to="ada@example.com")
+def test_the_invitation_in_dutch_is_dutch_down_to_the_date(settings):
+    message = compose("invitation", "nl", INVITATION, settings, to="ada@example.com")
     assert message["Subject"] == "Je bent uitgenodigd voor Measurements"
     assert message["Content-Language"] == "nl"
     text, html = parts(message)
@@ -58,27 +57,25 @@ def test_the_invitation_in_dutch_is_dutch_down_to_the_date():
         assert "invited" not in body
 
 
-def test_an_unknown_language_falls_back_to_english():
-    assert render("invitation", "xx", INVITATION).subject == "You are invited to Measurements"
+def test_an_unknown_language_falls_back_to_english(settings):
+    assert render("invitation", "xx", INVITATION, settings).subject == "You are invited to Measurements"
 
 
-def test_a_resent_invitation_says_earlier_links_keep_working():
-    text, _ = parts(compose("invitation", "en", {**INVITATION, "trigger": "resend"}))
+def test_a_resent_invitation_says_earlier_links_keep_working(settings):
+    text, _ = parts(compose("invitation", "en", {**INVITATION, "trigger": "resend"}, settings))
     assert "links in earlier mails keep working" in text
 
 
 def test_headers_come_from_settings_and_the_message_id_is_stable_per_outbox_row(settings):
-    use_settings(
-        settings.with_overrides(
+    settings = settings.with_overrides(
             mail_from="Acme Onboarding <hello@acme.test>",
             mail_reply_to="help@acme.test",
             support_email="help@acme.test",
             dkim_domain="acme.test",
         )
-    )
-    first = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=42)
-    again = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=42)
-    other = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=43)
+    first = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=42)
+    again = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=42)
+    other = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=43)
     assert first["Message-ID"] == again["Message-ID"] == "<outbox-42@acme.test>"
     assert other["Message-ID"] != first["Message-ID"]
     assert first["From"] == "Acme Onboarding <hello@acme.test>"
@@ -87,23 +84,23 @@ def test_headers_come_from_settings_and_the_message_id_is_stable_per_outbox_row(
     assert "help@acme.test" in parts(first)[0]
 
 
-def test_a_recipient_with_a_line_break_cannot_add_headers():
+def test_a_recipient_with_a_line_break_cannot_add_headers(settings):
     with pytest.raises(ValueError):
-        compose("invitation", "en", INVITATION, to="ada@example.com\r\nBcc: eve@evil.test")
+        compose("invitation", "en", INVITATION, settings, to="ada@example.com\r\nBcc: eve@evil.test")
     with pytest.raises(ValueError):
-        compose("invitation", "en", INVITATION, to="Eve <eve@evil.test>, ada@example.com")
+        compose("invitation", "en", INVITATION, settings, to="Eve <eve@evil.test>, ada@example.com")
 
 
 def test_values_in_the_subject_stay_on_one_line(settings):
-    use_settings(settings.with_overrides(app_name="Acme\r\nBcc: eve@evil.test"))
-    raw = compose_bytes("invitation", "en", INVITATION, to="ada@example.com")
+    settings = settings.with_overrides(app_name="Acme\r\nBcc: eve@evil.test")
+    raw = compose_bytes("invitation", "en", INVITATION, settings, to="ada@example.com")
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Bcc"] is None
     assert parsed["Subject"] == "You are invited to Acme Bcc: eve@evil.test"
 
 
-def test_values_are_escaped_in_html():
-    _, html = parts(compose("invitation", "en", {**INVITATION, "invited_by": "<b>Bob</b>"}))
+def test_values_are_escaped_in_html(settings):
+    _, html = parts(compose("invitation", "en", {**INVITATION, "invited_by": "<b>Bob</b>"}, settings))
     assert "<b>Bob</b>" not in html
     assert "&lt;b&gt;Bob&lt;/b&gt;" in html
 
@@ -121,10 +118,8 @@ def test_a_configured_dkim_key_signs_the_mail_verifiably(settings, tmp_path):
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    use_settings(
-        settings.with_overrides(dkim_key_file=key_file, dkim_selector="s1", dkim_domain="acme.test")
-    )
-    raw = compose_bytes("invitation", "nl", INVITATION, to="ada@example.com", outbox_id=3)
+    settings = settings.with_overrides(dkim_key_file=key_file, dkim_selector="s1", dkim_domain="acme.test")
+    raw = compose_bytes("invitation", "nl", INVITATION, settings, to="ada@example.com", outbox_id=3)
     assert raw.startswith(b"DKIM-Signature:")
 
     def dns(name, timeout=5):
@@ -172,11 +167,9 @@ def test_the_catalogs_of_every_area_are_merged(tmp_path, monkeypatch):
 
 
 def test_non_ascii_names_and_texts_survive_the_wire_form(settings):
-    use_settings(
-        settings.with_overrides(app_name="Metingen · Zoë", mail_from="Zoë <zoe@acme.test>")
-    )
+    settings = settings.with_overrides(app_name="Metingen · Zoë", mail_from="Zoë <zoe@acme.test>")
     context = {**INVITATION, "invited_by": "José = Ünal  ", "first_name": "Ådа " + "x" * 200}
-    raw = compose_bytes("invitation", "nl", context, to="ada@example.com")
+    raw = compose_bytes("invitation", "nl", context, settings, to="ada@example.com")
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"] == "Je bent uitgenodigd voor Metingen · Zoë"
@@ -184,7 +177,7 @@ def test_non_ascii_names_and_texts_survive_the_wire_form(settings):
         "Zoë",
         "zoe@acme.test",
     )
-    expected = render("invitation", "nl", context)
+    expected = render("invitation", "nl", context, settings)
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == expected.text
     assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == expected.html
 

@@ -48,9 +48,9 @@ def runtime_gettext_environment(language: str) -> Environment:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_template_renders_as_with_runtime_gettext(language):
+def test_every_template_renders_as_with_runtime_gettext(language, settings):
     compiled, runtime = _environment(language), runtime_gettext_environment(language)
-    context = {**_common_context(), **CONTEXT}
+    context = {**_common_context(settings), **CONTEXT}
     for name in TEMPLATES:
         expected = runtime.get_template(name).render(context)
         assert compiled.get_template(name).render(context) == expected, name
