@@ -30,10 +30,11 @@ def test_every_text_of_connects_pages_has_a_dutch_translation():
 
 
 @pytest.mark.parametrize("password", ["short", "password1234", "ada-lovelace-x", "aaaaaaaaaaaa"])
-def test_every_policy_message_has_a_dutch_translation(password):
+def test_every_policy_message_has_a_dutch_translation(password, settings):
     dutch = translations("nl")
     person = passwords.Person("ada@example.com", "Ada", "Lovelace")
-    found = [*passwords.rules(), *passwords.problems(password, person)]
+    minimum = settings.password_min_length
+    found = [*passwords.rules(minimum), *passwords.problems(password, person, minimum)]
     ours = [rule.message for rule in found if rule.message != passwords.HINT]
     assert ours and [m for m in ours if dutch.gettext(m) == m] == []
 

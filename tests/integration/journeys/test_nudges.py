@@ -17,7 +17,6 @@ from onboarding.journeys.nudges import send_nudges
 from onboarding.mail import compose
 from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import get_settings, use_settings
 from tests import factories
 from tests.mailbox import Mailbox
 from workers import tasks
@@ -59,7 +58,7 @@ def in_state(factory, state, start, language="en"):
     ],
 )
 def test_a_stuck_journey_gets_its_nudge_after_its_delay_and_only_once(
-    factory, state, kind, delay, path
+    factory, settings, state, kind, delay, path
 ):
     start = utcnow()
     journey_id = in_state(factory, state, start, language="nl")
@@ -70,7 +69,7 @@ def test_a_stuck_journey_gets_its_nudge_after_its_delay_and_only_once(
     ((nudged, template, payload),) = nudge_mails(factory)
     assert (nudged, template) == (journey_id, f"nudge_{kind}")
     assert payload["context"]["url"].startswith(path)
-    message = compose(template, payload["language"], payload["context"], to=payload["to"])
+    message = compose(template, payload["language"], payload["context"], settings, to=payload["to"])
     assert payload["context"]["url"] in message.get_body(("plain",)).get_content()
     assert message["Content-Language"] == "nl"
     with unit_of_work(factory) as session:
@@ -104,7 +103,7 @@ def test_an_opened_invitation_gets_no_never_opened_nudge(factory):
     assert run(factory, start + 4 * DAY) == 0
 
 
-def test_the_registered_nudge_turns_into_the_activation_expired_one(factory):
+def test_the_registered_nudge_turns_into_the_activation_expired_one(factory, settings):
     start = utcnow()
     journey_id = in_state(factory, S.registered, start)
     assert run(factory, start + 13 * HOUR) == 1
@@ -115,37 +114,36 @@ def test_the_registered_nudge_turns_into_the_activation_expired_one(factory):
     _, _, payload = nudge_mails(factory)[-1]
     query = parse_qs(urlsplit(payload["context"]["url"]).query)
     assert query["email"] == [payload["to"]]
-    assert refs.read_ref(query["ref"][0]) == journey_id
+    assert refs.read_ref(query["ref"][0], settings) == journey_id
     assert query["return_to"] == ["http://app.test/login"]
 
 
-def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory):
+def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory, settings):
     start = utcnow()
     in_state(factory, S.activated, start)
-    use_settings_schedule(factory, activated=None)
+    use_settings_schedule(factory, settings, activated=None)
     assert run(factory, start + 26 * DAY) == 0
     assert run(factory, start + 27 * DAY + HOUR) == 1
     ((_, template, payload),) = nudge_mails(factory)
     assert template == "nudge_expiring"
     assert payload["context"]["url"] == "http://app.test/login"
     assert run(factory, start + 29 * DAY) == 0
-    subject = compose(template, "en", payload["context"])["Subject"]
+    subject = compose(template, "en", payload["context"], settings)["Subject"]
     assert subject.startswith("Your invitation to Measurements expires on ")
 
 
-def use_settings_schedule(factory, **changes):
-    settings = get_settings()
+def use_settings_schedule(factory, settings, **changes):
     schedule = dict(settings.nudge_schedule)
     for kind, delay in changes.items():
         if delay is None:
             schedule.pop(kind)
         else:
             schedule[kind] = delay
-    use_settings(settings.with_overrides(nudge_schedule=schedule))
+    factory.configure(info={"settings": settings.with_overrides(nudge_schedule=schedule)})
 
 
 def test_the_cap_per_journey_holds_across_many_runs(factory, settings):
-    use_settings(settings.with_overrides(nudge_cap=1))
+    factory.configure(info={"settings": settings.with_overrides(nudge_cap=1)})
     start = utcnow()
     journey_id = in_state(factory, S.invited, start)
     sent = sum(run(factory, start + n * 12 * HOUR) for n in range(0, 70))
@@ -207,7 +205,7 @@ def test_an_invitation_nudge_brings_a_fresh_link_and_the_first_one_keeps_working
 def test_nudges_are_delivered_like_any_mail(factory, settings):
     box = Mailbox().start()
     try:
-        use_settings(settings.with_overrides(smtp_url=box.url))
+        factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
         start = utcnow()
         in_state(factory, S.logged_in, start, language="nl")
         run(factory, start + DAY + HOUR)

@@ -11,7 +11,6 @@ import pytest
 
 from onboarding.mail import compose, dev_inbox
 from onboarding.serve import services
-from onboarding.settings import use_settings
 from tests.mailbox import free_port
 from web import create_app
 
@@ -56,21 +55,22 @@ def sink(settings, tmp_path):
     process.stdout.close()
 
 
-def test_the_sink_keeps_every_mail_it_receives(sink):
-    message = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=9)
+def test_the_sink_keeps_every_mail_it_receives(sink, settings):
+    message = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=9)
     with smtplib.SMTP("127.0.0.1", sink) as connection:
         connection.send_message(message)
-    (received,) = dev_inbox.newest()
+    (received,) = dev_inbox.newest(settings)
     assert received.subject == "You are invited to Measurements"
     assert received.message["Message-ID"] == "<outbox-9@example.com>"
     assert "http://app.test/invitations/abc123" in received.part("html")
 
 
-def test_the_inbox_page_lists_mails_and_shows_each_with_its_links():
+def test_the_inbox_page_lists_mails_and_shows_each_with_its_links(settings):
     mail_id = dev_inbox.store(
-        compose("invitation", "nl", INVITATION, to="ada@example.com").as_bytes()
+        compose("invitation", "nl", INVITATION, settings, to="ada@example.com").as_bytes(),
+        settings,
     )
-    client = create_app({"TESTING": True}).test_client()
+    client = create_app({"TESTING": True}, settings=settings).test_client()
     listing = client.get("/dev/mail")
     assert listing.status_code == 200
     assert b"Je bent uitgenodigd voor Measurements" in listing.data
@@ -92,14 +92,14 @@ def test_unknown_or_malformed_mail_ids_are_not_found():
 
 
 def test_there_is_no_inbox_in_production(settings):
-    use_settings(settings.with_overrides(environment="production"))
-    client = create_app({"TESTING": True}).test_client()
+    production = settings.with_overrides(environment="production")
+    client = create_app({"TESTING": True}, settings=production).test_client()
     assert client.get("/dev/mail").status_code == 404
 
 
 def test_there_is_no_inbox_when_mail_goes_to_a_real_server(settings):
-    use_settings(settings.with_overrides(smtp_url="smtp://mail.example.com:587"))
-    client = create_app({"TESTING": True}).test_client()
+    remote = settings.with_overrides(smtp_url="smtp://mail.example.com:587")
+    client = create_app({"TESTING": True}, settings=remote).test_client()
     assert client.get("/dev/mail").status_code == 404
 
 

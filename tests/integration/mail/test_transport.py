@@ -27,9 +27,9 @@ def mailbox(request):
     box.stop()
 
 
-def test_mails_arrive_whole_and_refusals_raise_like_sendmail(mailbox):
-    raw = compose_bytes("invitation", "en", CONTEXT, to="ada@example.com")
-    later = compose_bytes("invitation", "en", CONTEXT, to="eve@example.com")
+def test_mails_arrive_whole_and_refusals_raise_like_sendmail(mailbox, settings):
+    raw = compose_bytes("invitation", "en", CONTEXT, settings, to="ada@example.com")
+    later = compose_bytes("invitation", "en", CONTEXT, settings, to="eve@example.com")
     with smtp_connection(mailbox.url) as connection:
         assert connection.has_extn("pipelining") is mailbox.pipelining
         send(connection, "no-reply@example.com", "ada@example.com", raw)
@@ -46,10 +46,10 @@ def test_mails_arrive_whole_and_refusals_raise_like_sendmail(mailbox):
     assert "\n.hidden" in text.replace("\r\n", "\n")
 
 
-def test_send_all_answers_each_mail_in_order_over_one_connection(mailbox):
+def test_send_all_answers_each_mail_in_order_over_one_connection(mailbox, settings):
     recipients = ["ada@example.com", "nobody@example.com", "bob@example.com", "eve@example.com"]
     mails = [
-        (n, to, compose_bytes("invitation", "en", CONTEXT, to=to))
+        (n, to, compose_bytes("invitation", "en", CONTEXT, settings, to=to))
         for n, to in enumerate(recipients)
     ]
     refused_body = mails[2][2]

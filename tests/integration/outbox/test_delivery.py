@@ -14,15 +14,14 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox import delivery, webhooks
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import get_settings, use_settings
 from tests import factories
 from tests.mailbox import Mailbox, free_port
 
 
 @pytest.fixture
-def mailbox(settings):
+def mailbox(factory, settings):
     box = Mailbox().start()
-    use_settings(settings.with_overrides(smtp_url=box.url))
+    factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
     yield box
     box.stop()
 
@@ -54,7 +53,13 @@ def test_due_mails_go_out_over_one_connection_and_are_marked_sent(factory, mailb
 
 def test_smtp_down_then_up_retries_with_backoff_and_delivers_once(factory, settings):
     box = Mailbox(port=free_port())
-    use_settings(settings.with_overrides(smtp_url=box.url, outbox_retry_base=timedelta(minutes=1)))
+    factory.configure(
+        info={
+            "settings": settings.with_overrides(
+                smtp_url=box.url, outbox_retry_base=timedelta(minutes=1)
+            )
+        }
+    )
     _, address = invite(factory)
     now = utcnow()
     assert delivery.deliver_due(factory, now=now).retrying == 1
@@ -76,8 +81,12 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_once(factory, setti
 
 
 def test_after_the_last_attempt_the_row_is_dead_with_its_last_error(factory, settings):
-    use_settings(
-        settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=2)
+    factory.configure(
+        info={
+            "settings": settings.with_overrides(
+                smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=2
+            )
+        }
     )
     invite(factory)
     now = utcnow()
@@ -114,9 +123,9 @@ def test_a_permanent_rejection_bounces_at_once_and_shows_on_the_journey(factory,
         assert "No such mailbox" in event.detail["error"]
 
 
-def test_a_claimed_row_is_claimed_again_only_after_its_lease(factory):
+def test_a_claimed_row_is_claimed_again_only_after_its_lease(factory, settings):
     invite(factory)
-    lease = get_settings().outbox_lease
+    lease = settings.outbox_lease
     now = utcnow()
     with unit_of_work(factory) as session:
         first = delivery.claim(session, now, 10, lease)
@@ -226,7 +235,9 @@ def test_backoff_grows_exponentially_up_to_the_cap_with_jitter(settings):
 
 
 def test_a_long_backlog_is_left_for_the_next_run_after_max_batches(factory, mailbox, settings):
-    use_settings(settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=2))
+    factory.configure(
+        info={"settings": settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=2)}
+    )
     for _ in range(5):
         invite(factory)
     first = delivery.deliver_due(factory, max_batches=2)

@@ -58,7 +58,10 @@ def test_the_invitation_in_dutch_is_dutch_down_to_the_date(settings):
 
 
 def test_an_unknown_language_falls_back_to_english(settings):
-    assert render("invitation", "xx", INVITATION, settings).subject == "You are invited to Measurements"
+    assert (
+        render("invitation", "xx", INVITATION, settings).subject
+        == "You are invited to Measurements"
+    )
 
 
 def test_a_resent_invitation_says_earlier_links_keep_working(settings):
@@ -68,11 +71,11 @@ def test_a_resent_invitation_says_earlier_links_keep_working(settings):
 
 def test_headers_come_from_settings_and_the_message_id_is_stable_per_outbox_row(settings):
     settings = settings.with_overrides(
-            mail_from="Acme Onboarding <hello@acme.test>",
-            mail_reply_to="help@acme.test",
-            support_email="help@acme.test",
-            dkim_domain="acme.test",
-        )
+        mail_from="Acme Onboarding <hello@acme.test>",
+        mail_reply_to="help@acme.test",
+        support_email="help@acme.test",
+        dkim_domain="acme.test",
+    )
     first = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=42)
     again = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=42)
     other = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=43)
@@ -86,7 +89,9 @@ def test_headers_come_from_settings_and_the_message_id_is_stable_per_outbox_row(
 
 def test_a_recipient_with_a_line_break_cannot_add_headers(settings):
     with pytest.raises(ValueError):
-        compose("invitation", "en", INVITATION, settings, to="ada@example.com\r\nBcc: eve@evil.test")
+        compose(
+            "invitation", "en", INVITATION, settings, to="ada@example.com\r\nBcc: eve@evil.test"
+        )
     with pytest.raises(ValueError):
         compose("invitation", "en", INVITATION, settings, to="Eve <eve@evil.test>, ada@example.com")
 
@@ -100,7 +105,9 @@ def test_values_in_the_subject_stay_on_one_line(settings):
 
 
 def test_values_are_escaped_in_html(settings):
-    _, html = parts(compose("invitation", "en", {**INVITATION, "invited_by": "<b>Bob</b>"}, settings))
+    _, html = parts(
+        compose("invitation", "en", {**INVITATION, "invited_by": "<b>Bob</b>"}, settings)
+    )
     assert "<b>Bob</b>" not in html
     assert "&lt;b&gt;Bob&lt;/b&gt;" in html
 
@@ -118,7 +125,9 @@ def test_a_configured_dkim_key_signs_the_mail_verifiably(settings, tmp_path):
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    settings = settings.with_overrides(dkim_key_file=key_file, dkim_selector="s1", dkim_domain="acme.test")
+    settings = settings.with_overrides(
+        dkim_key_file=key_file, dkim_selector="s1", dkim_domain="acme.test"
+    )
     raw = compose_bytes("invitation", "nl", INVITATION, settings, to="ada@example.com", outbox_id=3)
     assert raw.startswith(b"DKIM-Signature:")
 
