@@ -89,6 +89,16 @@ def log_in(
     return client.post("/login", data=data)
 
 
+class Deferred:
+    """A WSGI app given its real application once served: an app's settings name its own
+    address, which is known only when the port is taken."""
+
+    app: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serve `app` on a free loopback port in a thread; yields its base URL."""

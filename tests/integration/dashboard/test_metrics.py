@@ -15,7 +15,6 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.journeys import history
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import use_settings
 from tests.integration.dashboard.conftest import invitee, organization
 
 
@@ -58,8 +57,10 @@ def test_metrics_count_journeys_transitions_outbox_latency_and_nudges(client, fa
 
 
 def test_metrics_merge_what_other_processes_wrote_to_the_multiprocess_directory(
-    client, factory, settings, tmp_path
+    factory, settings, tmp_path
 ):
+    from web import create_app
+
     # Another (gunicorn worker) process counts something in the shared directory and exits.
     other = (
         "from prometheus_client import Counter; "
@@ -67,8 +68,9 @@ def test_metrics_merge_what_other_processes_wrote_to_the_multiprocess_directory(
     )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     subprocess.run([sys.executable, "-c", other], env=env, check=True)
-    use_settings(settings.with_overrides(prometheus_multiproc_dir=str(tmp_path)))
-    found = samples(client)
+    merging = settings.with_overrides(prometheus_multiproc_dir=str(tmp_path))
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False}, settings=merging)
+    found = samples(app.test_client())
     assert found[("worker_jobs_total", ())] == 3
     assert ("onboarding_outbox_backlog", ()) in found
 
@@ -76,8 +78,9 @@ def test_metrics_merge_what_other_processes_wrote_to_the_multiprocess_directory(
 def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(factory, settings):
     from web import create_app
 
-    use_settings(settings.with_overrides(metrics_token="scrape-secret"))
-    client = create_app().test_client()
+    client = create_app(
+        settings=settings.with_overrides(metrics_token="scrape-secret")
+    ).test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
     allowed = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
@@ -87,8 +90,8 @@ def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(factory, setting
 def test_in_production_without_a_token_there_are_no_metrics(factory, settings):
     from web import create_app
 
-    use_settings(settings.with_overrides(environment="production"))
-    assert create_app().test_client().get("/metrics").status_code == 404
+    production = settings.with_overrides(environment="production")
+    assert create_app(settings=production).test_client().get("/metrics").status_code == 404
 
 
 def test_the_api_is_rate_limited_per_client(factory):

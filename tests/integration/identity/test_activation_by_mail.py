@@ -15,7 +15,6 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import make_ref
 from onboarding.outbox import delivery
-from onboarding.settings import use_settings
 from tests import factories
 from tests.connect_helpers import PASSWORD, csrf_token, log_in, serve
 from tests.mailbox import Mailbox
@@ -38,12 +37,12 @@ def test_register_activate_from_the_mail_and_log_in(factory, connect_settings, m
 
     with serve(create_app()) as app_url:
         settings = connect_settings.with_overrides(smtp_url=mailbox.url, app_base_url=app_url)
-        use_settings(settings)
-        client = create_connect_app().test_client()
+        factory.configure(info={"settings": settings})
+        client = create_connect_app(settings=settings).test_client()
         with unit_of_work(factory) as session:
             journey = factories.journey(session, email="ada@example.com")
             journeys.invite(session, journey.id, actor="admin")
-            journey_id, ref = journey.id, make_ref(journey.id)
+            journey_id, ref = journey.id, make_ref(journey.id, settings)
 
         html = client.get(f"/register?email=ada%40example.com&ref={ref}").get_data(as_text=True)
         registered = client.post(

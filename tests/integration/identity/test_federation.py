@@ -20,8 +20,14 @@ from onboarding.identity.accounts import find_by_email
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import UpstreamIdentity
 from onboarding.migrate import upgrade
-from onboarding.settings import use_settings
-from tests.connect_helpers import activated_account, link_token, mails, serve, webhooks
+from tests.connect_helpers import (
+    Deferred,
+    activated_account,
+    link_token,
+    mails,
+    serve,
+    webhooks,
+)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROOT = Path(__file__).resolve().parents[3]
@@ -29,18 +35,25 @@ SECRET = "downstream-client-secret-0123456789"
 
 
 @pytest.fixture
-def downstream(factory, connect_settings):
+def downstream_app():
+    return Deferred()
+
+
+@pytest.fixture
+def downstream(factory, connect_settings, downstream_app):
     """Connect under test, on 127.0.0.1 (the upstream lives on `localhost`, so the two
     session cookies stay apart as they would on two hosts)."""
     from web import create_connect_app
 
-    with serve(create_connect_app()) as url:
-        use_settings(connect_settings.with_overrides(connect_issuer=url))
+    with serve(downstream_app) as url:
+        downstream_app.app = create_connect_app(
+            settings=connect_settings.with_overrides(connect_issuer=url)
+        )
         yield url
 
 
 @pytest.fixture
-def upstream(tmp_path, downstream, connect_settings):
+def upstream(tmp_path, downstream, downstream_app, connect_settings):
     """A second Connect process with its own database and a client for `downstream`."""
     directory = tmp_path / "upstream"
     directory.mkdir()
@@ -75,15 +88,16 @@ def upstream(tmp_path, downstream, connect_settings):
     try:
         url = process.stdout.readline().strip()
         assert url.startswith("http://localhost:"), "the upstream did not start"
-        use_settings(
-            connect_settings.with_overrides(
-                connect_issuer=downstream,
-                upstream_issuer=url,
-                upstream_client_id="downstream",
-                upstream_client_secret=SECRET,
-            )
+        from web import create_connect_app
+
+        downstream_settings = connect_settings.with_overrides(
+            connect_issuer=downstream,
+            upstream_issuer=url,
+            upstream_client_id="downstream",
+            upstream_client_secret=SECRET,
         )
-        factory = make_session_factory(engine)
+        downstream_app.app = create_connect_app(settings=downstream_settings)
+        factory = make_session_factory(engine, connect_settings)
         activated_account(
             factory, email="grace@example.com", first_name="Grace", last_name="Hopper"
         )

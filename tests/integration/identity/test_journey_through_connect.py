@@ -67,7 +67,7 @@ def test_registration_and_activation_move_the_invitation_along(
     with unit_of_work(factory) as session:
         journey = factories.journey(session, email="ada@example.com")
         journeys.invite(session, journey.id, actor="admin")
-        journey_id, ref = journey.id, make_ref(journey.id)
+        journey_id, ref = journey.id, make_ref(journey.id, connect_settings)
 
     # The app's "Create account" link, as the contract spells it.
     page = client.get(

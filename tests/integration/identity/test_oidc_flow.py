@@ -16,8 +16,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from onboarding.settings import use_settings
-from tests.connect_helpers import PASSWORD, activated_account, serve
+from tests.connect_helpers import PASSWORD, Deferred, activated_account, serve
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REDIRECT = "http://app.test/auth/callback"
@@ -27,9 +26,9 @@ REDIRECT = "http://app.test/auth/callback"
 def connect(factory, settings):
     from web import create_connect_app
 
-    app = create_connect_app()
+    app = Deferred()
     with serve(app) as url:
-        use_settings(settings.with_overrides(connect_issuer=url))
+        app.app = create_connect_app(settings=settings.with_overrides(connect_issuer=url))
         yield url
 
 

@@ -7,15 +7,16 @@ import sys
 
 from werkzeug.serving import make_server
 
-from onboarding.settings import get_settings, use_settings
+from onboarding.settings import Settings
+from tests.connect_helpers import Deferred
 from web import create_connect_app
 
 
 def main() -> None:
-    app = create_connect_app()
+    app = Deferred()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://localhost:{server.server_port}"
-    use_settings(get_settings().with_overrides(connect_issuer=url))
+    app.app = create_connect_app(settings=Settings.from_env().with_overrides(connect_issuer=url))
     print(url, flush=True)
     sys.stdout.close()
     server.serve_forever()

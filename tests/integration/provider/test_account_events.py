@@ -77,7 +77,7 @@ def test_the_signed_reference_advances_the_journey_of_another_address(
     app_client, factory, settings
 ):
     [journey_id] = invited(factory, "ada@work.example")
-    ref = make_ref(journey_id)
+    ref = make_ref(journey_id, settings)
     post(app_client, settings, event("account.registered", "ada@home.example", ref))
     assert states(factory, [journey_id]) == [JourneyState.registered]
     with unit_of_work(factory) as session:
@@ -193,7 +193,7 @@ def test_connects_own_outbox_event_is_accepted_by_the_app(app_client, factory, s
             last_name="Lovelace",
             language="en",
             country=None,
-            journey_ref=make_ref(journey_id),
+            journey_ref=make_ref(journey_id, settings),
         )
     with unit_of_work(factory) as session:
         [hook] = outbox_webhooks(session)
