@@ -86,7 +86,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.connect_issuer}/register"
     query = parse_qs(url.query)
     assert query["email"] == ["ann@example.com"]
-    assert refs.read_ref(query["ref"][0]) == journey_id
+    assert refs.read_ref(query["ref"][0], settings) == journey_id
     assert query["return_to"] == [f"{settings.app_base_url}/login"]
 
 

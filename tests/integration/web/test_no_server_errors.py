@@ -18,7 +18,7 @@ from onboarding.journeys import refs
 from onboarding.mail import dev_inbox
 from onboarding.outbox import webhooks
 from onboarding.people.models import Person
-from onboarding.settings import use_settings
+from onboarding.settings import Settings, use_settings
 from tests.app_front import admin_of, invitation_path, invitee, log_in, organization
 from tests.hostile_requests import Seed, Sweep
 from tests.oidc_provider import Provider, serve_provider
@@ -83,7 +83,7 @@ def signed(settings):
     return lambda body: {webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body)}
 
 
-def identity_event(journey_id: int) -> dict:
+def identity_event(journey_id: int, settings: Settings) -> dict:
     return {
         "id": str(uuid.uuid4()),
         "type": "account.registered",
@@ -91,14 +91,14 @@ def identity_event(journey_id: int) -> dict:
         "data": {
             "subject": "s-1",
             "email": "ivy@example.com",
-            "journey_ref": refs.make_ref(journey_id),
+            "journey_ref": refs.make_ref(journey_id, settings),
         },
     }
 
 
 def test_no_route_of_the_app_answers_a_server_error(factory, provider, world, settings):
     app = create_app({**CONFIG, "WTF_CSRF_ENABLED": False})
-    mail_id = dev_inbox.store(b"Subject: Hi\r\nTo: ivy@example.com\r\n\r\nHello\r\n")
+    mail_id = dev_inbox.store(b"Subject: Hi\r\nTo: ivy@example.com\r\n\r\nHello\r\n", settings)
     sweep = Sweep(
         app,
         real={
@@ -111,7 +111,7 @@ def test_no_route_of_the_app_answers_a_server_error(factory, provider, world, se
             "filename": "app.css",
         },
         seeds={
-            "hooks.identity": Seed(json=identity_event(world["journey"])),
+            "hooks.identity": Seed(json=identity_event(world["journey"], settings)),
             "api.act": Seed(json={"days": 3}),
             "api.list_journeys": Seed(query={"limit": "5", "state": "invited"}),
         },
@@ -177,7 +177,7 @@ def test_the_sweep_reaches_the_views_it_means_to(factory, provider, world, setti
     app = create_app({**CONFIG, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     log_in(client, world["admin"])
-    body = json.dumps(identity_event(world["journey"])).encode()
+    body = json.dumps(identity_event(world["journey"], settings)).encode()
     hook = client.post(
         "/hooks/identity",
         data=body,

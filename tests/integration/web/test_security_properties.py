@@ -510,7 +510,7 @@ def test_tokens_codes_and_passwords_are_stored_only_as_hashes(connect_app, facto
 
     box = Mailbox().start()
     try:
-        use_settings(settings.with_overrides(smtp_url=box.url))
+        factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
         assert delivery.deliver_due(factory).sent == 5  # the links wait only until then
     finally:
         box.stop()
@@ -535,14 +535,15 @@ def test_undeliverable_mails_keep_no_links_either(factory, settings):
         bounced = invitation_path(session, invitee(session, org, email="nobody@example.com"))
     box = Mailbox().start()
     try:
-        use_settings(settings.with_overrides(smtp_url=box.url))
+        factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
         assert delivery.deliver_due(factory).bounced == 1
     finally:
         box.stop()
     with unit_of_work(factory) as session:
         dead = invitation_path(session, invitee(session, org, email="dora@example.com"))
-    use_settings(
-        settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=1)
+    unreachable = f"smtp://127.0.0.1:{free_port()}"
+    factory.configure(
+        info={"settings": settings.with_overrides(smtp_url=unreachable, outbox_max_attempts=1)}
     )
     assert delivery.deliver_due(factory).dead == 1
     with unit_of_work(factory) as session:
