@@ -25,6 +25,7 @@ from onboarding.dashboard.journey_table import TableQuery, page
 from onboarding.db import make_engine, make_session_factory, unit_of_work
 from onboarding.migrate import upgrade
 from onboarding.people.models import Organization
+from onboarding.settings import get_settings
 
 NOW = utcnow()
 # state by bucket of 100: where a million invitees plausibly are
@@ -119,7 +120,7 @@ def main() -> None:
             f"seeded {args.journeys:,} journeys in {args.organizations} organizations, "
             f"{events:,} history rows, in {time.perf_counter() - started:.0f}s"
         )
-        factory = make_session_factory(engine)
+        factory = make_session_factory(engine, get_settings())
         session = factory()
         everyone, one = JourneyFilter(), JourneyFilter(organization_ids=frozenset({7}))
         results = {}

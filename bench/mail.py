@@ -119,17 +119,17 @@ def fill(factory, count: int, prefix: str) -> None:
         session.execute(insert(OutboxMessage), rows)
 
 
-def prebuilt(count: int) -> list[tuple[str, bytes]]:
+def prebuilt(count: int, settings: Settings) -> list[tuple[str, bytes]]:
     """The worker's mails, composed in advance: (recipient, message bytes)."""
     return [
-        (to, compose_bytes("invitation", language(n), CONTEXT, to=to, outbox_id=n + 1))
+        (to, compose_bytes("invitation", language(n), CONTEXT, settings, to=to, outbox_id=n + 1))
         for n in range(count)
         for to in [recipient("floor", n)]
     ]
 
 
-def floor_rate(port: int, mails: list[tuple[str, bytes]]) -> float:
-    sender = envelope_sender()
+def floor_rate(port: int, mails: list[tuple[str, bytes]], settings: Settings) -> float:
+    sender = envelope_sender(settings)
     with smtplib.SMTP("127.0.0.1", port) as connection:
         started = time.perf_counter()
         for to, raw in mails:
@@ -137,10 +137,12 @@ def floor_rate(port: int, mails: list[tuple[str, bytes]]) -> float:
         return len(mails) / (time.perf_counter() - started)
 
 
-def pipelined_rate(port: int, mails: list[tuple[str, bytes]]) -> float:
+def pipelined_rate(port: int, mails: list[tuple[str, bytes]], settings: Settings) -> float:
     with smtp_connection(f"smtp://127.0.0.1:{port}") as connection:
         started = time.perf_counter()
-        outcomes = send_all(connection, envelope_sender(), ((to, to, raw) for to, raw in mails))
+        outcomes = send_all(
+            connection, envelope_sender(settings), ((to, to, raw) for to, raw in mails)
+        )
         if any(refusal is not None for _, refusal in outcomes):
             raise SystemExit("the sink refused a mail")
         return len(mails) / (time.perf_counter() - started)
@@ -242,17 +244,17 @@ def main() -> None:
         use_settings(settings)
         engine = make_engine(settings.database_url)
         upgrade(engine)
-        factory = make_session_factory(engine)
+        factory = make_session_factory(engine, settings)
         sink = start_sink(args.smtp_sink, port)
         try:
-            mails = prebuilt(args.floor_sample)
+            mails = prebuilt(args.floor_sample, settings)
             floors: list[float] = []
             pipelined: list[float] = []
 
             def measure_floors() -> None:
                 for _ in range(2):
-                    floors.append(floor_rate(port, mails))
-                    pipelined.append(pipelined_rate(port, mails))
+                    floors.append(floor_rate(port, mails, settings))
+                    pipelined.append(pipelined_rate(port, mails, settings))
 
             measure_floors()
             naive = naive_rate(factory, port, args.sample, settings)

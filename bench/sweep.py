@@ -19,6 +19,7 @@ from onboarding.clock import utcnow
 from onboarding.db import make_engine, make_session_factory, unit_of_work
 from onboarding.journeys.sweeps import expire_stale
 from onboarding.migrate import upgrade
+from onboarding.settings import get_settings
 
 NOW = utcnow()
 SEED = """
@@ -91,7 +92,7 @@ def main() -> None:
 
         times = {}
         copy = fresh()
-        factory = make_session_factory(copy)
+        factory = make_session_factory(copy, get_settings())
         started = time.perf_counter()
         with unit_of_work(factory) as session:
             assert expire_stale(session, NOW) == stale
@@ -106,7 +107,7 @@ def main() -> None:
         copy.dispose()
 
         copy = fresh()
-        factory = make_session_factory(copy)
+        factory = make_session_factory(copy, get_settings())
         started = time.perf_counter()
         with unit_of_work(factory) as session:
             ids = session.scalars(

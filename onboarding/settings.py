@@ -397,7 +397,8 @@ _current: Settings | None = None
 
 
 def get_settings() -> Settings:
-    """The process-wide settings, read once on first use."""
+    """The process's settings, read from the environment once: the default of the entry
+    points (CLI, app factories, workers, migrations); everything else is given settings."""
     global _current
     if _current is None:
         _current = Settings.from_env()

@@ -25,6 +25,7 @@ from onboarding import journeys
 from onboarding.db import make_engine, make_session_factory, unit_of_work
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Person
+from onboarding.settings import Settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = ("127.0.0.1", 6379)
@@ -54,7 +55,8 @@ def expire_journey_of(system: System, email: str) -> None:
     """Expire the invitation of `email`, as the expiry sweep does after 30 days."""
     engine = make_engine(system.database_url)
     try:
-        with unit_of_work(make_session_factory(engine)) as session:
+        env = {"ONBOARDING_VAR_DIR": str(system.var_dir), "DATABASE_URL": system.database_url}
+        with unit_of_work(make_session_factory(engine, Settings.from_env(env))) as session:
             journey = session.scalars(
                 select(Journey).join(Journey.person).where(Person.email == email)
             ).one()
