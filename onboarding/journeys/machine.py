@@ -43,7 +43,6 @@ TRANSITIONS: list[tuple[str, list[JourneyState], JourneyState | str, str]] = [
 ]
 
 TRIGGERS = [name for name, *_ in TRANSITIONS]
-FINAL_STATES = frozenset({S.accepted})
 
 
 def machine_config() -> dict[str, Any]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -95,20 +93,6 @@ def compose_bytes(
     if settings.dkim_key_file is not None:
         raw = dkim_sign(raw, settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain)
     return raw
-
-
-def compose(
-    template: str,
-    language: str,
-    context: dict[str, Any],
-    *,
-    to: str | None = None,
-    outbox_id: int | None = None,
-    now: datetime | None = None,
-) -> EmailMessage:
-    """`compose_bytes` as an `EmailMessage`, for reading its parts and headers."""
-    raw = compose_bytes(template, language, context, to=to, outbox_id=outbox_id, now=now)
-    return cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
 
 
 def envelope_sender() -> str:

@@ -51,10 +51,6 @@ def _parse(event: Any) -> tuple[str, str, str, str | None]:
     return event_id, kind, email, ref if isinstance(ref, str) else None
 
 
-def already_received(session: Session, event: Any) -> bool:
-    return session.get(ReceivedIdentityEvent, _parse(event)[0]) is not None
-
-
 def receive(session: Session, event: Any, now: datetime | None = None) -> list[int] | None:
     """Apply one identity event; returns the ids of the journeys it advanced, or None when
     the event was received before (nothing changes)."""

@@ -14,12 +14,12 @@ from onboarding.journeys import link_tokens, refs
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.nudges import send_nudges
-from onboarding.mail import compose
+from onboarding.mail import compose_bytes
 from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings, use_settings
 from tests import factories
-from tests.mailbox import Mailbox
+from tests.mailbox import Mailbox, parsed
 from workers import tasks
 
 S = JourneyState
@@ -70,7 +70,9 @@ def test_a_stuck_journey_gets_its_nudge_after_its_delay_and_only_once(
     ((nudged, template, payload),) = nudge_mails(factory)
     assert (nudged, template) == (journey_id, f"nudge_{kind}")
     assert payload["context"]["url"].startswith(path)
-    message = compose(template, payload["language"], payload["context"], to=payload["to"])
+    message = parsed(
+        compose_bytes(template, payload["language"], payload["context"], to=payload["to"])
+    )
     assert payload["context"]["url"] in message.get_body(("plain",)).get_content()
     assert message["Content-Language"] == "nl"
     with unit_of_work(factory) as session:
@@ -129,7 +131,7 @@ def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory):
     assert template == "nudge_expiring"
     assert payload["context"]["url"] == "http://app.test/login"
     assert run(factory, start + 29 * DAY) == 0
-    subject = compose(template, "en", payload["context"])["Subject"]
+    subject = parsed(compose_bytes(template, "en", payload["context"]))["Subject"]
     assert subject.startswith("Your invitation to Measurements expires on ")
 
 

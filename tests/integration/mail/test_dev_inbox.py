@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.mail import compose, dev_inbox
+from onboarding.mail import compose_bytes, dev_inbox
 from onboarding.serve import services
 from onboarding.settings import use_settings
 from tests.mailbox import free_port
@@ -57,9 +57,9 @@ def sink(settings, tmp_path):
 
 
 def test_the_sink_keeps_every_mail_it_receives(sink):
-    message = compose("invitation", "en", INVITATION, to="ada@example.com", outbox_id=9)
+    message = compose_bytes("invitation", "en", INVITATION, to="ada@example.com", outbox_id=9)
     with smtplib.SMTP("127.0.0.1", sink) as connection:
-        connection.send_message(message)
+        connection.sendmail("no-reply@example.com", ["ada@example.com"], message)
     (received,) = dev_inbox.newest()
     assert received.subject == "You are invited to Measurements"
     assert received.message["Message-ID"] == "<outbox-9@example.com>"
@@ -67,9 +67,7 @@ def test_the_sink_keeps_every_mail_it_receives(sink):
 
 
 def test_the_inbox_page_lists_mails_and_shows_each_with_its_links():
-    mail_id = dev_inbox.store(
-        compose("invitation", "nl", INVITATION, to="ada@example.com").as_bytes()
-    )
+    mail_id = dev_inbox.store(compose_bytes("invitation", "nl", INVITATION, to="ada@example.com"))
     client = create_app({"TESTING": True}).test_client()
     listing = client.get("/dev/mail")
     assert listing.status_code == 200
