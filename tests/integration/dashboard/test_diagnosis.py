@@ -14,14 +14,17 @@ from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_d
 from onboarding.journeys import history
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=20)
 
 
 @pytest.fixture
 def invited(session: Session) -> Journey:
-    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journey = helpers.journey(
+        session, organization(session, "Acme"), email="ivy@example.com", now=T0
+    )
     return journeys.invite(session, journey.id, actor="admin@example.com", now=T0)
 
 

@@ -14,7 +14,8 @@ from onboarding.dashboard.link_hits import LINK_FETCHED, MAX_RECORDED
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 
 @pytest.fixture
@@ -23,7 +24,9 @@ def link(factory):
 
     def make(ago: timedelta) -> tuple[int, str]:
         with unit_of_work(factory) as session:
-            journey = invitee(session, organization(session, "Acme"), "ivy@example.com")
+            journey = helpers.journey(
+                session, organization(session, "Acme"), email="ivy@example.com"
+            )
             journeys.invite(session, journey.id, actor="admin")
             mail = session.scalar(
                 select(OutboxMessage).where(OutboxMessage.journey_id == journey.id)

@@ -16,7 +16,8 @@ from onboarding.db import unit_of_work
 from onboarding.journeys import history
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import use_settings
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 
 def samples(client):
@@ -36,7 +37,7 @@ def test_metrics_count_journeys_transitions_outbox_latency_and_nudges(client, fa
         org = organization(session, "Acme")
         ids = []
         for email in ("a@example.com", "b@example.com", "c@example.com"):
-            journey = invitee(session, org, email, now=now)
+            journey = helpers.journey(session, org, email=email, now=now)
             journeys.invite(session, journey.id, actor="admin", now=now)
             ids.append(journey.id)
         journeys.revoke(session, ids[2], actor="admin", now=now)

@@ -21,7 +21,7 @@ from onboarding.identity.machine import AccountState
 from onboarding.identity.models import UpstreamIdentity
 from onboarding.migrate import upgrade
 from onboarding.settings import use_settings
-from tests.connect_helpers import activated_account, link_token, mails, serve, webhooks
+from tests.helpers import activated_account, link_token, mails, serve, webhooks
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROOT = Path(__file__).resolve().parents[3]

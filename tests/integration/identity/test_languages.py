@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 
 from onboarding.i18n import translations
 from onboarding.identity import passwords
-from tests.connect_helpers import csrf_token
+from tests.helpers import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "web" / "connect" / "templates"
 

@@ -15,7 +15,7 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity import accounts, captcha, two_factor
 from onboarding.settings import get_settings
-from tests.connect_helpers import activated_account, last_link, link_token
+from tests.helpers import activated_account, last_link, link_token
 from tests.hostile_requests import Seed, Sweep
 from web import create_connect_app
 from web.connect.auth import ACCOUNT_KEY, PENDING_KEY

@@ -17,7 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from onboarding.settings import use_settings
-from tests.connect_helpers import PASSWORD, activated_account, serve
+from tests.helpers import PASSWORD, activated_account, serve
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REDIRECT = "http://app.test/auth/callback"

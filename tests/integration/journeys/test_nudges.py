@@ -18,7 +18,7 @@ from onboarding.mail import compose_bytes
 from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings, use_settings
-from tests import factories
+from tests import helpers
 from tests.mailbox import Mailbox, parsed
 from workers import tasks
 
@@ -43,9 +43,9 @@ def run(factory, at):
 
 def in_state(factory, state, start, language="en"):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, language=language, now=start)
-        for trigger in factories.PATHS[state]:
-            factories.fire(session, journey.id, trigger, start)
+        journey = helpers.journey(session, language=language, now=start)
+        for trigger in helpers.PATHS[state]:
+            helpers.fire(session, journey.id, trigger, start)
         return journey.id
 
 
@@ -173,10 +173,10 @@ def test_without_a_cap_a_journey_gets_each_kind_once_and_never_two_in_a_day(fact
 def test_one_person_invited_twice_gets_at_most_one_nudge_a_day(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        first = factories.journey(session, email="twice@example.com", now=start)
-        second = factories.journey(session, email="twice@example.com", now=start)
+        first = helpers.journey(session, email="twice@example.com", now=start)
+        second = helpers.journey(session, email="twice@example.com", now=start)
         for journey in (first, second):
-            factories.fire(session, journey.id, "invite", start)
+            helpers.fire(session, journey.id, "invite", start)
     assert run(factory, start + 3 * DAY + HOUR) == 1
     assert run(factory, start + 3 * DAY + 2 * HOUR) == 0
     assert run(factory, start + 4 * DAY + 2 * HOUR) == 1

@@ -6,7 +6,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import JourneyEvent
 from onboarding.journeys.sign_in import BY_EMAIL, BY_INVITATION, BY_SUBJECT, sign_in
 from onboarding.people.models import Person
-from tests.app_front import invitee, member, organization
+from tests.helpers import invitee, member, organization
 
 
 def test_a_verified_email_finds_the_person_links_the_subject_and_logs_in_every_open_journey(

@@ -15,7 +15,7 @@ from onboarding.journeys.models import Journey
 from onboarding.outbox import delivery, webhooks
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import get_settings, use_settings
-from tests import factories
+from tests import helpers
 from tests.mailbox import Mailbox, free_port
 
 
@@ -29,8 +29,8 @@ def mailbox(settings):
 
 def invite(factory, email=None, language="en"):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, email=email, language=language)
-        factories.fire(session, journey.id, "invite")
+        journey = helpers.journey(session, email=email, language=language)
+        helpers.fire(session, journey.id, "invite")
         return journey.id, journey.person.email
 
 

@@ -12,7 +12,14 @@ from onboarding.db import unit_of_work
 from onboarding.journeys import refs
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
-from tests.app_front import admin_of, invitation_path, invitee, organization, remembered
+from tests.helpers import (
+    admin_of,
+    invitation_path,
+    invitee,
+    log_in_to_app,
+    organization,
+    remembered,
+)
 from web import create_app
 
 
@@ -166,13 +173,12 @@ def test_continuing_needs_the_csrf_token(factory, invited):
 
 
 def test_a_logged_in_person_continues_to_measurements(client, factory, invited):
-    from tests.app_front import log_in
 
     journey_id, path = invited
     with unit_of_work(factory) as session:
         person = session.get(Journey, journey_id).person
         session.expunge(person)
-    log_in(client, person)
+    log_in_to_app(client, person)
     response = client.post(path)
     assert response.headers["Location"] == "/measurements"
     with unit_of_work(factory) as session:

@@ -12,7 +12,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Person
 from onboarding.settings import use_settings
-from tests.app_front import invitation_path, invitee, organization
+from tests.helpers import invitation_path, invitee, organization
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app
 
