@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.i18n import LANGUAGES
 from onboarding.journeys import invitation_mail_context, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, sources_of
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
 from onboarding.journeys.steps import furthest_step
 from onboarding.outbox.models import OutboxMessage
-from onboarding.people.directory import LANGUAGES, normalise_email
+from onboarding.people.directory import normalise_email
 from onboarding.people.models import Organization, Person
 from onboarding.settings import get_settings
 

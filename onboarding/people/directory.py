@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from onboarding.clock import utcnow
 from onboarding.email_address import normalise_email
 from onboarding.errors import Conflict, NotFound, ValidationError
+from onboarding.i18n import LANGUAGES
 from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Organization, Person, Role
 
-LANGUAGES = ("en", "nl")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

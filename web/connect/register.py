@@ -54,7 +54,6 @@ def _form(error: errors.ValidationError | None = None) -> Any:
         "register.html",
         values=values,
         countries=countries(),
-        languages=accounts.LANGUAGES,
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
         **(refusal(error) if error else {}),
