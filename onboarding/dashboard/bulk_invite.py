@@ -29,7 +29,7 @@ from onboarding.journeys import invitation_mail_context, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, sources_of
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
 from onboarding.journeys.steps import furthest_step
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.people.directory import normalise_email
 from onboarding.people.models import Organization, Person
 from onboarding.settings import get_settings
@@ -302,7 +302,7 @@ def _invite_all(
                 },
                 "dedupe_key": f"journey-event:{event_id}:invitation",
                 "journey_id": j,
-                "status": "pending",
+                "status": OutboxStatus.pending,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
