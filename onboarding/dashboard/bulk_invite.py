@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.i18n import LANGUAGES
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from onboarding.journeys import invitation_mail_context, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, sources_of
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
@@ -49,7 +49,7 @@ class RowResult:
     roles: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def accepted(self) -> bool:
@@ -109,7 +109,7 @@ def check(session: Session, organization: Organization, text: str) -> list[RowRe
     for number, values in read_rows(text):
         email, refused = values["email"], None
         roles = sorted({r.strip() for r in _ROLE_SEPARATORS.split(values["roles"]) if r.strip()})
-        language = values["language"].lower() or "en"
+        language = values["language"].lower() or DEFAULT_LANGUAGE
         try:
             email = normalise_email(values["email"])
         except ValidationError as error:

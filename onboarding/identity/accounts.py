@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from onboarding.clock import utcnow
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
-from onboarding.i18n import LANGUAGES, supported
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
 from onboarding.identity import events, links, mails, passwords
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
@@ -199,7 +199,7 @@ def authenticate(
 
 
 def request_password_reset(
-    session: Session, email: str, language: str = "en", now: datetime | None = None
+    session: Session, email: str, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
 ) -> None:
     """Forgot password: a reset link for a known address, a "no account, create one" mail for
     an unknown one, an activation mail for an account not yet activated (expired or not). The
