@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from onboarding.journeys import invitation_mail_context, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, sources_of
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
 from onboarding.journeys.steps import furthest_step
-from onboarding.outbox.models import OutboxMessage
-from onboarding.people.directory import LANGUAGES, normalise_email
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
+from onboarding.people.directory import normalise_email
 from onboarding.people.models import Organization, Person
 from onboarding.settings import get_settings
 
@@ -48,7 +49,7 @@ class RowResult:
     roles: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def accepted(self) -> bool:
@@ -108,7 +109,7 @@ def check(session: Session, organization: Organization, text: str) -> list[RowRe
     for number, values in read_rows(text):
         email, refused = values["email"], None
         roles = sorted({r.strip() for r in _ROLE_SEPARATORS.split(values["roles"]) if r.strip()})
-        language = values["language"].lower() or "en"
+        language = values["language"].lower() or DEFAULT_LANGUAGE
         try:
             email = normalise_email(values["email"])
         except ValidationError as error:
@@ -301,7 +302,7 @@ def _invite_all(
                 },
                 "dedupe_key": f"journey-event:{event_id}:invitation",
                 "journey_id": j,
-                "status": "pending",
+                "status": OutboxStatus.pending,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,

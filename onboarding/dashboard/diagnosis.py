@@ -14,15 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
-from onboarding.dashboard.link_hits import LINK_FETCHED
+from onboarding.journeys.history import Fact
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.settings import get_settings
 
-LINK_OPENED = "link_opened"  # the person clicked to continue (see the invitation page)
-MAIL_BOUNCED = "mail_bounced"
-UNDELIVERABLE = ("dead", "bounced")
+UNDELIVERABLE = (OutboxStatus.dead, OutboxStatus.bounced)
 # A link fetched this soon after delivery was fetched by a mail scanner, not by a person.
 SCANNER_WINDOW = timedelta(seconds=10)
 EXPIRY_WARNING = timedelta(days=7)
@@ -133,7 +131,11 @@ def _undeliverable(invitations: list[OutboxMessage], events: list[JourneyEvent])
         return None
     latest = invitations[-1]
     bounce = next(
-        (e for e in reversed(events) if e.trigger == MAIL_BOUNCED and e.at >= latest.created_at),
+        (
+            e
+            for e in reversed(events)
+            if e.trigger == Fact.mail_bounced and e.at >= latest.created_at
+        ),
         None,
     )
     if latest.status not in UNDELIVERABLE and bounce is None:
@@ -142,7 +144,8 @@ def _undeliverable(invitations: list[OutboxMessage], events: list[JourneyEvent])
         latest.last_error or (bounce.detail.get("error") if bounce else None) or "no reason given"
     )
     to = latest.payload.get("to", "")
-    how = "bounced" if bounce is not None or latest.status == "bounced" else "could not be sent"
+    bounced = bounce is not None or latest.status == OutboxStatus.bounced
+    how = "bounced" if bounced else "could not be sent"
     return Finding(
         "mail_undeliverable",
         f"The invitation mail to {to} {how}: {error}",
@@ -155,8 +158,8 @@ def _link_finding(
 ) -> Finding:
     """For an invited journey: was the invitation link opened, and by whom?"""
     sent = [m.sent_at for m in invitations if m.sent_at is not None]
-    clicked = [e for e in events if e.trigger == LINK_OPENED]
-    fetched = [e for e in events if e.trigger == LINK_FETCHED]
+    clicked = [e for e in events if e.trigger == Fact.link_opened]
+    fetched = [e for e in events if e.trigger == Fact.link_fetched]
     if clicked:
         return Finding(
             "opened_not_registered",

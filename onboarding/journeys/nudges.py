@@ -24,8 +24,6 @@ from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings, get_settings
 
-NUDGE = "nudge"
-LINK_OPENED = "link_opened"
 ACTOR = "nudges"
 S = JourneyState
 
@@ -81,12 +79,12 @@ def _due(
     nudged_recently = exists().where(
         JourneyEvent.journey_id == other.id,
         other.person_id == Journey.person_id,
-        JourneyEvent.trigger == NUDGE,
+        JourneyEvent.trigger == history.Fact.nudge,
         JourneyEvent.at > now - settings.nudge_gap,
     )
     nudges_so_far = (
         select(func.count(JourneyEvent.id))
-        .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == NUDGE)
+        .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == history.Fact.nudge)
         .scalar_subquery()
     )
     conditions: list[Any] = [~nudged_recently, nudges_so_far < settings.nudge_cap]
@@ -105,7 +103,7 @@ def _due(
         conditions.append(
             ~exists().where(
                 JourneyEvent.journey_id == Journey.id,
-                JourneyEvent.trigger == LINK_OPENED,
+                JourneyEvent.trigger == history.Fact.link_opened,
                 JourneyEvent.at >= Journey.state_entered_at,
             )
         )
@@ -145,7 +143,9 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
         dedupe_key=candidate.dedupe_key,
         journey_id=journey.id,
     )
-    history.note(session, journey, NUDGE, actor=ACTOR, now=now, detail={"kind": candidate.kind})
+    history.note(
+        session, journey, history.Fact.nudge, actor=ACTOR, now=now, detail={"kind": candidate.kind}
+    )
     session.flush()
 
 

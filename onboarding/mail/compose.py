@@ -15,7 +15,7 @@ from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from onboarding.clock import utcnow
-from onboarding.i18n import DEFAULT_LANGUAGE, translations
+from onboarding.i18n import LANGUAGES, supported, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
@@ -23,7 +23,6 @@ from onboarding.mail.transport import BARE_ADDRESS
 from onboarding.settings import get_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-LANGUAGES = ("en", "nl")
 
 
 # What composing the mail of a malformed outbox row raises (unknown template, missing value,
@@ -45,7 +44,7 @@ def message_id(outbox_id: int) -> str:
 
 def render(template: str, language: str, context: dict[str, Any]) -> Rendered:
     """Subject, text and HTML of `template` in `language`, with the common context added."""
-    env = _environment(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    env = _environment(supported(language))
     full = {**_common_context(), **context}
     subject = env.get_template(f"{template}/subject.txt").render(full)
     return Rendered(

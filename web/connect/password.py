@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from onboarding import errors
+from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, links, passwords
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
@@ -27,7 +28,7 @@ def forgot_post() -> Any:
     session = db_session()
     try:
         accounts.request_password_reset(
-            session, request.form.get("email", ""), request.form.get("language", "en")
+            session, request.form.get("email", ""), request.form.get("language", DEFAULT_LANGUAGE)
         )
     except errors.ValidationError as error:
         email = request.form.get("email", "")

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from onboarding import errors
 from onboarding.clock import utcnow
+from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings, get_settings
@@ -54,7 +55,6 @@ def _form(error: errors.ValidationError | None = None) -> Any:
         "register.html",
         values=values,
         countries=countries(),
-        languages=accounts.LANGUAGES,
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
         **(refusal(error) if error else {}),
@@ -99,7 +99,7 @@ def register_post() -> Any:
             email=form.get("email", ""),
             first_name=form.get("first_name", ""),
             last_name=form.get("last_name", ""),
-            language=form.get("language", "en"),
+            language=form.get("language", DEFAULT_LANGUAGE),
             country=form.get("country"),
             journey_ref=form.get("ref") or None,
         )

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_diagnose
+from onboarding.dashboard.diagnosis import load_and_diagnose
 from onboarding.journeys import history
+from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
@@ -57,7 +58,7 @@ def codes(session: Session, journey: Journey, now: datetime) -> list[str]:
 def test_mail_bounced_is_shown_with_the_smtp_error(session, invited):
     mail = deliver(session, invited, T0 + timedelta(seconds=5))
     mail.status, mail.last_error = "bounced", "550 5.1.1 <ivy@example.com>: mailbox unknown"
-    record(session, invited, MAIL_BOUNCED, T0 + timedelta(minutes=2), error=mail.last_error)
+    record(session, invited, Fact.mail_bounced, T0 + timedelta(minutes=2), error=mail.last_error)
     findings = load_and_diagnose(session, invited, T0 + timedelta(hours=1))
     assert findings[0].code == "mail_undeliverable"
     assert "550 5.1.1" in findings[0].message
@@ -86,7 +87,7 @@ def test_a_fresh_invitation_waits_for_its_mail(session, invited):
 
 def test_a_click_to_continue_without_registering(session, invited):
     deliver(session, invited, T0 + timedelta(seconds=3))
-    record(session, invited, LINK_OPENED, T0 + timedelta(hours=2))
+    record(session, invited, Fact.link_opened, T0 + timedelta(hours=2))
     assert codes(session, invited, T0 + timedelta(days=1)) == ["opened_not_registered"]
 
 
