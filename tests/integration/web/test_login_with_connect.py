@@ -28,7 +28,7 @@ def provider(settings):
         user=dict(ANN),
     )
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 
@@ -153,7 +153,7 @@ def test_an_error_from_the_provider_is_shown_plainly(client, provider):
 
 def test_a_provider_announcing_another_issuer_is_refused(client, provider, settings):
     use_settings(
-        settings.with_overrides(connect_issuer=provider.issuer.replace("127.0.0.1", "localhost"))
+        settings.with_overrides(oidc_issuer=provider.issuer.replace("127.0.0.1", "localhost"))
     )
     app = create_app({"TESTING": True})
     response = app.test_client().get("/login/connect")
@@ -162,7 +162,7 @@ def test_a_provider_announcing_another_issuer_is_refused(client, provider, setti
 
 
 def test_an_unreachable_provider_gives_a_clear_503(factory, settings):
-    use_settings(settings.with_overrides(connect_issuer="http://127.0.0.1:9"))
+    use_settings(settings.with_overrides(oidc_issuer="http://127.0.0.1:9"))
     response = create_app({"TESTING": True}).test_client().get("/login/connect")
     assert response.status_code == 503
     assert "cannot be reached right now" in response.get_data(as_text=True)
