@@ -1,5 +1,6 @@
 """Log in with an OpenID Connect provider found by discovery (a strict one on loopback):
-PKCE S256, state and nonce, and the ID token's signature, issuer and audience all checked."""
+PKCE S256, state and nonce, and the ID token's signature, issuer and audience all checked.
+The stand-in sends no account events, as a foreign provider would not."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -178,3 +179,22 @@ def test_an_unverified_email_does_not_find_the_invited_person(client, factory, p
     provider.user = {**ANN, "email_verified": False}
     assert log_in_with_provider(client).status_code == 403
     assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every_step(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    client.get(path)
+    log_in_with_provider(client)
+    client.post(f"/measurements/invitations/{journey_id}/accept")
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        assert journey.state is JourneyState.accepted
+        triggers = [e.trigger for e in journey.events if e.from_state is not e.to_state]
+        assert triggers[-5:] == ["invite", "register", "activate", "log_in", "accept"]
+        assert all(
+            e.detail.get("recorded_at") == "log-in"
+            for e in journey.events
+            if e.trigger in ("register", "activate")
+        )
