@@ -14,6 +14,7 @@ from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_d
 from onboarding.journeys import history
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
+from onboarding.settings import use_settings
 from tests.integration.dashboard.conftest import invitee, organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=20)
@@ -109,6 +110,14 @@ def test_activated_but_never_logged_in(session, invited):
     journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
     journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
     assert codes(session, invited, T0 + timedelta(days=2)) == ["never_logged_in"]
+
+
+def test_the_advice_names_the_identity_provider_of_the_settings(session, invited, settings):
+    use_settings(settings.with_overrides(idp_name="Keycloak"))
+    journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
+    journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
+    [finding] = load_and_diagnose(session, invited, T0 + timedelta(days=2))
+    assert "'Log in with Keycloak'" in finding.action and "Connect" not in finding.action
 
 
 def test_logged_in_but_did_not_accept(session, invited):
