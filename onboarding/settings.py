@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -151,6 +152,8 @@ class Settings:
     celery_broker_url: str
     smtp_url: str
     app_base_url: str
+    # The app's OpenID Connect provider (Connect or any other), and Connect's own address.
+    oidc_issuer: str
     connect_issuer: str
     secret_key: str
     invitation_ttl: timedelta
@@ -256,11 +259,7 @@ class Settings:
             app_base_url=_url(
                 "APP_BASE_URL", env.get("APP_BASE_URL", "http://127.0.0.1:5000"), ("http", "https")
             ),
-            connect_issuer=_url(
-                "CONNECT_ISSUER",
-                env.get("CONNECT_ISSUER", "http://127.0.0.1:5001"),
-                ("http", "https"),
-            ),
+            **_issuers(env),
             secret_key=secret_key,
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")
@@ -284,6 +283,27 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _issuers(env: Mapping[str, str]) -> dict[str, Any]:
+    """OIDC_ISSUER, the app's provider, and CONNECT_ISSUER, Connect's own public address.
+
+    CONNECT_ISSUER used to name the app's provider too: set alone, it still does, with a warning.
+    """
+    connect = _url(
+        "CONNECT_ISSUER", env.get("CONNECT_ISSUER", "http://127.0.0.1:5001"), ("http", "https")
+    )
+    if env.get("OIDC_ISSUER"):
+        return {
+            "oidc_issuer": _url("OIDC_ISSUER", env["OIDC_ISSUER"], ("http", "https")),
+            "connect_issuer": connect,
+        }
+    if env.get("CONNECT_ISSUER"):
+        logging.getLogger(__name__).warning(
+            "CONNECT_ISSUER is read as the app's issuer because OIDC_ISSUER is not set; "
+            "set OIDC_ISSUER to the app's issuer"
+        )
+    return {"oidc_issuer": connect, "connect_issuer": connect}
 
 
 def _derived(secret_key: str, purpose: bytes) -> str:

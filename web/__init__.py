@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app,
         cookie_name="app_session",
         secure=settings.app_base_url.startswith("https"),
-        form_action=settings.connect_issuer,
+        form_action=settings.oidc_issuer,
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,16 +1,14 @@
-"""Log in with Connect, create an account there, the OIDC callback, and log out."""
+"""Log in with the identity provider, create an account there, the OIDC callback, and log out."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from onboarding.journeys import refs
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import sign_in
+from onboarding.provider.registration import registration_url
 from onboarding.settings import get_settings
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
@@ -31,19 +29,6 @@ def invitation_in_progress() -> Journey | None:
     return None
 
 
-def register_url(journey: Journey | None) -> str:
-    """Connect's registration, with the invited address and the signed journey reference."""
-    settings = get_settings()
-    query = {"return_to": f"{settings.app_base_url}/login"}
-    if journey is not None:
-        query = {
-            "email": journey.person.email,
-            "ref": refs.make_ref(journey.id),
-            **query,
-        }
-    return f"{settings.connect_issuer}/register?{urlencode(query)}"
-
-
 @bp.get("/login")
 def login_page() -> Response | str:
     target = safe_next(request.args.get(NEXT_KEY), url_for("measurements.home"))
@@ -52,7 +37,9 @@ def login_page() -> Response | str:
     session[NEXT_KEY] = target
     journey = invitation_in_progress()
     return render_template(
-        "login/login.html", invitation=journey, register_url=register_url(journey)
+        "login/login.html",
+        invitation=journey,
+        register_url=registration_url(get_settings(), journey),
     )
 
 

@@ -82,8 +82,8 @@ def diagnose(
                 "activation_expired",
                 f"Registered on {_day(journey.state_entered_at)} but never activated; the "
                 "activation link has expired.",
-                "Ask them to log in at Connect, which offers a new activation mail, or resend "
-                "the invitation.",
+                f"Ask them to log in at {get_settings().idp_name}, which offers a new activation "
+                "mail, or resend the invitation.",
             )
         )
     if state is S.activated:
@@ -92,7 +92,8 @@ def diagnose(
                 "never_logged_in",
                 f"Activated their account on {_day(journey.state_entered_at)} but never logged "
                 "in to the app.",
-                "Remind them to click 'Log in with Connect'; resend the invitation for a link.",
+                f"Remind them to click 'Log in with {get_settings().idp_name}'; resend the "
+                "invitation for a link.",
             )
         )
     if state is S.logged_in:
@@ -164,7 +165,8 @@ def _link_finding(
         return Finding(
             "opened_not_registered",
             f"Opened the invitation on {_day(clicked[-1].at)} but has not created an account yet.",
-            "Remind them to click 'Create account' (or 'Log in with Connect' if they have one).",
+            f"Remind them to click 'Create account' (or 'Log in with {get_settings().idp_name}' "
+            "if they have one).",
         )
     if not sent and not fetched:
         return Finding(

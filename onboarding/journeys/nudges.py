@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from onboarding import outbox
-from onboarding.journeys import history, link_tokens, refs
+from onboarding.journeys import history, link_tokens
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
+from onboarding.provider.registration import registration_url
 from onboarding.settings import Settings, get_settings
 
 ACTOR = "nudges"
@@ -157,15 +157,9 @@ def next_step_url(session: Session, journey: Journey, now: datetime, settings: S
         raw = link_tokens.issue(session, journey, link_tokens.INVITATION, journey.expires_at, now)
         return f"{settings.app_base_url}/invitations/{raw}"
     if journey.state is S.registered:
-        # Registering again with the same address makes Connect mail a fresh activation link.
-        query = urlencode(
-            {
-                "email": journey.person.email,
-                "ref": refs.make_ref(journey.id),
-                "return_to": f"{settings.app_base_url}/login",
-            }
-        )
-        return f"{settings.connect_issuer}/register?{query}"
+        # Registering again with the same address makes the provider mail a fresh activation
+        # link (Connect does).
+        return registration_url(settings, journey)
     if journey.state is S.activated:
         return f"{settings.app_base_url}/login"
     return f"{settings.app_base_url}/measurements"

@@ -160,10 +160,12 @@ def register(
     email: str,
     actor: str = "connect",
     now: datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Journey:
-    """Connect reports an account registered from this invitation (possibly another address)."""
+    """The provider reports an account registered from this invitation (possibly another
+    address), by an event or at the first log-in."""
     journey = get_journey(session, journey_id)
-    detail = {"email": email}
+    detail = {"email": email, **(detail or {})}
     if email.lower() != journey.person.email:
         detail["invited_as"] = journey.person.email
     apply(session, journey, "register", actor=actor, now=now or utcnow(), detail=detail)
@@ -171,11 +173,16 @@ def register(
 
 
 def activate(
-    session: Session, journey_id: int, *, actor: str = "connect", now: datetime | None = None
+    session: Session,
+    journey_id: int,
+    *,
+    actor: str = "connect",
+    now: datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Journey:
-    """Connect reports the account activated."""
+    """The provider reports the account activated, by an event or at the first log-in."""
     journey = get_journey(session, journey_id)
-    apply(session, journey, "activate", actor=actor, now=now or utcnow())
+    apply(session, journey, "activate", actor=actor, now=now or utcnow(), detail=detail)
     return journey
 
 
@@ -188,7 +195,7 @@ def log_in(
     now: datetime | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Journey:
-    """The invitee logged in to the app through Connect."""
+    """The invitee logged in to the app through the identity provider."""
     journey = get_journey(session, journey_id)
     detail = {**({"subject": subject} if subject else {}), **(detail or {})}
     apply(session, journey, "log_in", actor=actor, now=now or utcnow(), detail=detail)

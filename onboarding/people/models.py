@@ -47,7 +47,6 @@ class Person(Base):
     is_superadmin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -15,6 +15,7 @@ from onboarding.journeys import history
 from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
+from onboarding.settings import use_settings
 from tests import helpers
 from tests.helpers import organization
 
@@ -113,6 +114,14 @@ def test_activated_but_never_logged_in(session, invited):
     journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
     journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
     assert codes(session, invited, T0 + timedelta(days=2)) == ["never_logged_in"]
+
+
+def test_the_advice_names_the_identity_provider_of_the_settings(session, invited, settings):
+    use_settings(settings.with_overrides(idp_name="Keycloak"))
+    journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
+    journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
+    [finding] = load_and_diagnose(session, invited, T0 + timedelta(days=2))
+    assert "'Log in with Keycloak'" in finding.action and "Connect" not in finding.action
 
 
 def test_logged_in_but_did_not_accept(session, invited):

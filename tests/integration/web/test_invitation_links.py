@@ -90,7 +90,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
     assert "<details" not in page  # never hidden behind a disclosure control
     href = page.split('id="create-account" href="')[1].split('"')[0].replace("&amp;", "&")
     url = urlsplit(href)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.connect_issuer}/register"
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.oidc_issuer}/register"
     query = parse_qs(url.query)
     assert query["email"] == ["ann@example.com"]
     assert refs.read_ref(query["ref"][0]) == journey_id
@@ -99,7 +99,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
 
 def test_the_create_account_link_works_without_an_invitation_too(client, settings):
     page = client.get("/login").get_data(as_text=True)
-    assert f'href="{settings.connect_issuer}/register?return_to=' in page
+    assert f'href="{settings.oidc_issuer}/register?return_to=' in page
 
 
 @pytest.mark.parametrize(

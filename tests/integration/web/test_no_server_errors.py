@@ -51,7 +51,7 @@ def provider(settings):
         user={"sub": "s-1", "email": "ann@example.com", "email_verified": True},
     )
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 

@@ -281,7 +281,9 @@ def test_every_page_of_connect_carries_the_security_headers(connect_app, factory
 def test_session_cookies_are_httponly_lax_and_secure_with_hsts_on_https(factory, settings, scheme):
     use_settings(
         settings.with_overrides(
-            app_base_url=f"{scheme}://app.test", connect_issuer=f"{scheme}://connect.test"
+            app_base_url=f"{scheme}://app.test",
+            oidc_issuer=f"{scheme}://connect.test",
+            connect_issuer=f"{scheme}://connect.test",
         )
     )
     app = create_app({"TESTING": True}).test_client()
@@ -322,7 +324,7 @@ def provider(factory, settings):
     with unit_of_work(factory) as session:
         invitee(session, organization(session), email="ann@example.com")
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 
