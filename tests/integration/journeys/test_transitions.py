@@ -65,16 +65,16 @@ def mail(message):
 
 
 def invitation_of(session, journey):
-    mail = session.scalars(
+    message = session.scalars(
         select(OutboxMessage).where(OutboxMessage.journey_id == journey.id)
     ).one()
     token = session.scalars(select(LinkToken).where(LinkToken.journey_id == journey.id)).one()
-    return mail, token
+    return message, token
 
 
 @pytest.fixture
 def acme(factory):
-    """Acme, with an accepted admin who invites."""
+    """Acme, and the person who invites into it."""
     with unit_of_work(factory) as session:
         org = directory.create_organization(session, "Acme", ["viewer", "editor"])
         admin = directory.create_person(
