@@ -10,7 +10,7 @@ from flask import Flask
 from onboarding.settings import get_settings
 from web import hooks
 from web.dashboard.wiring import register_dashboard
-from web.db import init_db
+from web.db import TransactionalFlask
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
 from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
@@ -30,7 +30,7 @@ __all__ = ["create_app", "create_connect_app", "limiter"]
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app's WSGI application."""
     settings = get_settings()
-    app = Flask(__name__)
+    app = TransactionalFlask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         APP_NAME=settings.app_name,
@@ -50,7 +50,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    init_db(app)
     init_errors(app)
     init_front(app)
     register_dashboard(app, limiter)

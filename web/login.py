@@ -52,20 +52,20 @@ def start() -> Response | tuple[str, int]:
 
 
 @bp.get("/auth/callback")
-def callback() -> Response | tuple[str, int]:
+def sign_in_at_callback() -> Response | tuple[str, int]:
+    # A GET that writes, as OpenID Connect sends the browser back: the sign-in links the
+    # account and records `log_in` on the person's journeys.
     try:
         identity = oidc.finish_login()
     except oidc.LoginFailed as failure:
         return _failed(failure)
-    db = db_session()
     result = sign_in(
-        db,
+        db_session(),
         subject=identity.subject,
         email=identity.email,
         email_verified=identity.email_verified,
         invitation_journey_ids=remembered_invitations(),
     )
-    db.commit()
     if result.person is None:
         return render_template("login/no_invitation.html", email=identity.email), 403
     target = safe_next(session.get(NEXT_KEY), url_for("measurements.home"))

@@ -64,7 +64,6 @@ def create(organization_id: int) -> Response | tuple[str, int]:
         field = getattr(refusal, "field", None)
         status = 409 if isinstance(refusal, Conflict) else 422
         return _page(organization, form, str(refusal), field), status
-    db.commit()
     flash(_created_message(journey, organization))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
@@ -89,7 +88,6 @@ def act(organization_id: int, journey_id: int, action: str) -> Response:
     assert admin is not None
     db = db_session()
     journey = roster.take_action(db, organization.id, journey_id, action, actor=admin.email)
-    db.commit()
     flash(_action_message(action, journey))
     return redirect(url_for("people.organization", organization_id=organization.id))
 

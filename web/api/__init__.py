@@ -29,7 +29,7 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 @bp.before_request
-def authenticate() -> Any:
+def authenticate_and_record_use() -> Any:
     if request.endpoint == "api.openapi":
         return None
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
@@ -41,7 +41,9 @@ def authenticate() -> Any:
             401, "A valid API token is required (Authorization: Bearer <token>).", "unauthorized"
         )
         return body, status, {"WWW-Authenticate": 'Bearer realm="onboarding"'}
-    db_session().commit()  # last_used_at
+    # Committed before the view runs, the one early commit of a request: a call that is then
+    # refused still counts as a use of the token (last_used_at).
+    db_session().commit()
     g.api_token = token
     g.api_scope = frozenset({token.organization_id})
     return None
@@ -106,7 +108,6 @@ def act(journey_id: int, action: str) -> dict[str, Any]:
         days=days,
         now=now,
     )
-    session.commit()
     return serialize.journey(
         journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
     )
@@ -128,6 +129,4 @@ def invite_csv() -> tuple[dict[str, Any], int]:
     session = db_session()
     organization = g.api_token.organization
     report = bulk_invite(session, organization, text, dry_run=raw_flag == "true", actor=_actor())
-    if not report.dry_run:
-        session.commit()
     return serialize.report(report), 200 if report.dry_run else 201

@@ -13,7 +13,7 @@ from web.connect import federation, login, password, provider, register, two_fac
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
-from web.db import init_db
+from web.db import TransactionalFlask
 from web.errors import init_errors
 from web.extensions import JSONProvider, csrf, limiter_storage_uri
 from web.security import init_security
@@ -24,7 +24,7 @@ from workers.kick import install as kick_outbox_after_commit
 def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Connect's WSGI application."""
     settings = get_settings()
-    app = Flask(__name__)
+    app = TransactionalFlask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         IDP_NAME=settings.idp_name,
@@ -47,7 +47,6 @@ def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register.allow_captcha_scripts(app, settings)
     csrf.init_app(app)
     limiter.init_app(app)
-    init_db(app)
     init_errors(app)
     init_oauth(app)
     init_i18n(app)

@@ -33,7 +33,6 @@ def forgot_post() -> Any:
     except errors.ValidationError as error:
         email = request.form.get("email", "")
         return render_template("forgot.html", email=email, **refusal(error)), 422
-    session.commit()
     # The same page whether or not the address has an account.
     return redirect(url_for("password.sent"), code=303)
 
@@ -74,7 +73,6 @@ def reset_post(token: str) -> Any:
             request.form.get("password_confirmation", ""),
         )
     except accounts.LinkNotUsable as error:
-        session.rollback()
         return _unusable(error)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.PASSWORD_RESET)
@@ -85,6 +83,5 @@ def reset_post(token: str) -> Any:
             **refusal(error),
             action=url_for("password.reset_post", token=token),
         ), 422
-    session.commit()
     flash("Your password is set. You can log in with it now.", "success")
     return redirect(url_for("login.login"), code=303)

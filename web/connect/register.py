@@ -103,7 +103,6 @@ def register_post() -> Any:
             country=form.get("country"),
             journey_ref=form.get("ref") or None,
         )
-        session.commit()
     except errors.ValidationError as error:
         return _form(error)
     except IntegrityError:
@@ -168,7 +167,6 @@ def activate_post(token: str) -> Any:
             request.form.get("password_confirmation", ""),
         )
     except accounts.LinkNotUsable:
-        session.rollback()
         return _link_page(token)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.ACTIVATION)
@@ -179,7 +177,6 @@ def activate_post(token: str) -> Any:
             **refusal(error),
             action=url_for("register.activate_post", token=token),
         ), 422
-    session.commit()
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
     return redirect(_app_login(), code=303)
 
@@ -192,5 +189,4 @@ def resend(token: str) -> Any:
         accounts.resend_activation(session, token)
     except accounts.LinkNotUsable:
         return _link_page(token)
-    session.commit()
     return render_template("thanks.html", resent=True, hours=_activation_hours())

@@ -41,7 +41,6 @@ def create_token() -> str:
     _, raw = api_tokens.issue(
         session, organization, request.form.get("name", ""), actor=admin.email
     )
-    session.commit()
     return _page(allowed, raw)
 
 
@@ -50,6 +49,5 @@ def revoke_token(token_id: int) -> Response:
     _, allowed = admin_scope()
     session = db_session()
     token = api_tokens.revoke(session, token_id, allowed)
-    session.commit()
     flash(f"The token '{token.name}' was revoked.", "success")
     return redirect(url_for(".tokens"))

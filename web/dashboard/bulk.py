@@ -51,7 +51,6 @@ def bulk_run() -> tuple[str, int] | str:
         return render_template(
             "dashboard/bulk.html", report=report, organization=organization, **page
         )
-    session.commit()
     flash(
         f"{len(report.accepted)} people invited to {organization.name}; "
         f"{len(report.refused)} rows refused.",

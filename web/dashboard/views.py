@@ -102,7 +102,6 @@ def act(journey_id: int, action: str) -> Response | str:
             days=int(days) if days.isascii() and days.isdigit() and len(days) < 5 else 0,
         )
         message = actions.describe(action, changed)
-        session.commit()
         flash(message, "success")
     except DomainError as error:
         session.rollback()

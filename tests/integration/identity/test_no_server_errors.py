@@ -85,7 +85,7 @@ def test_no_route_of_connect_answers_a_server_error(factory, connect_settings):
             "token": world["reset"],
         },
         seeds={
-            "provider.authorize": Seed(query=authorization_request(settings)),
+            "provider.authorize_and_issue_code": Seed(query=authorization_request(settings)),
             "provider.token": Seed(
                 form={
                     "grant_type": "authorization_code",
