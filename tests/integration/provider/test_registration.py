@@ -7,7 +7,7 @@ from onboarding.clock import utcnow
 from onboarding.journeys.nudges import next_step_url
 from onboarding.journeys.refs import read_ref
 from onboarding.provider.registration import registration_url
-from tests.app_front import invitee, organization
+from tests.helpers import invitee, organization
 
 
 def test_the_registration_goes_to_the_apps_provider_with_the_address_and_the_reference(

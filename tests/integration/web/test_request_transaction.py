@@ -11,7 +11,7 @@ from onboarding.db import unit_of_work
 from onboarding.errors import ValidationError
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.models import Organization
-from tests.app_front import admin_of, invitation_path, invitee, log_in, organization
+from tests.helpers import admin_of, invitation_path, invitee, log_in_to_app, organization
 from web import create_connect_app
 from web.db import db_session, keep_changes_of_refusal
 
@@ -113,7 +113,7 @@ def test_the_loser_of_a_race_gets_409_with_a_page_that_reads_the_database(factor
     with unit_of_work(factory) as session:
         admin = admin_of(session, organization(session, "Admins"))
     # Logged in: the error page asks the database whom to show in the navigation.
-    log_in(client, admin)
+    log_in_to_app(client, admin)
     before = triggers(factory, journey_id)
     response = client.post(f"/test/loses-a-race/{journey_id}")
     assert response.status_code == 409
