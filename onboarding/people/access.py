@@ -39,10 +39,12 @@ def administered_organization_ids(session: Session, person: Person) -> Scope:
 
 
 def may_administer(session: Session, person: Person, organization_id: int) -> bool:
+    """Whether `person` administers the organization `organization_id`."""
     return in_scope(administered_organization_ids(session, person), organization_id)
 
 
 def in_scope(scope: Scope, organization_id: int) -> bool:
+    """Whether `scope` covers the organization `organization_id`."""
     return scope is None or organization_id in scope
 
 
