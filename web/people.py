@@ -98,7 +98,7 @@ def act(organization_id: int, journey_id: int, action: str) -> Response:
         db, journey_id, chosen, scope=frozenset({organization.id}), actor=admin.email
     )
     db.commit()
-    flash(chosen.message(journey))
+    flash(chosen.message_for(journey))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
 

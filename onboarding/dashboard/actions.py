@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from onboarding import journeys
 from onboarding.errors import NotFound
 from onboarding.journeys.expiry import EXTEND, extend_expiry
-from onboarding.journeys.machine import LIVE, JourneyState, sources_of
+from onboarding.journeys.machine import LIVE, TRIGGERS, JourneyState, sources_of
 from onboarding.journeys.models import Journey
 from onboarding.people.access import Scope, journey_in_scope
 
@@ -39,18 +39,29 @@ ALL = frozenset(Surface)
 
 @dataclass(frozen=True)
 class AdminAction:
-    name: str
+    name: str  # a trigger of the machine, or EXTEND
     run: Callable[..., Journey]  # (session, journey_id, *, actor, now[, days]) -> Journey
-    states: frozenset[JourneyState]
     surfaces: frozenset[Surface]
     label: str
     confirmation: str | None  # asked before it runs where the surface confirms (dashboard)
-    message: Callable[[Journey], str]  # what was done, shown after the action ran
+    message: str  # what was done, with {email}, {until} and {expires_on} of the journey
     takes_days: bool = False
     destructive: bool = False
 
+    @property
+    def states(self) -> frozenset[JourneyState]:
+        """Where the machine allows the trigger; extend keeps the state of a live invitation."""
+        return frozenset(sources_of(self.name) if self.name in TRIGGERS else LIVE)
+
     def allowed_in(self, state: JourneyState) -> bool:
         return state in self.states
+
+    def message_for(self, journey: Journey) -> str:
+        """The message that confirms the action done on `journey`."""
+        expires_on = f"{journey.expires_at:%Y-%m-%d}" if journey.expires_at else ""
+        return self.message.format(
+            email=journey.person.email, until=valid_until(journey), expires_on=expires_on
+        )
 
 
 def valid_until(journey: Journey) -> str:
@@ -63,62 +74,47 @@ ACTIONS: dict[str, AdminAction] = {
     action.name: action
     for action in (
         AdminAction(
-            name="invite",
-            run=journeys.invite,
-            states=frozenset(sources_of("invite")),
-            surfaces=frozenset({Surface.people}),
+            "invite",
+            journeys.invite,
+            frozenset({Surface.people}),
             label="Invite",
             confirmation=None,
-            message=lambda j: (
-                f"Invitation sent to {j.person.email}; it is valid until {valid_until(j)}."
-            ),
+            message="Invitation sent to {email}; it is valid until {until}.",
         ),
         AdminAction(
-            name="resend",
-            run=journeys.resend,
-            states=frozenset(sources_of("resend")),
-            surfaces=ALL,
+            "resend",
+            journeys.resend,
+            ALL,
             label="Resend invitation",
             confirmation="Send the invitation again? Links of earlier mails keep working.",
-            message=lambda j: (
-                f"Invitation mailed again to {j.person.email}; links in earlier mails keep working."
-            ),
+            message="Invitation mailed again to {email}; links in earlier mails keep working.",
         ),
         AdminAction(
-            name="revoke",
-            run=journeys.revoke,
-            states=frozenset(sources_of("revoke")),
-            surfaces=ALL,
+            "revoke",
+            journeys.revoke,
+            ALL,
             label="Revoke",
             confirmation="Revoke the invitation? Every link mailed for it stops working.",
-            message=lambda j: (
-                f"Invitation of {j.person.email} revoked; every link mailed to them stopped "
-                "working."
-            ),
+            message="Invitation of {email} revoked; every link mailed to them stopped working.",
             destructive=True,
         ),
         AdminAction(
-            name="reinvite",
-            run=journeys.reinvite,
-            states=frozenset(sources_of("reinvite")),
-            surfaces=ALL,
+            "reinvite",
+            journeys.reinvite,
+            ALL,
             label="Re-invite",
             confirmation="Invite again? A new invitation mail with a new link is sent.",
-            message=lambda j: (
-                f"{j.person.email} was invited again, valid until {valid_until(j)}; links mailed "
-                "before stay dead."
+            message=(
+                "{email} was invited again, valid until {until}; links mailed before stay dead."
             ),
         ),
         AdminAction(
-            name=EXTEND,
-            run=extend_expiry,
-            states=frozenset(LIVE),  # not a transition: the state stays
-            surfaces=frozenset({Surface.dashboard, Surface.api}),
+            EXTEND,
+            extend_expiry,
+            frozenset({Surface.dashboard, Surface.api}),
             label="Extend expiry",
             confirmation="Extend the invitation's expiry?",
-            message=lambda j: (
-                f"The invitation of {j.person.email} now expires on {j.expires_at:%Y-%m-%d}."
-            ),
+            message="The invitation of {email} now expires on {expires_on}.",
             takes_days=True,
         ),
     )

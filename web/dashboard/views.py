@@ -95,7 +95,7 @@ def act(journey_id: int, action: str) -> Response | str:
             actor=admin.email,
             days=int(days) if days.isascii() and days.isdigit() and len(days) < 5 else 0,
         )
-        message = chosen.message(changed)
+        message = chosen.message_for(changed)
         session.commit()
         flash(message, "success")
     except DomainError as error:
