@@ -34,11 +34,13 @@ class Surface(enum.Enum):
     api = "api"  # /api, with an organization's token
 
 
-ALL = frozenset(Surface)
+EVERYWHERE = frozenset(Surface)
 
 
 @dataclass(frozen=True)
 class AdminAction:
+    """One action an admin takes on a journey, and everything People, dashboard and API show."""
+
     name: str  # a trigger of the machine, or EXTEND
     run: Callable[..., Journey]  # (session, journey_id, *, actor, now[, days]) -> Journey
     surfaces: frozenset[Surface]
@@ -84,7 +86,7 @@ ACTIONS: dict[str, AdminAction] = {
         AdminAction(
             "resend",
             journeys.resend,
-            ALL,
+            EVERYWHERE,
             label="Resend invitation",
             confirmation="Send the invitation again? Links of earlier mails keep working.",
             message="Invitation mailed again to {email}; links in earlier mails keep working.",
@@ -92,7 +94,7 @@ ACTIONS: dict[str, AdminAction] = {
         AdminAction(
             "revoke",
             journeys.revoke,
-            ALL,
+            EVERYWHERE,
             label="Revoke",
             confirmation="Revoke the invitation? Every link mailed for it stops working.",
             message="Invitation of {email} revoked; every link mailed to them stopped working.",
@@ -101,7 +103,7 @@ ACTIONS: dict[str, AdminAction] = {
         AdminAction(
             "reinvite",
             journeys.reinvite,
-            ALL,
+            EVERYWHERE,
             label="Re-invite",
             confirmation="Invite again? A new invitation mail with a new link is sent.",
             message=(
