@@ -13,9 +13,11 @@ from flask import Blueprint, Response, g, request
 
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
+from onboarding.dashboard.actions import Surface
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
+from onboarding.people.access import journey_in_scope
 from web.api import serialize
 from web.dashboard.params import journey_filter, table_query
 from web.db import db_session
@@ -79,17 +81,21 @@ def list_journeys() -> dict[str, Any]:
 @bp.get("/journeys/<int:journey_id>")
 def get_journey(journey_id: int) -> dict[str, Any]:
     session, now = db_session(), utcnow()
-    journey = actions.journey_in_scope(session, journey_id, g.api_scope)
+    journey = journey_in_scope(session, journey_id, g.api_scope)
     return serialize.journey(
         journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
     )
 
 
-@bp.post("/journeys/<int:journey_id>/<any(resend, revoke, reinvite, extend):action>")
+ACTION_NAMES = ", ".join(action.name for action in actions.offered_on(Surface.api))
+
+
+@bp.post(f"/journeys/<int:journey_id>/<any({ACTION_NAMES}):action>")
 def act(journey_id: int, action: str) -> dict[str, Any]:
     session, now = db_session(), utcnow()
+    chosen = actions.action_named(action, Surface.api)
     days = actions.DEFAULT_EXTENSION_DAYS
-    if action == "extend":
+    if chosen.takes_days:
         body = request.get_json(silent=True)
         if body is not None:
             if (
@@ -102,8 +108,8 @@ def act(journey_id: int, action: str) -> dict[str, Any]:
     journey = actions.perform(
         session,
         journey_id,
-        action,
-        organization_ids=g.api_scope,
+        chosen,
+        scope=g.api_scope,
         actor=_actor(),
         days=days,
         now=now,

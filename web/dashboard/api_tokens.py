@@ -6,10 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard import api_tokens
+from onboarding.people.access import organizations_in
 from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.dashboard.scope import admin_scope
 from web.db import db_session
 from web.ids import parse_id
 
@@ -18,7 +19,7 @@ def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
     return render_template(
         "dashboard/tokens.html",
         tokens=api_tokens.for_organizations(db_session(), allowed),
-        organizations=organizations_in_scope(allowed),
+        organizations=organizations_in(db_session(), allowed),
         raw=raw,
     )
 
