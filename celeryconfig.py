@@ -5,6 +5,7 @@ from typing import Any
 
 from kombu import Queue
 
+from onboarding.provider import connect_is_provider
 from onboarding.settings import Settings, get_settings
 
 MAIL_QUEUE = "mail"
@@ -59,13 +60,19 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
 
     poll = settings.outbox_poll_interval.total_seconds()
     sweep = settings.sweep_interval.total_seconds()
-    return {
+    schedule = {
         "deliver-outbox": every(poll, "outbox.deliver"),
         "expire-invitations": every(sweep, "sweeps.expire_invitations"),
-        "expire-activations": every(sweep, "sweeps.expire_activations"),
-        "purge-connect-tokens": every(sweep, "sweeps.purge_connect_tokens"),
         "send-nudges": every(sweep, "nudges.send"),
     }
+    # Connect runs where it is the app's provider (OIDC_ISSUER is CONNECT_ISSUER); with
+    # another provider its accounts and tokens stay untouched, so its sweeps are not scheduled.
+    if connect_is_provider(settings):
+        schedule |= {
+            "expire-activations": every(sweep, "sweeps.expire_activations"),
+            "purge-connect-tokens": every(sweep, "sweeps.purge_connect_tokens"),
+        }
+    return schedule
 
 
 globals().update(settings_for(get_settings()))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from onboarding import demo, diagrams, journeys
 from onboarding.db import session_factory, unit_of_work
 from onboarding.errors import DomainError
+from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people import directory
@@ -92,7 +93,7 @@ def people_group() -> None:
 @click.option("--email", required=True)
 @click.option("--first-name", required=True)
 @click.option("--last-name", default="")
-@click.option("--language", default="en", show_default=True)
+@click.option("--language", default=DEFAULT_LANGUAGE, show_default=True)
 @click.option("--role", "roles", multiple=True, help="A role name (repeatable; at least one).")
 @click.option("--invite", is_flag=True, help="Send the invitation right away.")
 @clear_errors

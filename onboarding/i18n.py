@@ -1,4 +1,5 @@
-"""Translations at run time: every gettext catalog of a language, merged, read with Babel.
+"""The languages spoken, and their translations at run time: every gettext catalog of a
+language, merged, read with Babel.
 
 Each area keeps its own catalog (``onboarding/translations/<lang>/LC_MESSAGES/<area>.po``);
 they are read from the .po files directly, so no compiled .mo file is ever out of date.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from types import MappingProxyType
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -16,7 +18,16 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
-DEFAULT_LANGUAGE = "en"
+
+# Every language of people, accounts, mails and pages: its code and its name in itself. A new
+# language is one line here and its catalogs under translations/<code>/LC_MESSAGES/.
+LANGUAGES = MappingProxyType({"en": "English", "nl": "Nederlands"})
+DEFAULT_LANGUAGE = "en"  # the source text of every message
+
+
+def supported(language: str | None) -> str:
+    """`language` when it is one of LANGUAGES, else the default language."""
+    return language if language is not None and language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def catalog_files(language: str) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -24,12 +25,14 @@ class SettingsError(ValueError):
 # The one list of defaults, written as in the environment. Variables missing here are empty by
 # default, or derived from others: DATABASE_URL and CELERY_BROKER_URL from ONBOARDING_VAR_DIR,
 # MAIL_REPLY_TO from SUPPORT_EMAIL, DKIM_DOMAIN from MAIL_FROM, WEBHOOK_SECRET and
-# OIDC_CLIENT_SECRET from SECRET_KEY (generated under ONBOARDING_VAR_DIR outside production).
+# OIDC_CLIENT_SECRET from SECRET_KEY (generated under ONBOARDING_VAR_DIR outside production),
+# OIDC_ISSUER from CONNECT_ISSUER when only that is given.
 DEFAULTS: Mapping[str, str] = {
     "ONBOARDING_ENV": "development",
     "ONBOARDING_VAR_DIR": "var",
     "SMTP_URL": "smtp://127.0.0.1:8025",
     "APP_BASE_URL": "http://127.0.0.1:5000",
+    "OIDC_ISSUER": "http://127.0.0.1:5001",
     "CONNECT_ISSUER": "http://127.0.0.1:5001",
     "INVITATION_TTL": "30d",
     "ACTIVATION_TTL": "24h",
@@ -188,6 +191,8 @@ class Settings:
     celery_broker_url: str
     smtp_url: str
     app_base_url: str
+    # The app's OpenID Connect provider (Connect or any other), and Connect's own address.
+    oidc_issuer: str
     connect_issuer: str
     secret_key: str
     invitation_ttl: timedelta
@@ -262,7 +267,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `env` (default: the process environment); fail on bad values."""
-        env = {**DEFAULTS, **(os.environ if env is None else env)}
+        given = os.environ if env is None else env
+        env = {**DEFAULTS, **given}
         environment = env["ONBOARDING_ENV"]
         if environment not in ("development", "production", "test"):
             raise SettingsError(
@@ -289,11 +295,7 @@ class Settings:
             celery_broker_url=broker,
             smtp_url=_url("SMTP_URL", env["SMTP_URL"], ("smtp", "smtps")),
             app_base_url=_url("APP_BASE_URL", env["APP_BASE_URL"], ("http", "https")),
-            connect_issuer=_url(
-                "CONNECT_ISSUER",
-                env["CONNECT_ISSUER"],
-                ("http", "https"),
-            ),
+            **_issuers(env, given),
             secret_key=secret_key,
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")
@@ -317,6 +319,29 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _issuers(env: Mapping[str, str], given: Mapping[str, str]) -> dict[str, Any]:
+    """OIDC_ISSUER, the app's provider, and CONNECT_ISSUER, Connect's own public address.
+
+    `env` holds the defaults under the `given` variables. CONNECT_ISSUER used to name the app's
+    provider too: given alone, it still does, with a warning.
+    """
+    connect = _url("CONNECT_ISSUER", env["CONNECT_ISSUER"], ("http", "https"))
+    if given.get("OIDC_ISSUER"):
+        issuer = given["OIDC_ISSUER"]
+    elif given.get("CONNECT_ISSUER"):
+        logging.getLogger(__name__).warning(
+            "CONNECT_ISSUER is read as the app's issuer because OIDC_ISSUER is not set; "
+            "set OIDC_ISSUER to the app's issuer"
+        )
+        issuer = connect
+    else:
+        issuer = DEFAULTS["OIDC_ISSUER"]
+    return {
+        "oidc_issuer": _url("OIDC_ISSUER", issuer, ("http", "https")),
+        "connect_issuer": connect,
+    }
 
 
 def _derived(secret_key: str, purpose: bytes) -> str:

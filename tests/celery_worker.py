@@ -26,6 +26,7 @@ def worker_env(var_dir: Path, database_url: str, smtp_url: str, **extra: str) ->
         "ONBOARDING_VAR_DIR": str(var_dir),
         "SECRET_KEY": "test-secret-key-0123456789",
         "APP_BASE_URL": "http://app.test",
+        "OIDC_ISSUER": "http://connect.test",
         "CONNECT_ISSUER": "http://connect.test",
         "DATABASE_URL": database_url,
         "SMTP_URL": smtp_url,

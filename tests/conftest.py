@@ -30,6 +30,7 @@ def test_settings(tmp_path: Path, **overrides: str) -> Settings:
         "ONBOARDING_VAR_DIR": str(tmp_path),
         "SECRET_KEY": "test-secret-key-0123456789",
         "APP_BASE_URL": "http://app.test",
+        "OIDC_ISSUER": "http://connect.test",
         "CONNECT_ISSUER": "http://connect.test",
         **overrides,
     }

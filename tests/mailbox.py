@@ -12,6 +12,11 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 
 
+def parsed(raw: bytes) -> EmailMessage:
+    """A mail as its reader's client sees it: headers and parts."""
+    return message_from_bytes(raw, policy=policy.default)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,7 +82,7 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if b"X-Refuse: yes" in envelope.content:
             return "554 5.6.0 Message refused"
-        message = message_from_bytes(envelope.content, policy=policy.default)
+        message = parsed(envelope.content)
         with self._lock:
             self.messages.append(message)
         return "250 Message accepted"

@@ -10,10 +10,10 @@ from flask import Flask
 from onboarding.settings import Settings, get_settings
 from web import hooks
 from web.dashboard.wiring import register_dashboard
-from web.db import init_db
+from web.db import TransactionalFlask
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, init_settings, limiter_storage_uri, make_limiter
+from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
 from web.front import init_front
 from web.ids import init_ids
 from web.security import init_security
@@ -32,8 +32,7 @@ def create_app(
 ) -> Flask:
     """The app's WSGI application, on `settings` (default: the process's, from the environment)."""
     settings = settings or get_settings()
-    app = Flask(__name__)
-    init_settings(app, settings)
+    app = TransactionalFlask(__name__, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         APP_NAME=settings.app_name,
@@ -49,11 +48,10 @@ def create_app(
         app,
         cookie_name="app_session",
         secure=settings.app_base_url.startswith("https"),
-        form_action=settings.connect_issuer,
+        form_action=settings.oidc_issuer,
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    init_db(app)
     init_errors(app)
     init_front(app)
     register_dashboard(app, limiter)

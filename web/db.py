@@ -1,11 +1,23 @@
-"""One database session per request, committed by the view that changes something."""
+"""One database session and one transaction per request, for the app and Connect alike.
+
+The view writes through `db_session()` and never commits: when it returns a success (a status
+below 400, redirects included) the request's changes are committed before the response leaves,
+so that whoever follows a redirect reads them. An exception, or an answer of 400 or more, rolls
+everything back; `keep_changes_of_refusal()` is the one way for a refusal to keep what it
+recorded. A failed commit goes through the error handlers like any exception (a concurrency
+loser still gets its 409). One hook commits early, on purpose: the API's token check
+(web.api), so that a call refused afterwards still counts as a use of the token.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding.db import session_factory
+from onboarding.settings import Settings
+from web.extensions import init_settings
 
 
 def sessions() -> sessionmaker[Session]:
@@ -15,17 +27,45 @@ def sessions() -> sessionmaker[Session]:
 
 
 def db_session() -> Session:
+    """The request's session, opened on first use and closed with the application context."""
     if "db_session" not in g:
         g.db_session = sessions()()
     return g.db_session
 
 
-def init_db(app: Flask) -> None:
-    """Sessions on the database of the app's settings (see `init_settings`)."""
-    app.extensions["session_factory"] = session_factory(app.extensions["settings"])
+def keep_changes_of_refusal() -> None:
+    """Commit this request's changes even though it answers with an error status: for a refusal
+    that must leave a trace. An exception still rolls everything back."""
+    g.keep_changes_of_refusal = True
 
-    @app.teardown_appcontext
-    def close_session(_error: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+
+class TransactionalFlask(Flask):
+    """A Flask application on `settings` that runs each view in one transaction of
+    `db_session()`, a session on the database of its settings."""
+
+    def __init__(self, import_name: str, settings: Settings) -> None:
+        super().__init__(import_name)
+        init_settings(self, settings)
+        self.extensions["session_factory"] = session_factory(settings)
+        self.teardown_appcontext(_close_session)
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        # Here rather than in after_request: the rollback happens before an error page is
+        # rendered (it reads the database), and a failed commit reaches the error handlers.
+        try:
+            response = self.make_response(super().dispatch_request())
+            kept = response.status_code < 400 or g.get("keep_changes_of_refusal", False)
+            if kept and "db_session" in g:
+                g.db_session.commit()
+        finally:
+            g.pop("keep_changes_of_refusal", None)
+            if "db_session" in g:
+                g.db_session.rollback()  # what was not committed; nothing after a commit
+        return response
+
+
+def _close_session(_error: BaseException | None) -> None:
+    # Whatever was not committed (a request that never reached its view) is discarded here.
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

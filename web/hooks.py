@@ -39,7 +39,6 @@ def identity() -> Any:
     session = db_session()
     try:
         advanced = account_events.receive(session, event)
-        session.commit()
     except ValidationError as error:
         return _refuse(422, error.code, str(error))
     except IntegrityError:

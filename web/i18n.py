@@ -1,4 +1,4 @@
-"""Pages in the visitor's language (English, Dutch), for the app and Connect alike, from the
+"""Pages in the visitor's language (one of LANGUAGES), for the app and Connect alike, from the
 catalogs shared with the mails (onboarding/translations/<lang>/LC_MESSAGES/*.po).
 
 The language is the one chosen with ?lang=, else the one the application prefers for the
@@ -12,9 +12,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, request, session
 
-from onboarding.i18n import DEFAULT_LANGUAGE, translations
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 
-LANGUAGES = ("en", "nl")
 SESSION_KEY = "lang"
 
 
@@ -27,7 +26,7 @@ def page_language() -> str:
         g.page_language = (
             session.get(SESSION_KEY)
             or (preferred if preferred in LANGUAGES else None)
-            or request.accept_languages.best_match(LANGUAGES)
+            or request.accept_languages.best_match(list(LANGUAGES))
             or DEFAULT_LANGUAGE
         )
     return str(g.page_language)
@@ -56,6 +55,7 @@ def init_i18n(app: Flask, preferred: Callable[[], str | None]) -> None:
 
     # Only the templates that are translated set <html lang> from it (see app/layout.html).
     app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["tr"] = tr
 
     @app.context_processor

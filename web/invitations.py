@@ -1,10 +1,15 @@
-"""The mailed invitation link: a page that changes nothing on GET, and continues on a click."""
+"""The mailed invitation link: a page whose GET only records the fetch, and continues on a
+click."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import logging
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from onboarding.dashboard.link_hits import record_fetch
 from onboarding.journeys import invitations
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from web.auth import current_person, remember_invitation
@@ -12,6 +17,7 @@ from web.db import db_session
 from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
+log = logging.getLogger(__name__)
 
 STATUS = {
     TokenStatus.valid: 200,
@@ -25,11 +31,20 @@ STATUS = {
 
 
 @bp.get("/invitations/<token>")
-def show(token: str) -> tuple[str, int]:
-    check = invitations.look_up(db_session(), token)
+def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
+    db = db_session()
+    # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
+    # a person's by the fetches on record. Only a history note: the journey and the link stay
+    # as they were, and a failure to record is logged, never shown to the invitee.
+    try:
+        with db.begin_nested():
+            record_fetch(db, token, method=request.method, user_agent=request.user_agent.string)
+    except SQLAlchemyError:
+        log.exception("could not record a fetch of an invitation link")
+    check = invitations.look_up(db, token)
     if check.status is not TokenStatus.valid or check.journey is None:
         return _problem(check)
-    # Remembered in this browser's session only: no row changes on GET (scanners prefetch).
+    # Remembered in this browser's session only: the state changes on the click (POST).
     remember_invitation(check.journey.id)
     return render_template("invitations/show.html", journey=check.journey, token=token), 200
 
@@ -41,7 +56,6 @@ def follow(token: str) -> Response | tuple[str, int]:
         journey = invitations.record_link_opened(db, token)
     except invitations.LinkNotUsable:
         return _problem(invitations.look_up(db, token))
-    db.commit()
     remember_invitation(journey.id)
     if current_person() is not None:
         return redirect(url_for("measurements.home"))

@@ -1,16 +1,14 @@
-"""Log in with Connect, create an account there, the OIDC callback, and log out."""
+"""Log in with the identity provider, create an account there, the OIDC callback, and log out."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from onboarding.journeys import refs
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import sign_in
+from onboarding.provider.registration import registration_url
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
@@ -31,19 +29,6 @@ def invitation_in_progress() -> Journey | None:
     return None
 
 
-def register_url(journey: Journey | None) -> str:
-    """Connect's registration, with the invited address and the signed journey reference."""
-    settings = app_settings()
-    query = {"return_to": f"{settings.app_base_url}/login"}
-    if journey is not None:
-        query = {
-            "email": journey.person.email,
-            "ref": refs.make_ref(journey.id, settings),
-            **query,
-        }
-    return f"{settings.connect_issuer}/register?{urlencode(query)}"
-
-
 @bp.get("/login")
 def login_page() -> Response | str:
     target = safe_next(request.args.get(NEXT_KEY), url_for("measurements.home"))
@@ -52,7 +37,9 @@ def login_page() -> Response | str:
     session[NEXT_KEY] = target
     journey = invitation_in_progress()
     return render_template(
-        "login/login.html", invitation=journey, register_url=register_url(journey)
+        "login/login.html",
+        invitation=journey,
+        register_url=registration_url(app_settings(), journey),
     )
 
 
@@ -65,20 +52,20 @@ def start() -> Response | tuple[str, int]:
 
 
 @bp.get("/auth/callback")
-def callback() -> Response | tuple[str, int]:
+def sign_in_at_callback() -> Response | tuple[str, int]:
+    # A GET that writes, as OpenID Connect sends the browser back: the sign-in links the
+    # account and records `log_in` on the person's journeys.
     try:
         identity = oidc.finish_login()
     except oidc.LoginFailed as failure:
         return _failed(failure)
-    db = db_session()
     result = sign_in(
-        db,
+        db_session(),
         subject=identity.subject,
         email=identity.email,
         email_verified=identity.email_verified,
         invitation_journey_ids=remembered_invitations(),
     )
-    db.commit()
     if result.person is None:
         return render_template("login/no_invitation.html", email=identity.email), 403
     target = safe_next(session.get(NEXT_KEY), url_for("measurements.home"))

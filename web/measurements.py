@@ -67,7 +67,6 @@ def accept(journey_id: int) -> Response | tuple[object, int]:
         return error_response(403, str(refusal), refusal.code)  # type: ignore[no-any-return]
     roles = ", ".join(role.name for role in journey.roles)
     name = journey.organization.name
-    db.commit()
     forget_invitation(journey_id)
     flash(
         gettext(
@@ -93,6 +92,5 @@ def switch_account(journey_id: int) -> Response:
     if journey_id not in {p.journey.id for p in pending}:
         abort(404)
     acceptance.record_switch_account(db, journey_id, signed_in_as=signed_in_as())
-    db.commit()
     log_out(keep_invitations=True)
     return redirect(url_for("login.start", switch=1))

@@ -1,5 +1,5 @@
 """The app as an OpenID Connect relying party of any provider found by discovery at
-CONNECT_ISSUER: authorization code flow with PKCE (S256), state and nonce, all checked by
+OIDC_ISSUER: authorization code flow with PKCE (S256), state and nonce, all checked by
 authlib; the ID token's signature, issuer, audience, nonce and expiry are verified."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def init_oidc(app: Flask) -> None:
         "connect",
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
-        server_metadata_url=f"{settings.connect_issuer}/.well-known/openid-configuration",
+        server_metadata_url=f"{settings.oidc_issuer}/.well-known/openid-configuration",
         client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 10},
     )
 
@@ -96,12 +96,12 @@ def _client() -> Any:
 
 
 def _checked_metadata(client: Any) -> dict[str, Any]:
-    """The provider's discovery document, whose issuer must be exactly CONNECT_ISSUER."""
+    """The provider's discovery document, whose issuer must be exactly OIDC_ISSUER."""
     try:
         metadata: dict[str, Any] = client.load_server_metadata()
     except (requests.RequestException, ValueError):
         raise _unreachable() from None
-    issuer = app_settings().connect_issuer
+    issuer = app_settings().oidc_issuer
     if metadata.get("issuer") != issuer:
         client.server_metadata.pop("_loaded_at", None)  # look again next time
         raise LoginFailed(

@@ -7,9 +7,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from onboarding import journeys
+from onboarding.dashboard import actions
+from onboarding.dashboard.actions import Surface
 from onboarding.errors import Conflict, ValidationError
 from onboarding.journeys.models import Journey
-from onboarding.people import directory, roster
+from onboarding.people import access, directory, roster
 from onboarding.people.models import Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
@@ -22,7 +24,10 @@ bp = Blueprint("people", __name__, url_prefix="/settings/people")
 def index() -> Response | str:
     person = current_person()
     assert person is not None
-    organizations = roster.organizations_of(db_session(), person)
+    session = db_session()
+    organizations = access.organizations_in(
+        session, access.administered_organization_ids(session, person)
+    )
     if not organizations:
         abort(403)
     if len(organizations) == 1:
@@ -64,7 +69,6 @@ def create(organization_id: int) -> Response | tuple[str, int]:
         field = getattr(refusal, "field", None)
         status = 409 if isinstance(refusal, Conflict) else 422
         return _page(organization, form, str(refusal), field), status
-    db.commit()
     flash(_created_message(journey, organization))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
@@ -73,7 +77,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
 @login_required
 def history(organization_id: int, journey_id: int) -> str:
     organization = _administered(organization_id)
-    journey = roster.journey_of(db_session(), organization.id, journey_id)
+    journey = access.journey_in_scope(db_session(), journey_id, frozenset({organization.id}))
     return render_template(
         "people/history.html",
         organization=organization,
@@ -88,9 +92,11 @@ def act(organization_id: int, journey_id: int, action: str) -> Response:
     admin = current_person()
     assert admin is not None
     db = db_session()
-    journey = roster.take_action(db, organization.id, journey_id, action, actor=admin.email)
-    db.commit()
-    flash(_action_message(action, journey))
+    chosen = actions.action_named(action, Surface.people)
+    journey = actions.perform(
+        db, journey_id, chosen, scope=frozenset({organization.id}), actor=admin.email
+    )
+    flash(chosen.message_for(journey))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
 
@@ -113,16 +119,12 @@ def _page(
         "people/organization.html",
         organization=organization,
         journeys=roster.people_of(db_session(), organization.id),
-        actions=roster.available_actions,
+        actions=lambda journey: actions.available(journey, Surface.people),
         form=form or MultiDict(),
         chosen_roles=form.getlist("roles") if form else [],
         error=error,
         error_field=error_field,
     )
-
-
-def _until(journey: Journey) -> str:
-    return f"{journey.expires_at:%-d %B %Y}" if journey.expires_at else ""
 
 
 def _created_message(journey: Journey, organization: Organization) -> str:
@@ -131,19 +133,6 @@ def _created_message(journey: Journey, organization: Organization) -> str:
     if journey.expires_at:
         return (
             f"{added} with the roles {roles} and invited; the invitation is valid until "
-            f"{_until(journey)}."
+            f"{actions.valid_until(journey)}."
         )
     return f"{added} with the roles {roles}. Click Invite to send the invitation."
-
-
-def _action_message(action: str, journey: Journey) -> str:
-    email = journey.person.email
-    return {
-        "invite": f"Invitation sent to {email}; it is valid until {_until(journey)}.",
-        "resend": f"Invitation mailed again to {email}; links in earlier mails keep working.",
-        "revoke": f"Invitation of {email} revoked; every link mailed to them stopped working.",
-        "reinvite": (
-            f"{email} was invited again, valid until {_until(journey)}; links mailed before "
-            "stay dead."
-        ),
-    }[action]

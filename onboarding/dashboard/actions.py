@@ -1,74 +1,160 @@
-"""The admin actions on one journey, limited to the organizations the admin may see."""
+"""The registry of admin actions on a journey: Settings > People, the dashboard and the API.
+
+Each action says what it runs, in which journey states it is offered (read from the machine
+where it is a trigger), where it is offered, and the texts an admin sees: the button label,
+the question asked before it runs and the message that confirms it. Every action is run by
+an administrator of the journey's organization (a superadmin: any), or with an API token of
+that organization; `perform` checks that scope before anything runs.
+"""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from onboarding import journeys
-from onboarding.errors import NotFound, ValidationError
+from onboarding.errors import NotFound
 from onboarding.journeys.expiry import EXTEND, extend_expiry
-from onboarding.journeys.machine import LIVE, allowed_triggers
+from onboarding.journeys.machine import LIVE, TRIGGERS, JourneyState, sources_of
 from onboarding.journeys.models import Journey
+from onboarding.people.access import Scope, journey_in_scope
 
-UseCase = Callable[..., Journey]
-ACTIONS: dict[str, UseCase] = {
-    "resend": journeys.resend,
-    "revoke": journeys.revoke,
-    "reinvite": journeys.reinvite,
-}
 DEFAULT_EXTENSION_DAYS = 14
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
-def journey_in_scope(
-    session: Session, journey_id: int, organization_ids: frozenset[int] | None
-) -> Journey:
-    """The journey, if it belongs to one of `organization_ids` (None: any); NotFound otherwise,
-    so that an admin cannot even learn that another organization's journey exists."""
-    journey = session.get(Journey, journey_id) if 0 < journey_id <= MAX_ID else None
-    if journey is None or (
-        organization_ids is not None and journey.organization_id not in organization_ids
-    ):
-        raise NotFound(f"No journey {journey_id}.")
-    return journey
+class Surface(enum.Enum):
+    """Where an admin meets the actions."""
+
+    people = "people"  # Settings > People, one organization's page
+    dashboard = "dashboard"  # /admin/onboarding, with a confirmation step
+    api = "api"  # /api, with an organization's token
 
 
-def available_actions(journey: Journey) -> list[str]:
-    """The actions the machine allows now, plus extend for a live invitation."""
-    names = [name for name in ACTIONS if name in allowed_triggers(journey.state)]
-    if journey.state in LIVE:
-        names.append(EXTEND)
-    return names
+EVERYWHERE = frozenset(Surface)
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """One action an admin takes on a journey, and everything People, dashboard and API show."""
+
+    name: str  # a trigger of the machine, or EXTEND
+    run: Callable[..., Journey]  # (session, journey_id, *, actor, now[, days]) -> Journey
+    surfaces: frozenset[Surface]
+    label: str
+    confirmation: str | None  # asked before it runs where the surface confirms (dashboard)
+    message: str  # what was done, with {email}, {until} and {expires_on} of the journey
+    takes_days: bool = False
+    destructive: bool = False
+
+    @property
+    def states(self) -> frozenset[JourneyState]:
+        """Where the machine allows the trigger; extend keeps the state of a live invitation."""
+        return frozenset(sources_of(self.name) if self.name in TRIGGERS else LIVE)
+
+    def allowed_in(self, state: JourneyState) -> bool:
+        return state in self.states
+
+    def message_for(self, journey: Journey) -> str:
+        """The message that confirms the action done on `journey`."""
+        expires_on = f"{journey.expires_at:%Y-%m-%d}" if journey.expires_at else ""
+        return self.message.format(
+            email=journey.person.email, until=valid_until(journey), expires_on=expires_on
+        )
+
+
+def valid_until(journey: Journey) -> str:
+    """The day the journey's invitation expires, as the messages write it."""
+    return f"{journey.expires_at:%-d %B %Y}" if journey.expires_at else ""
+
+
+# In the order the buttons are shown.
+ACTIONS: dict[str, AdminAction] = {
+    action.name: action
+    for action in (
+        AdminAction(
+            "invite",
+            journeys.invite,
+            frozenset({Surface.people}),
+            label="Invite",
+            confirmation=None,
+            message="Invitation sent to {email}; it is valid until {until}.",
+        ),
+        AdminAction(
+            "resend",
+            journeys.resend,
+            EVERYWHERE,
+            label="Resend invitation",
+            confirmation="Send the invitation again? Links of earlier mails keep working.",
+            message="Invitation mailed again to {email}; links in earlier mails keep working.",
+        ),
+        AdminAction(
+            "revoke",
+            journeys.revoke,
+            EVERYWHERE,
+            label="Revoke",
+            confirmation="Revoke the invitation? Every link mailed for it stops working.",
+            message="Invitation of {email} revoked; every link mailed to them stopped working.",
+            destructive=True,
+        ),
+        AdminAction(
+            "reinvite",
+            journeys.reinvite,
+            EVERYWHERE,
+            label="Re-invite",
+            confirmation="Invite again? A new invitation mail with a new link is sent.",
+            message=(
+                "{email} was invited again, valid until {until}; links mailed before stay dead."
+            ),
+        ),
+        AdminAction(
+            EXTEND,
+            extend_expiry,
+            frozenset({Surface.dashboard, Surface.api}),
+            label="Extend expiry",
+            confirmation="Extend the invitation's expiry?",
+            message="The invitation of {email} now expires on {expires_on}.",
+            takes_days=True,
+        ),
+    )
+}
+
+
+def offered_on(surface: Surface) -> list[AdminAction]:
+    """Every action `surface` offers, whatever the journey's state."""
+    return [action for action in ACTIONS.values() if surface in action.surfaces]
+
+
+def available(journey: Journey, surface: Surface) -> list[AdminAction]:
+    """The actions `surface` offers for the journey in its current state."""
+    return [action for action in offered_on(surface) if action.allowed_in(journey.state)]
+
+
+def action_named(name: str, surface: Surface) -> AdminAction:
+    """The action `name` if `surface` offers it; NotFound otherwise."""
+    action = ACTIONS.get(name)
+    if action is None or surface not in action.surfaces:
+        raise NotFound(f"There is no action '{name}'.")
+    return action
 
 
 def perform(
     session: Session,
     journey_id: int,
-    action: str,
+    action: AdminAction,
     *,
-    organization_ids: frozenset[int] | None,
+    scope: Scope,
     actor: str,
     days: int = DEFAULT_EXTENSION_DAYS,
     now: datetime | None = None,
 ) -> Journey:
-    """Run one admin action on a journey in scope, recorded with `actor` in its history."""
-    journey_in_scope(session, journey_id, organization_ids)
-    if action == EXTEND:
-        return extend_expiry(session, journey_id, days=days, actor=actor, now=now)
-    if action not in ACTIONS:
-        raise ValidationError(f"Unknown action '{action}'.", "action")
-    return ACTIONS[action](session, journey_id, actor=actor, now=now)
+    """Run `action` on a journey in `scope`, recorded with `actor` in its history.
 
-
-def describe(action: str, journey: Journey) -> str:
-    """What the action did, to confirm it to the admin."""
-    email = journey.person.email
-    return {
-        "resend": f"The invitation was sent again to {email}.",
-        "revoke": f"The invitation of {email} was revoked; its links no longer work.",
-        "reinvite": f"{email} was invited again.",
-        EXTEND: f"The invitation of {email} now expires on {journey.expires_at:%Y-%m-%d}.",
-    }[action]
+    A state that does not allow the action is refused by its use case, with its reason.
+    """
+    journey_in_scope(session, journey_id, scope)
+    extra = {"days": days} if action.takes_days else {}
+    return action.run(session, journey_id, actor=actor, now=now, **extra)

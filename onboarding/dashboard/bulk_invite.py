@@ -1,10 +1,10 @@
 """Bulk invitation from CSV: a dry run that reports per row what will happen or why the row
 is refused, and the real run that invites every accepted row in one transaction.
 
-The real run is set-based: a handful of multi-row INSERTs (people, journeys, roles, history,
-link tokens, outbox mails), not one use-case call per row. The state the journeys get is
-where the machine's "invite" edge leads from "created", and each journey gets the same two
-history rows (create, invite) that `people.create_person` + `journeys.invite` would write.
+The real run is set-based: a handful of multi-row INSERTs (people, journeys, roles, their
+"create" history rows), then the "invite" transition and its mails for the whole set through
+`onboarding.journeys.transitions`, not one use-case call per row. Each journey ends with the rows
+that `people.create_person` + `journeys.invite` would write.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,16 +20,14 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.errors import ValidationError
-from onboarding.journeys import invitation_mail_context, link_tokens
-from onboarding.journeys.machine import JourneyState, destination, sources_of
-from onboarding.journeys.models import Journey, JourneyEvent, LinkToken, journey_roles
-from onboarding.journeys.steps import furthest_step
-from onboarding.outbox.models import OutboxMessage
-from onboarding.people.directory import LANGUAGES, normalise_email
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from onboarding.journeys import transitions
+from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.models import Journey, JourneyEvent, journey_roles
+from onboarding.people.directory import normalise_email
 from onboarding.people.models import Organization, Person
 
 COLUMNS = ("first_name", "last_name", "email", "language", "roles")
@@ -48,7 +45,7 @@ class RowResult:
     roles: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def accepted(self) -> bool:
@@ -108,7 +105,7 @@ def check(session: Session, organization: Organization, text: str) -> list[RowRe
     for number, values in read_rows(text):
         email, refused = values["email"], None
         roles = sorted({r.strip() for r in _ROLE_SEPARATORS.split(values["roles"]) if r.strip()})
-        language = values["language"].lower() or "en"
+        language = values["language"].lower() or DEFAULT_LANGUAGE
         try:
             email = normalise_email(values["email"])
         except ValidationError as error:
@@ -195,12 +192,6 @@ def _invite_all(
     invited_by: Person | None,
     now: datetime,
 ) -> None:
-    created = JourneyState.created
-    if created not in sources_of("invite"):
-        raise ValueError("the machine no longer invites from 'created'")
-    invited = destination("invite", created)
-    settings = settings_of(session)
-    expires_at = now + settings.invitation_ttl
     person_ids = _people(session, rows, now)
     journey_ids = _insert_returning(
         session,
@@ -209,12 +200,10 @@ def _invite_all(
             {
                 "person_id": person_ids[r.email],
                 "organization_id": organization.id,
-                "state": invited,
-                "furthest_state": furthest_step(created, invited),
+                "state": JourneyState.created,
+                "furthest_state": JourneyState.created,
                 "version": 1,
                 "invited_by_id": invited_by.id if invited_by else None,
-                "invited_at": now,
-                "expires_at": expires_at,
                 "state_entered_at": now,
                 "created_at": now,
             }
@@ -241,78 +230,44 @@ def _invite_all(
                 "actor": actor,
                 "trigger": "create",
                 "from_state": None,
-                "to_state": created,
+                "to_state": JourneyState.created,
                 "detail": {"roles": r.roles},
             }
             for j, r in zip(journey_ids, rows, strict=True)
         ],
     )
-    invite_event_ids = _insert_returning(
-        session,
-        JourneyEvent,
-        [
-            {
-                "journey_id": j,
-                "at": now,
-                "actor": actor,
-                "trigger": "invite",
-                "from_state": created,
-                "to_state": invited,
-                "detail": {"bulk": True},
-            }
-            for j in journey_ids
-        ],
-    )
-    raw_tokens = [secrets.token_urlsafe(32) for _ in rows]
-    _insert(
-        session,
-        LinkToken,
-        [
-            {
-                "token_hash": link_tokens.hash_token(raw),
-                "purpose": link_tokens.INVITATION,
-                "journey_id": j,
-                "created_at": now,
-                "expires_at": expires_at,
-            }
-            for j, raw in zip(journey_ids, raw_tokens, strict=True)
-        ],
-    )
+    window = transitions.invitation_window(settings_of(session), now)
+    invite_events: dict[int, int] = {}
+    for chunk in _chunks(journey_ids):
+        invite_events |= transitions.apply_to_set(
+            session,
+            "invite",
+            Journey.id.in_(chunk),
+            actor=actor,
+            now=now,
+            detail={"bulk": True},
+            changes=window,
+        )
     inviter = invited_by.full_name if invited_by else None
-    _insert(
+    transitions.mail_invitations(
         session,
-        OutboxMessage,
         [
-            {
-                "kind": outbox.MAIL,
-                "payload": {
-                    "template": "invitation",
-                    "to": r.email,
-                    "language": r.language,
-                    "context": invitation_mail_context(
-                        first_name=r.first_name,
-                        organization=organization.name,
-                        roles=r.roles,
-                        invited_by=inviter,
-                        raw_token=raw,
-                        expires_at=expires_at,
-                        trigger="invite",
-                        settings=settings,
-                    ),
-                },
-                "dedupe_key": f"journey-event:{event_id}:invitation",
-                "journey_id": j,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for j, r, raw, event_id in zip(
-                journey_ids, rows, raw_tokens, invite_event_ids, strict=True
+            transitions.InvitationMail(
+                journey_id=j,
+                event_id=invite_events[j],
+                trigger="invite",
+                to=r.email,
+                language=r.language,
+                first_name=r.first_name,
+                organization=organization.name,
+                roles=r.roles,
+                invited_by=inviter,
+                expires_at=window["expires_at"],
             )
+            for j, r in zip(journey_ids, rows, strict=True)
         ],
+        now,
     )
-    session.expire_all()
 
 
 def _people(session: Session, rows: list[RowResult], now: datetime) -> dict[str, int]:

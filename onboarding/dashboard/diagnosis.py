@@ -14,16 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
-from onboarding.dashboard.link_hits import LINK_FETCHED
 from onboarding.db import settings_of
+from onboarding.journeys.history import Fact
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.settings import Settings
 
-LINK_OPENED = "link_opened"  # the person clicked to continue (see the invitation page)
-MAIL_BOUNCED = "mail_bounced"
-UNDELIVERABLE = ("dead", "bounced")
+UNDELIVERABLE = (OutboxStatus.dead, OutboxStatus.bounced)
 # A link fetched this soon after delivery was fetched by a mail scanner, not by a person.
 SCANNER_WINDOW = timedelta(seconds=10)
 EXPIRY_WARNING = timedelta(days=7)
@@ -71,7 +69,7 @@ def diagnose(
     if undeliverable:
         findings.append(undeliverable)
     elif state is S.invited:
-        findings.append(_link_finding(invitations, events, email))
+        findings.append(_link_finding(invitations, events, email, settings.idp_name))
     registered = _last(events, "register")
     if registered is not None and registered.detail.get("invited_as"):
         findings.append(
@@ -89,8 +87,8 @@ def diagnose(
                 "activation_expired",
                 f"Registered on {_day(journey.state_entered_at)} but never activated; the "
                 "activation link has expired.",
-                "Ask them to log in at Connect, which offers a new activation mail, or resend "
-                "the invitation.",
+                f"Ask them to log in at {settings.idp_name}, which offers a new activation "
+                "mail, or resend the invitation.",
             )
         )
     if state is S.activated:
@@ -99,7 +97,8 @@ def diagnose(
                 "never_logged_in",
                 f"Activated their account on {_day(journey.state_entered_at)} but never logged "
                 "in to the app.",
-                "Remind them to click 'Log in with Connect'; resend the invitation for a link.",
+                f"Remind them to click 'Log in with {settings.idp_name}'; resend the "
+                "invitation for a link.",
             )
         )
     if state is S.logged_in:
@@ -138,7 +137,11 @@ def _undeliverable(invitations: list[OutboxMessage], events: list[JourneyEvent])
         return None
     latest = invitations[-1]
     bounce = next(
-        (e for e in reversed(events) if e.trigger == MAIL_BOUNCED and e.at >= latest.created_at),
+        (
+            e
+            for e in reversed(events)
+            if e.trigger == Fact.mail_bounced and e.at >= latest.created_at
+        ),
         None,
     )
     if latest.status not in UNDELIVERABLE and bounce is None:
@@ -147,7 +150,8 @@ def _undeliverable(invitations: list[OutboxMessage], events: list[JourneyEvent])
         latest.last_error or (bounce.detail.get("error") if bounce else None) or "no reason given"
     )
     to = latest.payload.get("to", "")
-    how = "bounced" if bounce is not None or latest.status == "bounced" else "could not be sent"
+    bounced = bounce is not None or latest.status == OutboxStatus.bounced
+    how = "bounced" if bounced else "could not be sent"
     return Finding(
         "mail_undeliverable",
         f"The invitation mail to {to} {how}: {error}",
@@ -156,17 +160,18 @@ def _undeliverable(invitations: list[OutboxMessage], events: list[JourneyEvent])
 
 
 def _link_finding(
-    invitations: list[OutboxMessage], events: list[JourneyEvent], email: str
+    invitations: list[OutboxMessage], events: list[JourneyEvent], email: str, idp_name: str
 ) -> Finding:
     """For an invited journey: was the invitation link opened, and by whom?"""
     sent = [m.sent_at for m in invitations if m.sent_at is not None]
-    clicked = [e for e in events if e.trigger == LINK_OPENED]
-    fetched = [e for e in events if e.trigger == LINK_FETCHED]
+    clicked = [e for e in events if e.trigger == Fact.link_opened]
+    fetched = [e for e in events if e.trigger == Fact.link_fetched]
     if clicked:
         return Finding(
             "opened_not_registered",
             f"Opened the invitation on {_day(clicked[-1].at)} but has not created an account yet.",
-            "Remind them to click 'Create account' (or 'Log in with Connect' if they have one).",
+            f"Remind them to click 'Create account' (or 'Log in with {idp_name}' "
+            "if they have one).",
         )
     if not sent and not fetched:
         return Finding(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
@@ -46,16 +45,6 @@ class JourneyFilter:
     @property
     def needs_person(self) -> bool:
         return bool(self.language)
-
-    def as_query_args(self) -> dict[str, Any]:
-        """The filter as URL query arguments (organization scope excluded)."""
-        args = {
-            "role": self.role,
-            "language": self.language,
-            "invited_from": self.invited_from.isoformat() if self.invited_from else None,
-            "invited_to": self.invited_to.isoformat() if self.invited_to else None,
-        }
-        return {k: v for k, v in args.items() if v}
 
 
 def _midnight(day: date) -> datetime:

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from onboarding import outbox
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.errors import ValidationError
+from onboarding.journeys.history import Fact
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent, journey_roles
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import Organization, Person, Role
 
-NUDGE = "nudge"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_STUCK_DAYS = 3650
@@ -202,7 +202,7 @@ def _last_mails(session: Session, ids: list[int]) -> dict[int, LastMail]:
 def _nudges(session: Session, ids: list[int]) -> dict[int, int]:
     query = (
         select(JourneyEvent.journey_id, func.count())
-        .where(JourneyEvent.journey_id.in_(ids), JourneyEvent.trigger == NUDGE)
+        .where(JourneyEvent.journey_id.in_(ids), JourneyEvent.trigger == Fact.nudge)
         .group_by(JourneyEvent.journey_id)
     )
     return {journey_id: n for journey_id, n in session.execute(query)}

@@ -1,8 +1,8 @@
 """Fetches of a mailed invitation link (GET or HEAD), recorded so that the dashboard can tell a
 mail scanner's prefetch from a person: scanners fetch within seconds of delivery, or with HEAD.
 
-A fetch is a fact in the history that keeps the state ("link_fetched"); the person's own click
-to continue is "link_opened". Nothing else changes: the link stays as valid as it was.
+A fetch is a fact in the history that keeps the state (`Fact.link_fetched`); the person's own
+click to continue is `Fact.link_opened`. Nothing else changes: the link stays as valid as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from onboarding.clock import utcnow
 from onboarding.journeys import history, link_tokens
 from onboarding.journeys.models import JourneyEvent
 
-LINK_FETCHED = "link_fetched"
 MAX_RECORDED = 20  # per journey: enough to diagnose, not a log of every scanner retry
 
 
@@ -32,11 +31,11 @@ def record_fetch(
         return False
     recorded = session.scalar(
         select(func.count()).where(
-            JourneyEvent.journey_id == journey.id, JourneyEvent.trigger == LINK_FETCHED
+            JourneyEvent.journey_id == journey.id, JourneyEvent.trigger == history.Fact.link_fetched
         )
     )
     if (recorded or 0) >= MAX_RECORDED:
         return False
     detail = {"method": method.upper()[:8], "user_agent": user_agent[:200]}
-    history.note(session, journey, LINK_FETCHED, actor="link", now=now, detail=detail)
+    history.note(session, journey, history.Fact.link_fetched, actor="link", now=now, detail=detail)
     return True

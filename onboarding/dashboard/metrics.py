@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
-from onboarding.dashboard.journey_table import NUDGE
 from onboarding.dashboard.sql import seconds_between
+from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey, JourneyEvent
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.people.models import Organization
 
 # Upper bounds (seconds) of the mail send latency histogram: queued -> sent.
@@ -81,10 +81,10 @@ def _outbox(session: Session) -> Iterator[Metric]:
     backlog = GaugeMetricFamily(
         "onboarding_outbox_backlog", "Outbox messages waiting to be delivered."
     )
-    backlog.add_metric([], counts.get("pending", 0))
+    backlog.add_metric([], counts.get(OutboxStatus.pending, 0))
     yield backlog
     dead = GaugeMetricFamily("onboarding_outbox_dead_letters", "Outbox messages given up on.")
-    dead.add_metric([], counts.get("dead", 0))
+    dead.add_metric([], counts.get(OutboxStatus.dead, 0))
     yield dead
 
 
@@ -104,6 +104,6 @@ def _latency(session: Session) -> Metric:
 
 def _nudges(session: Session) -> Metric:
     family = CounterMetricFamily("onboarding_nudges", "Reminder mails (nudges) sent.")
-    n = session.scalar(select(func.count()).where(JourneyEvent.trigger == NUDGE)) or 0
+    n = session.scalar(select(func.count()).where(JourneyEvent.trigger == Fact.nudge)) or 0
     family.add_metric([], n)
     return family

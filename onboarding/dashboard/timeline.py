@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onboarding import outbox
 from onboarding.journeys.models import Journey
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def timeline(session: Session, journey: Journey) -> list[Entry]:
             entries.append(
                 Entry(mail.sent_at, "mail", f"{template} mail sent", "mail worker", {"to": to})
             )
-        elif mail.status != "pending" or mail.last_error:
+        elif mail.status != OutboxStatus.pending or mail.last_error:
             entries.append(
                 Entry(
                     mail.next_attempt_at,

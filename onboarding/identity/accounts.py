@@ -19,11 +19,10 @@ from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
 from onboarding.identity import events, links, mails, passwords
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
-
-LANGUAGES = {"en": "English", "nl": "Nederlands"}
 
 
 class LinkNotUsable(DomainError):
@@ -54,7 +53,7 @@ def _details(first_name: str, last_name: str, language: str, country: str | None
     if not last_name or len(last_name) > 100:
         raise ValidationError("Enter your last name (at most 100 characters).", "last_name")
     if language not in LANGUAGES:
-        raise ValidationError("Choose English or Nederlands.", "language")
+        raise ValidationError("Choose a language from the list.", "language")
     country = (country or "").strip().upper() or None
     if country is not None and pycountry.countries.get(alpha_2=country) is None:
         raise ValidationError("Choose a country from the list.", "country")
@@ -203,7 +202,7 @@ def authenticate(
 
 
 def request_password_reset(
-    session: Session, email: str, language: str = "en", now: datetime | None = None
+    session: Session, email: str, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
 ) -> None:
     """Forgot password: a reset link for a known address, a "no account, create one" mail for
     an unknown one, an activation mail for an account not yet activated (expired or not). The
@@ -212,9 +211,7 @@ def request_password_reset(
     address = normalise_email(email)
     account = find_by_email(session, address)
     if account is None:
-        mails.no_account(
-            session, address, language if language in LANGUAGES else "en", uuid.uuid4().hex
-        )
+        mails.no_account(session, address, supported(language), uuid.uuid4().hex)
     elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation-forgot")

@@ -15,7 +15,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -35,12 +35,6 @@ class Solved:
     """A verified answer; `key` identifies it, to refuse a second use."""
 
     key: str
-
-
-class Captcha(Protocol):
-    kind: str
-
-    def verify(self, answer: str, remote_ip: str | None, now: datetime) -> Solved: ...
 
 
 def _mac(secret: str, text: str) -> str:

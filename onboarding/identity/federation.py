@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding.errors import DomainError
+from onboarding.i18n import DEFAULT_LANGUAGE, supported
 from onboarding.identity import accounts, events
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, UpstreamIdentity
@@ -61,13 +62,13 @@ def log_in_upstream(
 
 
 def _new_account(session: Session, email: str, claims: dict[str, Any], now: datetime) -> Account:
-    language = str(claims.get("locale") or "en")[:2].lower()
+    language = str(claims.get("locale") or DEFAULT_LANGUAGE)[:2].lower()
     return accounts.new_account(
         session,
         email=email,
         first_name=str(claims.get("given_name") or email.split("@")[0])[:100],
         last_name=str(claims.get("family_name") or "-")[:100],
-        language=language if language in accounts.LANGUAGES else "en",
+        language=supported(language),
         country=None,
         journey_ref=None,
         now=now,

@@ -19,7 +19,6 @@ from onboarding.journeys.models import Journey
 from onboarding.people.models import Person
 
 LINK_PROOF = "invitation link opened in this browser"
-SWITCH_ACCOUNT = "switch_account"
 
 
 class NotYourInvitation(DomainError):
@@ -122,7 +121,12 @@ def record_switch_account(
     journey = journeys.get_journey(session, journey_id)
     detail = {"signed_in_as": signed_in_as, "invited_as": journey.person.email}
     history.note(
-        session, journey, SWITCH_ACCOUNT, actor=signed_in_as, now=now or utcnow(), detail=detail
+        session,
+        journey,
+        history.Fact.switch_account,
+        actor=signed_in_as,
+        now=now or utcnow(),
+        detail=detail,
     )
     session.flush()
 

@@ -14,7 +14,8 @@ from onboarding.journeys import get_journey, history, link_tokens
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey, LinkToken
 
-EXTEND = "extend"
+# The admin action, named after the fact it records.
+EXTEND = history.Fact.extend
 MAX_EXTENSION = timedelta(days=90)
 
 

@@ -4,12 +4,25 @@ a mail bounced, a nudge sent) that does not change the state."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
+
+
+class Fact(StrEnum):
+    """What a history row records besides the machine's triggers: facts that keep the state.
+    The value is stored in the row's trigger column."""
+
+    link_opened = "link_opened"  # the person clicked to continue (see the invitation page)
+    link_fetched = "link_fetched"  # a GET or HEAD of the mailed link, by a person or a scanner
+    mail_bounced = "mail_bounced"
+    nudge = "nudge"  # a reminder mail sent
+    extend = "extend"  # the invitation's expiry pushed back
+    switch_account = "switch_account"  # the person chose another account for the invitation
 
 
 def record(
@@ -39,7 +52,7 @@ def record(
 def note(
     session: Session,
     journey: Journey,
-    fact: str,
+    fact: Fact,
     *,
     actor: str,
     now: datetime,

@@ -16,8 +16,6 @@ from onboarding.journeys import history, link_tokens
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.models import Journey
 
-LINK_OPENED = "link_opened"
-
 
 class LinkNotUsable(DomainError):
     """The link cannot be followed (any status but valid); the message says what to do."""
@@ -44,7 +42,7 @@ def record_link_opened(session: Session, raw: str, now: datetime | None = None) 
     if check.status is not TokenStatus.valid or check.journey is None:
         raise LinkNotUsable(check)
     journey = check.journey
-    history.note(session, journey, LINK_OPENED, actor=journey.person.email, now=now)
+    history.note(session, journey, history.Fact.link_opened, actor=journey.person.email, now=now)
     session.flush()
     return journey
 

@@ -33,8 +33,8 @@ LIVE = [S.invited, S.registered, S.activated, S.logged_in]
 TRANSITIONS: list[tuple[str, list[JourneyState], JourneyState | str, str]] = [
     ("invite", [S.created], S.invited, "admin"),
     ("resend", LIVE, "=", "admin"),
-    ("register", [S.invited], S.registered, "Connect event"),
-    ("activate", [S.registered], S.activated, "Connect event"),
+    ("register", [S.invited], S.registered, "provider event, or first log-in"),
+    ("activate", [S.registered], S.activated, "provider event, or first log-in"),
     ("log_in", [S.invited, S.registered, S.activated], S.logged_in, "OIDC callback"),
     ("accept", [S.logged_in], S.accepted, "user"),
     ("expire", LIVE, S.expired, "sweep"),
@@ -43,7 +43,6 @@ TRANSITIONS: list[tuple[str, list[JourneyState], JourneyState | str, str]] = [
 ]
 
 TRIGGERS = [name for name, *_ in TRANSITIONS]
-FINAL_STATES = frozenset({S.accepted})
 
 
 def machine_config() -> dict[str, Any]:

@@ -29,7 +29,7 @@ STATE_TYPE = Enum(
     JourneyState,
     name="journey_state",
     native_enum=False,
-    length=16,
+    length=32,
     values_callable=lambda states: [s.value for s in states],
     validate_strings=True,
 )

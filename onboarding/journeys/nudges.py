@@ -12,21 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from onboarding import outbox
 from onboarding.db import settings_of
-from onboarding.journeys import history, link_tokens, refs
+from onboarding.journeys import history, link_tokens
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
+from onboarding.provider.registration import registration_url
 from onboarding.settings import Settings
 
-NUDGE = "nudge"
-LINK_OPENED = "link_opened"
 ACTOR = "nudges"
 S = JourneyState
 
@@ -82,12 +80,12 @@ def _due(
     nudged_recently = exists().where(
         JourneyEvent.journey_id == other.id,
         other.person_id == Journey.person_id,
-        JourneyEvent.trigger == NUDGE,
+        JourneyEvent.trigger == history.Fact.nudge,
         JourneyEvent.at > now - settings.nudge_gap,
     )
     nudges_so_far = (
         select(func.count(JourneyEvent.id))
-        .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == NUDGE)
+        .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == history.Fact.nudge)
         .scalar_subquery()
     )
     conditions: list[Any] = [~nudged_recently, nudges_so_far < settings.nudge_cap]
@@ -106,7 +104,7 @@ def _due(
         conditions.append(
             ~exists().where(
                 JourneyEvent.journey_id == Journey.id,
-                JourneyEvent.trigger == LINK_OPENED,
+                JourneyEvent.trigger == history.Fact.link_opened,
                 JourneyEvent.at >= Journey.state_entered_at,
             )
         )
@@ -146,7 +144,9 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
         dedupe_key=candidate.dedupe_key,
         journey_id=journey.id,
     )
-    history.note(session, journey, NUDGE, actor=ACTOR, now=now, detail={"kind": candidate.kind})
+    history.note(
+        session, journey, history.Fact.nudge, actor=ACTOR, now=now, detail={"kind": candidate.kind}
+    )
     session.flush()
 
 
@@ -158,15 +158,9 @@ def next_step_url(session: Session, journey: Journey, now: datetime, settings: S
         raw = link_tokens.issue(session, journey, link_tokens.INVITATION, journey.expires_at, now)
         return f"{settings.app_base_url}/invitations/{raw}"
     if journey.state is S.registered:
-        # Registering again with the same address makes Connect mail a fresh activation link.
-        query = urlencode(
-            {
-                "email": journey.person.email,
-                "ref": refs.make_ref(journey.id, settings),
-                "return_to": f"{settings.app_base_url}/login",
-            }
-        )
-        return f"{settings.connect_issuer}/register?{query}"
+        # Registering again with the same address makes the provider mail a fresh activation
+        # link (Connect does).
+        return registration_url(settings, journey)
     if journey.state is S.activated:
         return f"{settings.app_base_url}/login"
     return f"{settings.app_base_url}/measurements"

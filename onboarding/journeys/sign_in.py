@@ -1,5 +1,6 @@
-"""Signing in to the app with a Connect account: find the person, link the account, and
-record `log_in` on every open journey of that person."""
+"""Signing in to the app with an account of its identity provider: find the person, link the
+account, bring every open journey of that person up to date with the account, and record
+`log_in` on it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from sqlalchemy.orm import Session
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.journeys.account_progress import Account, catch_up
 from onboarding.journeys.machine import LIVE, sources_of
 from onboarding.journeys.models import Journey
 from onboarding.people.directory import normalise_email
 from onboarding.people.models import Person
 
-# How the Connect account was matched to a person.
+# How the provider's account was matched to a person.
 BY_SUBJECT = "subject"
 BY_EMAIL = "verified email"
 BY_INVITATION = "invitation opened in this browser"
+# The history detail of the steps a provider that sends no account events left to the log-in.
+RECORDED_AT_LOG_IN = {"recorded_at": "log-in"}
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,14 @@ def sign_in(
     invitation_journey_ids: Sequence[int] = (),
     now: datetime | None = None,
 ) -> SignIn:
-    """A Connect account (`subject`, `email`) signs in to the app.
+    """An account of the identity provider (`subject`, `email`) signs in to the app.
 
     The person is the one already linked to `subject`; otherwise the one with this verified
     email; otherwise the invitee of an invitation opened in this browser (the link proves
     the mailbox, so a registration with another address still finds its invitation). The
     account is linked to the person once, and every journey of the person that may log in
-    records `log_in`.
+    records `log_in`, after the `register` (and, with a verified email, `activate`) that no
+    account event brought yet.
     """
     now = now or utcnow()
     person, linked_by = _find_person(session, subject, email, email_verified)
@@ -60,8 +65,12 @@ def sign_in(
     if person.connect_subject is None:
         person.connect_subject = subject
     detail = {"connect_email": email} if email != person.email else {}
+    account = Account.activated if email_verified else Account.registered
     advanced = []
     for journey in _journeys_that_may_log_in(session, person):
+        catch_up(
+            session, journey, account, email=email, actor=email, now=now, detail=RECORDED_AT_LOG_IN
+        )
         journeys.log_in(session, journey.id, actor=email, subject=subject, now=now, detail=detail)
         advanced.append(journey.id)
     session.flush()
@@ -83,7 +92,7 @@ def _find_person(
     except ValidationError:
         return None, None
     person = session.scalar(select(Person).where(Person.email == address))
-    # A person already linked to another Connect account is not taken over by this one.
+    # A person already linked to another account is not taken over by this one.
     if person is None or person.connect_subject is not None:
         return None, None
     return person, BY_EMAIL

@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from babel.dates import format_date
 from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from onboarding.clock import utcnow
-from onboarding.i18n import DEFAULT_LANGUAGE, translations
+from onboarding.i18n import LANGUAGES, supported, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
@@ -25,7 +23,6 @@ from onboarding.mail.transport import BARE_ADDRESS
 from onboarding.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-LANGUAGES = ("en", "nl")
 
 
 # What composing the mail of a malformed outbox row raises (unknown template, missing value,
@@ -47,7 +44,7 @@ def message_id(outbox_id: int, settings: Settings) -> str:
 
 def render(template: str, language: str, context: dict[str, Any], settings: Settings) -> Rendered:
     """Subject, text and HTML of `template` in `language`, with the common context added."""
-    env = _environment(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    env = _environment(supported(language))
     full = {**_common_context(settings), **context}
     subject = env.get_template(f"{template}/subject.txt").render(full)
     return Rendered(
@@ -95,21 +92,6 @@ def compose_bytes(
     if settings.dkim_key_file is not None:
         raw = dkim_sign(raw, settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain)
     return raw
-
-
-def compose(
-    template: str,
-    language: str,
-    context: dict[str, Any],
-    settings: Settings,
-    *,
-    to: str | None = None,
-    outbox_id: int | None = None,
-    now: datetime | None = None,
-) -> EmailMessage:
-    """`compose_bytes` as an `EmailMessage`, for reading its parts and headers."""
-    raw = compose_bytes(template, language, context, settings, to=to, outbox_id=outbox_id, now=now)
-    return cast(EmailMessage, message_from_bytes(raw, policy=policy.default))
 
 
 def envelope_sender(settings: Settings) -> str:

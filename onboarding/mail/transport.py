@@ -44,13 +44,6 @@ def smtp_connection(url: str) -> Iterator[smtplib.SMTP]:
         connection.close()
 
 
-def send(connection: smtplib.SMTP, sender: str, recipient: str, message: bytes) -> None:
-    """Send one mail to one recipient; raises smtplib's exceptions, as `sendmail` does."""
-    for _, refusal in send_all(connection, sender, [(None, recipient, message)]):
-        if refusal is not None:
-            raise refusal
-
-
 def send_all(
     connection: smtplib.SMTP, sender: str, mails: Iterable[tuple[K, str, bytes]]
 ) -> Iterator[tuple[K, Refusal | None]]:

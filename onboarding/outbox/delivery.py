@@ -33,13 +33,11 @@ from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
 from onboarding.outbox import webhooks
-from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, DEAD, BOUNCED = "pending", "sent", "dead", "bounced"
-MAIL_BOUNCED = "mail_bounced"
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEBHOOK_TIMEOUT_SECONDS = 10
 # Sending stops when less than this share of the lease is left: a row not sent by then waits
@@ -91,7 +89,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
     lease_until = now + lease + timedelta(microseconds=random.randrange(1, 1000))
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -127,12 +125,12 @@ def send(batch: Batch, settings: Settings) -> None:
 def record(session: Session, batch: Batch, now: datetime, settings: Settings) -> Report:
     """Write the outcome of each row of `batch`, if its lease is still ours."""
     report = Report(claimed=len(batch.rows))
-    ours = (OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at == batch.lease_until)
+    ours = (OUTBOX.c.status == OutboxStatus.pending, OUTBOX.c.next_attempt_at == batch.lease_until)
     if batch.sent:
         result = session.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(batch.sent), *ours)
-            .values(status=SENT, sent_at=now, last_error=None)
+            .values(status=OutboxStatus.sent, sent_at=now, last_error=None)
         )
         report.sent = _rowcount(result)
     by_id = {row.id: row for row in batch.rows}
@@ -140,7 +138,7 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
         row = by_id[row_id]
         dead = row.attempts >= settings.outbox_max_attempts
         values: dict[str, Any] = (
-            {"status": DEAD, "last_error": error}
+            {"status": OutboxStatus.dead, "last_error": error}
             if dead
             else {"next_attempt_at": now + backoff(row.attempts, settings), "last_error": error}
         )
@@ -152,7 +150,7 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
         result = session.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, *ours)
-            .values(status=BOUNCED, last_error=error)
+            .values(status=OutboxStatus.bounced, last_error=error)
         )
         if _rowcount(result):
             report.bounced += 1
@@ -175,7 +173,7 @@ def _forget_links(session: Session, batch: Batch) -> None:
             update(OUTBOX)
             .where(
                 OUTBOX.c.id == bindparam("row_id"),
-                OUTBOX.c.status != PENDING,
+                OUTBOX.c.status != OutboxStatus.pending,
                 OUTBOX.c.next_attempt_at == batch.lease_until,  # finished by this batch
             )
             .values(payload=bindparam("kept")),
@@ -335,7 +333,7 @@ def _record_bounce(session: Session, row: Claimed, error: str, now: datetime) ->
         "to": row.payload.get("to"),
         "error": error,
     }
-    history.note(session, journey, MAIL_BOUNCED, actor="mail", now=now, detail=detail)
+    history.note(session, journey, history.Fact.mail_bounced, actor="mail", now=now, detail=detail)
 
 
 def _describe(error: BaseException) -> str:

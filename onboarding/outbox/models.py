@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
@@ -10,6 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
+
+
+class OutboxStatus(StrEnum):
+    """Where a message stands: waiting (first try or retry), delivered, or given up on."""
+
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"  # out of attempts, or refused for good
+    bounced = "bounced"  # accepted by the mail server, then reported undeliverable
 
 
 class OutboxMessage(Base):
@@ -27,7 +37,7 @@ class OutboxMessage(Base):
     journey_id: Mapped[int | None] = mapped_column(
         ForeignKey("journeys.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

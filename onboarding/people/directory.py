@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from onboarding.clock import utcnow
 from onboarding.email_address import normalise_email
 from onboarding.errors import Conflict, NotFound, ValidationError
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Organization, Person, Role
 
-LANGUAGES = ("en", "nl")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -79,7 +79,7 @@ def create_person(
     first_name: str,
     last_name: str,
     roles: Sequence[str],
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
     country: str | None = None,
     actor: str,
     invited_by_id: int | None = None,

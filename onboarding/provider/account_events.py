@@ -1,6 +1,7 @@
-"""The app's side of Connect's identity events: account.registered and account.activated
-advance every open journey of that person, and the journey named by the event's signed
-reference (a registration made with another address than the invited one).
+"""The identity provider's account events (Connect sends them; any provider may, signed the
+same way): account.registered and account.activated advance every open journey of that
+person, and the journey named by the event's signed reference (a registration made with
+another address than the invited one).
 
 Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
 """
@@ -13,12 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import ValidationError
-from onboarding.journeys.machine import JourneyState
+from onboarding.journeys.account_progress import Account, behind, catch_up
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import read_ref
 from onboarding.people.models import Person
@@ -29,14 +29,8 @@ ACTIVATED = "account.activated"
 ACTOR = "connect"
 
 
-# Which triggers bring a journey in a given state up to date with an event.
-_STEPS: dict[str, dict[JourneyState, list[str]]] = {
-    REGISTERED: {JourneyState.invited: ["register"]},
-    ACTIVATED: {
-        JourneyState.invited: ["register", "activate"],
-        JourneyState.registered: ["activate"],
-    },
-}
+# What each event says of the account.
+_ACCOUNT = {REGISTERED: Account.registered, ACTIVATED: Account.activated}
 
 
 def _parse(event: Any) -> tuple[str, str, str, str | None]:
@@ -45,15 +39,11 @@ def _parse(event: Any) -> tuple[str, str, str, str | None]:
         email, ref = str(data["email"]), data.get("journey_ref")
     except (KeyError, TypeError):
         raise ValidationError("An identity event needs id, type and data.email.") from None
-    if kind not in _STEPS:
+    if kind not in _ACCOUNT:
         raise ValidationError(f"Unknown identity event type {kind!r}.")
     if not event_id or len(event_id) > 64 or not event_id.isprintable():
         raise ValidationError("An identity event id is 1 to 64 printable characters.")
     return event_id, kind, email, ref if isinstance(ref, str) else None
-
-
-def already_received(session: Session, event: Any) -> bool:
-    return session.get(ReceivedIdentityEvent, _parse(event)[0]) is not None
 
 
 def receive(session: Session, event: Any, now: datetime | None = None) -> list[int] | None:
@@ -63,28 +53,23 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
     event_id, kind, email, ref = _parse(event)
     if session.get(ReceivedIdentityEvent, event_id) is not None:
         return None
-    address = normalise_email(email)
+    address, account = normalise_email(email), _ACCOUNT[kind]
     candidates = list(
         session.scalars(
             select(Journey)
             .join(Person, Journey.person_id == Person.id)
-            .where(Person.email == address, Journey.state.in_(list(_STEPS[kind])))
+            .where(Person.email == address, Journey.state.in_(behind(account)))
             .order_by(Journey.id)
         )
     )
     ref_id = read_ref(ref, settings_of(session))
     if ref_id is not None and ref_id not in {j.id for j in candidates}:
         referred = session.get(Journey, ref_id)
-        if referred is not None and referred.state in _STEPS[kind]:
+        if referred is not None and referred.state in behind(account):
             candidates.append(referred)
-    advanced = []
     for journey in candidates:
-        for trigger in _STEPS[kind][journey.state]:
-            if trigger == "register":
-                journeys.register(session, journey.id, email=address, actor=ACTOR, now=now)
-            else:
-                journeys.activate(session, journey.id, actor=ACTOR, now=now)
-        advanced.append(journey.id)
+        catch_up(session, journey, account, email=address, actor=ACTOR, now=now)
+    advanced = [journey.id for journey in candidates]
     session.add(
         ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
     )

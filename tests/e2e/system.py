@@ -126,6 +126,7 @@ def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
             "ONBOARDING_ENV": "development",
             "ONBOARDING_VAR_DIR": str(var_dir),
             "APP_BASE_URL": app,
+            "OIDC_ISSUER": connect,
             "CONNECT_ISSUER": connect,
             "SMTP_URL": f"smtp://127.0.0.1:{free_port()}",
             "OUTBOX_POLL_INTERVAL": "1s",

@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 from onboarding.db import unit_of_work
 from onboarding.identity.accounts import find_by_email
 from onboarding.settings import use_settings
-from tests.connect_helpers import serve
+from tests.helpers import serve
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,9 @@ from werkzeug.serving import make_server
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
+from tests import helpers
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Steps
-from tests.integration.dashboard.conftest import admin_of, invitee, organization
+from tests.helpers import admin_of, organization
 from web import create_app
 from web.auth import SESSION_KEY
 
@@ -34,8 +35,8 @@ def server(factory: sessionmaker[Session]) -> Iterator[tuple[str, str]]:
         for index, trail in enumerate(
             [[], ["register"], ["register", "activate"], ["log_in"], ["log_in", "accept"], []]
         ):
-            journey = invitee(
-                session, acme, f"person{index}@acme.example", now=now - timedelta(days=9)
+            journey = helpers.journey(
+                session, acme, email=f"person{index}@acme.example", now=now - timedelta(days=9)
             )
             journeys.invite(session, journey.id, actor=admin.email, now=now - timedelta(days=9))
             for step, trigger in enumerate(trail, start=1):

@@ -124,3 +124,50 @@ def test_upgrade_widens_the_account_state_and_keeps_every_account_token(empty_en
             "activation_expired"
         )
         assert conn.execute(text("SELECT count(*) FROM connect_account_tokens")).scalar_one() == 1
+
+
+def test_upgrade_widens_the_journey_states_and_keeps_every_history_row(empty_engine):
+    upgrade(empty_engine, "0007_activation")
+    at = "2026-01-01 00:00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organizations (id, name, slug, created_at)  VALUES (1, 'O', 'o', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO people (id, email, first_name, last_name, language, is_superadmin,"
+                " created_at) VALUES (1, 'p@example.com', 'A', 'B', 'en', false, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO journeys (id, person_id, organization_id, state, version,"
+                " state_entered_at, created_at) VALUES (1, 1, 1, 'invited', 1, :at, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO journey_events (journey_id, at, actor, trigger, from_state,"
+                " to_state, detail) VALUES (1, :at, 'x', 'invite', 'created', 'invited', '{}')"
+            ),
+            {"at": at},
+        )
+    upgrade(empty_engine)
+    state = "s" * 32
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE journeys SET state = :s, furthest_state = :s"), {"s": state})
+        conn.execute(text("UPDATE journey_events SET from_state = :s, to_state = :s"), {"s": state})
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT state, furthest_state FROM journeys")).one() == (
+            state,
+            state,
+        )
+        assert conn.execute(text("SELECT from_state, to_state FROM journey_events")).one() == (
+            state,
+            state,
+        )

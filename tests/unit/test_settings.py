@@ -1,4 +1,5 @@
 import ast
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         ("DATABASE_URL", "mysql://x"),
         ("APP_BASE_URL", "not a url"),
         ("CONNECT_ISSUER", "ftp://idp"),
+        ("OIDC_ISSUER", "idp.example"),
         ("SMTP_URL", "smtp://"),
         ("CELERY_BROKER_URL", "kafka://x"),
         ("OUTBOX_MAX_ATTEMPTS", "many"),
@@ -101,3 +103,31 @@ def test_the_process_settings_are_read_only_at_entry_points():
     }
     assert readers <= ENTRY_POINTS
     assert "web/__init__.py" in readers  # the walk finds calls
+
+
+def test_the_apps_issuer_and_connects_address_default_to_the_local_connect(tmp_path, caplog):
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.oidc_issuer == settings.connect_issuer == "http://127.0.0.1:5001"
+    assert not caplog.records
+
+
+def test_the_apps_issuer_may_be_another_provider_than_connect(tmp_path, caplog):
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            OIDC_ISSUER="https://keycloak.example/realms/acme/",
+            CONNECT_ISSUER="https://connect.example",
+        )
+    )
+    assert settings.oidc_issuer == "https://keycloak.example/realms/acme"
+    assert settings.connect_issuer == "https://connect.example"
+    assert not caplog.records
+
+
+def test_connect_issuer_alone_is_still_the_apps_issuer_with_one_warning(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="onboarding.settings"):
+        settings = Settings.from_env(env(tmp_path, CONNECT_ISSUER="https://idp.example"))
+    assert settings.oidc_issuer == settings.connect_issuer == "https://idp.example"
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "CONNECT_ISSUER" in record.getMessage() and "OIDC_ISSUER" in record.getMessage()

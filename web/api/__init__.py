@@ -13,9 +13,11 @@ from flask import Blueprint, Response, g, request
 
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
+from onboarding.dashboard.actions import Surface
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
+from onboarding.people.access import journey_in_scope
 from web.api import serialize
 from web.dashboard.params import journey_filter, table_query
 from web.db import db_session
@@ -29,7 +31,7 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 @bp.before_request
-def authenticate() -> Any:
+def authenticate_and_record_use() -> Any:
     if request.endpoint == "api.openapi":
         return None
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
@@ -41,7 +43,9 @@ def authenticate() -> Any:
             401, "A valid API token is required (Authorization: Bearer <token>).", "unauthorized"
         )
         return body, status, {"WWW-Authenticate": 'Bearer realm="onboarding"'}
-    db_session().commit()  # last_used_at
+    # Committed before the view runs, the one early commit of a request: a call that is then
+    # refused still counts as a use of the token (last_used_at).
+    db_session().commit()
     g.api_token = token
     g.api_scope = frozenset({token.organization_id})
     return None
@@ -77,17 +81,21 @@ def list_journeys() -> dict[str, Any]:
 @bp.get("/journeys/<int:journey_id>")
 def get_journey(journey_id: int) -> dict[str, Any]:
     session, now = db_session(), utcnow()
-    journey = actions.journey_in_scope(session, journey_id, g.api_scope)
+    journey = journey_in_scope(session, journey_id, g.api_scope)
     return serialize.journey(
         journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
     )
 
 
-@bp.post("/journeys/<int:journey_id>/<any(resend, revoke, reinvite, extend):action>")
+ACTION_NAMES = ", ".join(action.name for action in actions.offered_on(Surface.api))
+
+
+@bp.post(f"/journeys/<int:journey_id>/<any({ACTION_NAMES}):action>")
 def act(journey_id: int, action: str) -> dict[str, Any]:
     session, now = db_session(), utcnow()
+    chosen = actions.action_named(action, Surface.api)
     days = actions.DEFAULT_EXTENSION_DAYS
-    if action == "extend":
+    if chosen.takes_days:
         body = request.get_json(silent=True)
         if body is not None:
             if (
@@ -100,13 +108,12 @@ def act(journey_id: int, action: str) -> dict[str, Any]:
     journey = actions.perform(
         session,
         journey_id,
-        action,
-        organization_ids=g.api_scope,
+        chosen,
+        scope=g.api_scope,
         actor=_actor(),
         days=days,
         now=now,
     )
-    session.commit()
     return serialize.journey(
         journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
     )
@@ -128,6 +135,4 @@ def invite_csv() -> tuple[dict[str, Any], int]:
     session = db_session()
     organization = g.api_token.organization
     report = bulk_invite(session, organization, text, dry_run=raw_flag == "true", actor=_actor())
-    if not report.dry_run:
-        session.commit()
     return serialize.report(report), 200 if report.dry_run else 201

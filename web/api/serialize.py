@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from onboarding.dashboard.actions import Surface, available
 from onboarding.dashboard.bulk_invite import Report
 from onboarding.dashboard.diagnosis import Finding
 from onboarding.dashboard.funnel import Funnel
@@ -88,6 +89,7 @@ def journey(value: Journey, findings: list[Finding], entries: list[Entry]) -> di
         "expires_at": _time(value.expires_at),
         "diagnosis": [finding(f) for f in findings],
         "timeline": [entry(e) for e in entries],
+        "actions": [action.name for action in available(value, Surface.api)],
     }
 
 

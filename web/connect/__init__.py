@@ -13,9 +13,9 @@ from web.connect import federation, login, password, provider, register, two_fac
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
-from web.db import init_db
+from web.db import TransactionalFlask
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, init_settings, limiter_storage_uri
+from web.extensions import JSONProvider, csrf, limiter_storage_uri
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
@@ -26,8 +26,7 @@ def create_connect_app(
 ) -> Flask:
     """Connect's WSGI application, on `settings` (default: the process's, from the environment)."""
     settings = settings or get_settings()
-    app = Flask(__name__)
-    init_settings(app, settings)
+    app = TransactionalFlask(__name__, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         IDP_NAME=settings.idp_name,
@@ -50,7 +49,6 @@ def create_connect_app(
     register.allow_captcha_scripts(app, settings)
     csrf.init_app(app)
     limiter.init_app(app)
-    init_db(app)
     init_errors(app)
     init_oauth(app)
     init_i18n(app)

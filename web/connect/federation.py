@@ -41,12 +41,14 @@ def _client() -> Any:
 def start() -> Any:
     client = _client()
     session[NEXT_KEY] = safe_next(request.form.get("next"), url_for("two_factor.security"))
-    redirect_uri = f"{app_settings().connect_issuer}{url_for('federation.callback')}"
+    redirect_uri = f"{app_settings().connect_issuer}{url_for('federation.log_in_at_callback')}"
     return client.authorize_redirect(redirect_uri)
 
 
 @bp.get("/login/upstream/callback")
-def callback() -> Any:
+def log_in_at_callback() -> Any:
+    # A GET that writes, as OpenID Connect sends the browser back: the upstream identity is
+    # linked to an account here (created, or activated, at its first log-in).
     client = _client()
     settings = app_settings()
     try:
@@ -54,13 +56,12 @@ def callback() -> Any:
     except OAuthError as error:
         return _refused(f"{settings.upstream_name} did not log you in ({error.error}).")
     claims = token.get("userinfo") or {}
-    db = db_session()
     try:
-        account = federation.log_in_upstream(db, settings.upstream_issuer, dict(claims), utcnow())
+        account = federation.log_in_upstream(
+            db_session(), settings.upstream_issuer, dict(claims), utcnow()
+        )
     except federation.UpstreamRefused as error:
-        db.rollback()
         return _refused(str(error))
-    db.commit()
     return finish(account, safe_next(session.pop(NEXT_KEY, None), url_for("two_factor.security")))
 
 

@@ -66,7 +66,6 @@ def login_post() -> Any:
             email=request.form.get("email", ""),
             error="The email address or password is not right.",
         ), 200
-    session.commit()  # a rehashed password
     return finish(account, _next())
 
 
@@ -90,11 +89,9 @@ def second_factor_post() -> Any:
     session = db_session()
     if not two_factor.verify_login(session, account, request.form.get("code", ""), utcnow()):
         failed()
-        session.commit()
         return render_template(
             "second_factor.html", error="That code is not right, or was already used."
         )
-    session.commit()
     next_url = safe_next(auth.pending_next(), url_for("two_factor.security"))
     auth.log_in_account(account)
     return redirect(next_url)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from onboarding import errors
+from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, links, passwords
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
@@ -28,12 +29,11 @@ def forgot_post() -> Any:
     session = db_session()
     try:
         accounts.request_password_reset(
-            session, request.form.get("email", ""), request.form.get("language", "en")
+            session, request.form.get("email", ""), request.form.get("language", DEFAULT_LANGUAGE)
         )
     except errors.ValidationError as error:
         email = request.form.get("email", "")
         return render_template("forgot.html", email=email, **refusal(error)), 422
-    session.commit()
     # The same page whether or not the address has an account.
     return redirect(url_for("password.sent"), code=303)
 
@@ -74,7 +74,6 @@ def reset_post(token: str) -> Any:
             request.form.get("password_confirmation", ""),
         )
     except accounts.LinkNotUsable as error:
-        session.rollback()
         return _unusable(error)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.PASSWORD_RESET)
@@ -85,6 +84,5 @@ def reset_post(token: str) -> Any:
             **refusal(error),
             action=url_for("password.reset_post", token=token),
         ), 422
-    session.commit()
     flash("Your password is set. You can log in with it now.", "success")
     return redirect(url_for("login.login"), code=303)

@@ -12,7 +12,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import clients, keys
 from web.connect.auth import current_account
 from web.connect.oauth import oauth_server
-from web.db import db_session
+from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings, csrf
 
 bp = Blueprint("provider", __name__)
@@ -57,18 +57,19 @@ def discovery() -> Response:
 
 
 @bp.get("/jwks")
-def jwks() -> Response:
-    session = db_session()
-    body = keys.jwks(session, utcnow())
-    session.commit()  # the first key, or the next one, may just have been created
-    response = jsonify(body)
+def jwks_creating_keys_when_due() -> Response:
+    # A GET that writes: the first signing key, and the next one when rotation is due, are
+    # created by the first request that needs the keys, this one or a signature.
+    response = jsonify(keys.jwks(db_session(), utcnow()))
     # Short enough that a key published ahead of use is seen before it signs.
     response.headers["Cache-Control"] = "public, max-age=600"
     return response
 
 
 @bp.get("/authorize")
-def authorize() -> Any:
+def authorize_and_issue_code() -> Any:
+    # A GET that writes, as OAuth defines it: the authorization code is stored before the
+    # redirect that carries it, and the client exchanges it at once.
     if not all(_oauth_text(k) and _oauth_text(v) for k, v in request.args.items(multi=True)):
         # OAuth's parameters are printable ASCII; authlib cannot even describe other ones.
         message = "This log-in request is not valid: it holds characters OAuth does not allow."
@@ -86,9 +87,7 @@ def authorize() -> Any:
     fresh_login = "login" in request.args.get("prompt", "").split()
     if account is None or fresh_login:
         return redirect(url_for("login.login", next=_authorize_path_without_prompt()))
-    response = server.create_authorization_response(grant=grant, grant_user=account)
-    db_session().commit()
-    return response
+    return server.create_authorization_response(grant=grant, grant_user=account)
 
 
 def _oauth_text(value: str) -> bool:
@@ -103,9 +102,9 @@ def _authorize_path_without_prompt() -> str:
 @bp.post("/token")
 @csrf.exempt
 def token() -> Any:
-    response = oauth_server().create_token_response()
-    db_session().commit()
-    return response
+    # A refused exchange keeps the code spent: a code is claimed once, whatever follows.
+    keep_changes_of_refusal()
+    return oauth_server().create_token_response()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from onboarding import errors
 from onboarding.clock import utcnow
+from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings
@@ -55,7 +56,6 @@ def _form(error: errors.ValidationError | None = None) -> Any:
         "register.html",
         values=values,
         countries=countries(),
-        languages=accounts.LANGUAGES,
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
         **(refusal(error) if error else {}),
@@ -100,11 +100,10 @@ def register_post() -> Any:
             email=form.get("email", ""),
             first_name=form.get("first_name", ""),
             last_name=form.get("last_name", ""),
-            language=form.get("language", "en"),
+            language=form.get("language", DEFAULT_LANGUAGE),
             country=form.get("country"),
             journey_ref=form.get("ref") or None,
         )
-        session.commit()
     except errors.ValidationError as error:
         return _form(error)
     except IntegrityError:
@@ -169,7 +168,6 @@ def activate_post(token: str) -> Any:
             request.form.get("password_confirmation", ""),
         )
     except accounts.LinkNotUsable:
-        session.rollback()
         return _link_page(token)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.ACTIVATION)
@@ -180,7 +178,6 @@ def activate_post(token: str) -> Any:
             **refusal(error),
             action=url_for("register.activate_post", token=token),
         ), 422
-    session.commit()
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
     return redirect(_app_login(), code=303)
 
@@ -193,5 +190,4 @@ def resend(token: str) -> Any:
         accounts.resend_activation(session, token)
     except accounts.LinkNotUsable:
         return _link_page(token)
-    session.commit()
     return render_template("thanks.html", resent=True, hours=_activation_hours())

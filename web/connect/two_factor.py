@@ -48,9 +48,7 @@ def security() -> Any:
 def start() -> Any:
     account = current_account()
     assert account is not None
-    session = db_session()
     secret = two_factor.start_enrolment(account)
-    session.commit()
     uri = two_factor.provisioning_uri(account, app_settings().idp_name)
     return render_template("totp_enrol.html", secret=secret, qr=qr_data_uri(uri))
 
@@ -68,7 +66,6 @@ def confirm() -> Any:
         )
     except ValidationError as error:
         failed()
-        session.commit()
         if not account.totp_secret:
             flash(str(error), "error")
             return redirect(url_for("two_factor.security"))
@@ -76,7 +73,6 @@ def confirm() -> Any:
         return render_template(
             "totp_enrol.html", secret=account.totp_secret, qr=qr_data_uri(uri), error=str(error)
         ), 422
-    session.commit()
     return render_template("recovery_codes.html", codes=codes)
 
 
@@ -91,9 +87,7 @@ def disable() -> Any:
         two_factor.disable(session, account, request.form.get("code", ""), utcnow())
     except ValidationError as error:
         failed()
-        session.commit()
         flash(str(error), "error")
         return redirect(url_for("two_factor.security"))
-    session.commit()
     flash("Two-factor authentication is off.", "success")
     return redirect(url_for("two_factor.security"))

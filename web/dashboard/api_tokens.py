@@ -6,10 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard import api_tokens
+from onboarding.people.access import organizations_in
 from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.dashboard.scope import admin_scope
 from web.db import db_session
 from web.ids import parse_id
 
@@ -18,7 +19,7 @@ def _page(allowed: frozenset[int] | None, raw: str | None = None) -> str:
     return render_template(
         "dashboard/tokens.html",
         tokens=api_tokens.for_organizations(db_session(), allowed),
-        organizations=organizations_in_scope(allowed),
+        organizations=organizations_in(db_session(), allowed),
         raw=raw,
     )
 
@@ -41,7 +42,6 @@ def create_token() -> str:
     _, raw = api_tokens.issue(
         session, organization, request.form.get("name", ""), actor=admin.email
     )
-    session.commit()
     return _page(allowed, raw)
 
 
@@ -50,6 +50,5 @@ def revoke_token(token_id: int) -> Response:
     _, allowed = admin_scope()
     session = db_session()
     token = api_tokens.revoke(session, token_id, allowed)
-    session.commit()
     flash(f"The token '{token.name}' was revoked.", "success")
     return redirect(url_for(".tokens"))

@@ -6,10 +6,11 @@ from flask import abort, flash, render_template, request
 
 from onboarding.dashboard.bulk_invite import COLUMNS, bulk_invite
 from onboarding.errors import ValidationError
+from onboarding.people.access import organizations_in
 from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.dashboard.scope import admin_scope
 from web.db import db_session
 from web.ids import parse_id
 
@@ -21,7 +22,7 @@ def bulk_form() -> str:
     _, allowed = admin_scope()
     return render_template(
         "dashboard/bulk.html",
-        organizations=organizations_in_scope(allowed),
+        organizations=organizations_in(db_session(), allowed),
         columns=COLUMNS,
         report=None,
     )
@@ -38,7 +39,7 @@ def bulk_run() -> tuple[str, int] | str:
     admin = require_admin_of(organization_id)
     organization = find_organization(session, organization_id)
     dry_run = request.form.get("run") != "invite"
-    page = {"organizations": organizations_in_scope(allowed), "columns": COLUMNS, "csv_text": ""}
+    page = {"organizations": organizations_in(session, allowed), "columns": COLUMNS, "csv_text": ""}
     try:
         text = page["csv_text"] = _csv_text()
         report = bulk_invite(
@@ -51,7 +52,6 @@ def bulk_run() -> tuple[str, int] | str:
         return render_template(
             "dashboard/bulk.html", report=report, organization=organization, **page
         )
-    session.commit()
     flash(
         f"{len(report.accepted)} people invited to {organization.name}; "
         f"{len(report.refused)} rows refused.",

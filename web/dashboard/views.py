@@ -7,13 +7,14 @@ from werkzeug.wrappers import Response
 
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, diagnosis, funnel, journey_table, live_diagram
+from onboarding.dashboard.actions import Surface
 from onboarding.dashboard.timeline import timeline
-from onboarding.errors import DomainError
-from onboarding.journeys.expiry import EXTEND
+from onboarding.errors import DomainError, NotFound
 from onboarding.journeys.machine import JourneyState
+from onboarding.people.access import journey_in_scope, organizations_in
 from web.dashboard import bp
 from web.dashboard.params import journey_filter, table_query
-from web.dashboard.scope import admin_scope, organizations_in_scope
+from web.dashboard.scope import admin_scope
 from web.db import db_session
 
 
@@ -29,7 +30,7 @@ def index() -> str:
         page=journey_table.page(session, query, now),
         query=query,
         args={k: v for k, v in request.args.items() if k != "after" and v},
-        organizations=organizations_in_scope(allowed),
+        organizations=organizations_in(session, allowed),
         states=list(JourneyState),
         sorts=list(journey_table.SORTS),
         now=now,
@@ -39,13 +40,14 @@ def index() -> str:
 @bp.get("/diagram")
 def diagram() -> str:
     _, allowed = admin_scope()
+    session = db_session()
     filters = journey_filter(request.args, allowed)
-    counts = funnel.funnel(db_session(), filters)
+    counts = funnel.funnel(session, filters)
     svg = live_diagram.live_svg({state: counts.count_in(state) for state in JourneyState})
     return render_template(
         "dashboard/diagram.html",
         svg=svg,
-        organizations=organizations_in_scope(allowed),
+        organizations=organizations_in(session, allowed),
         args=request.args,
     )
 
@@ -54,33 +56,26 @@ def diagram() -> str:
 def journey(journey_id: int) -> str:
     _, allowed = admin_scope()
     session, now = db_session(), utcnow()
-    found = actions.journey_in_scope(session, journey_id, allowed)
+    found = journey_in_scope(session, journey_id, allowed)
     return render_template(
         "dashboard/journey.html",
         journey=found,
         findings=diagnosis.load_and_diagnose(session, found, now),
         timeline=timeline(session, found),
-        actions=actions.available_actions(found),
-        extend=EXTEND,
+        actions=actions.available(found, Surface.dashboard),
         default_days=actions.DEFAULT_EXTENSION_DAYS,
         now=now,
     )
-
-
-CONFIRM = {
-    "resend": "Send the invitation again? Links of earlier mails keep working.",
-    "revoke": "Revoke the invitation? Every link mailed for it stops working.",
-    "reinvite": "Invite again? A new invitation mail with a new link is sent.",
-    EXTEND: "Extend the invitation's expiry?",
-}
 
 
 @bp.post("/journeys/<int:journey_id>/<action>")
 def act(journey_id: int, action: str) -> Response | str:
     admin, allowed = admin_scope()
     session = db_session()
-    found = actions.journey_in_scope(session, journey_id, allowed)
-    if action not in CONFIRM:
+    found = journey_in_scope(session, journey_id, allowed)
+    try:
+        chosen = actions.action_named(action, Surface.dashboard)
+    except NotFound:
         flash("That action does not exist.", "error")
         return redirect(url_for(".journey", journey_id=journey_id))
     days = request.form.get("days", str(actions.DEFAULT_EXTENSION_DAYS)).strip()
@@ -88,21 +83,19 @@ def act(journey_id: int, action: str) -> Response | str:
         return render_template(
             "dashboard/confirm.html",
             journey=found,
-            action=action,
-            question=CONFIRM[action],
+            action=chosen,
             days=days,
         )
     try:
         changed = actions.perform(
             session,
             journey_id,
-            action,
-            organization_ids=allowed,
+            chosen,
+            scope=allowed,
             actor=admin.email,
             days=int(days) if days.isascii() and days.isdigit() and len(days) < 5 else 0,
         )
-        message = actions.describe(action, changed)
-        session.commit()
+        message = chosen.message_for(changed)
         flash(message, "success")
     except DomainError as error:
         session.rollback()

@@ -1,4 +1,4 @@
-"""Attach the dashboard, its JSON API, /metrics and the link-fetch recorder to the app."""
+"""Attach the dashboard, its JSON API and /metrics to the app."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ API_RATE_LIMIT = "300 per minute"
 
 def register_dashboard(app: Flask, limiter: Limiter) -> None:
     from web import api, dashboard, metrics
-    from web.dashboard.link_hits import init_link_hits
 
     # Per client address, on the shared limiter storage: a token is no licence to flood.
     limiter.limit(API_RATE_LIMIT)(api.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics.bp)
-    init_link_hits(app)

@@ -15,7 +15,8 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import Person
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 from tests.integration.dashboard.test_pages import csrf_of, person, two_organizations
 
 HEADER = "first_name,last_name,email,language,roles\n"
@@ -43,7 +44,7 @@ def counts(factory):
 def acme(factory):
     with unit_of_work(factory) as session:
         org = organization(session, "Acme")
-        invitee(session, org, "ed@example.com")
+        helpers.journey(session, org, email="ed@example.com")
         return org.id
 
 

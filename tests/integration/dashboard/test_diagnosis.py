@@ -10,18 +10,23 @@ from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.dashboard.diagnosis import LINK_OPENED, MAIL_BOUNCED, load_and_diagnose
+from onboarding.dashboard.diagnosis import load_and_diagnose
 from onboarding.journeys import history
+from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from onboarding.settings import use_settings
+from tests import helpers
+from tests.helpers import organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=20)
 
 
 @pytest.fixture
 def invited(session: Session) -> Journey:
-    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journey = helpers.journey(
+        session, organization(session, "Acme"), email="ivy@example.com", now=T0
+    )
     return journeys.invite(session, journey.id, actor="admin@example.com", now=T0)
 
 
@@ -54,7 +59,7 @@ def codes(session: Session, journey: Journey, now: datetime) -> list[str]:
 def test_mail_bounced_is_shown_with_the_smtp_error(session, invited):
     mail = deliver(session, invited, T0 + timedelta(seconds=5))
     mail.status, mail.last_error = "bounced", "550 5.1.1 <ivy@example.com>: mailbox unknown"
-    record(session, invited, MAIL_BOUNCED, T0 + timedelta(minutes=2), error=mail.last_error)
+    record(session, invited, Fact.mail_bounced, T0 + timedelta(minutes=2), error=mail.last_error)
     findings = load_and_diagnose(session, invited, T0 + timedelta(hours=1))
     assert findings[0].code == "mail_undeliverable"
     assert "550 5.1.1" in findings[0].message
@@ -83,7 +88,7 @@ def test_a_fresh_invitation_waits_for_its_mail(session, invited):
 
 def test_a_click_to_continue_without_registering(session, invited):
     deliver(session, invited, T0 + timedelta(seconds=3))
-    record(session, invited, LINK_OPENED, T0 + timedelta(hours=2))
+    record(session, invited, Fact.link_opened, T0 + timedelta(hours=2))
     assert codes(session, invited, T0 + timedelta(days=1)) == ["opened_not_registered"]
 
 
@@ -109,6 +114,14 @@ def test_activated_but_never_logged_in(session, invited):
     journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
     journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
     assert codes(session, invited, T0 + timedelta(days=2)) == ["never_logged_in"]
+
+
+def test_the_advice_names_the_identity_provider_of_the_settings(session, invited, settings):
+    use_settings(settings.with_overrides(idp_name="Keycloak"))
+    journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
+    journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
+    [finding] = load_and_diagnose(session, invited, T0 + timedelta(days=2))
+    assert "'Log in with Keycloak'" in finding.action and "Connect" not in finding.action
 
 
 def test_logged_in_but_did_not_accept(session, invited):

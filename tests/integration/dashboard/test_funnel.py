@@ -14,7 +14,8 @@ from onboarding.dashboard.funnel import STEPS, funnel, median_seconds_per_step
 from onboarding.journeys.machine import JourneyState as S
 from onboarding.journeys.sweeps import expire_stale
 from onboarding.people import directory
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=10)
 H = timedelta(hours=1)
@@ -84,7 +85,7 @@ def test_reached_now_conversion_and_median(session):
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two(session):
     org = organization(session, "Acme")
     for index in range(4):
-        journey = invitee(session, org, f"p{index}@example.com", now=T0)
+        journey = helpers.journey(session, org, email=f"p{index}@example.com", now=T0)
         journeys.invite(session, journey.id, actor="x", now=T0 + H * (index + 1))
     result = funnel(session, JourneyFilter())
     assert result.steps[0].median_seconds == 2.5 * 3600
@@ -140,7 +141,7 @@ def test_a_sample_of_every_nth_journey_is_the_same_listed_or_scanned(session, mo
     org = organization(session, "Acme")
     waited = {}
     for index in range(6):
-        journey = invitee(session, org, f"p{index}@example.com", now=T0)
+        journey = helpers.journey(session, org, email=f"p{index}@example.com", now=T0)
         journeys.invite(session, journey.id, actor="x", now=T0 + H * (index + 1))
         waited[journey.id] = (index + 1) * 3600
     listed = median_seconds_per_step(session, JourneyFilter(), every=2)

@@ -13,7 +13,8 @@ from onboarding.dashboard.journey_table import SORTS, TableQuery, page
 from onboarding.errors import ValidationError
 from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState as S
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 NOW = utcnow().replace(microsecond=0)
 
@@ -24,7 +25,9 @@ def seven(session):
     org = organization(session, "Acme")
     made = []
     for days in range(1, 8):
-        journey = invitee(session, org, f"p{days}@example.com", now=NOW - timedelta(days=days))
+        journey = helpers.journey(
+            session, org, email=f"p{days}@example.com", now=NOW - timedelta(days=days)
+        )
         journeys.invite(session, journey.id, actor="x", now=NOW - timedelta(days=days))
         made.append(journey)
     for _ in range(2):

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard.diagnosis import load_and_diagnose
-from onboarding.dashboard.link_hits import LINK_FETCHED, MAX_RECORDED
+from onboarding.dashboard.link_hits import MAX_RECORDED
 from onboarding.db import unit_of_work
+from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 
 @pytest.fixture
@@ -23,7 +25,9 @@ def link(factory):
 
     def make(ago: timedelta) -> tuple[int, str]:
         with unit_of_work(factory) as session:
-            journey = invitee(session, organization(session, "Acme"), "ivy@example.com")
+            journey = helpers.journey(
+                session, organization(session, "Acme"), email="ivy@example.com"
+            )
             journeys.invite(session, journey.id, actor="admin")
             mail = session.scalar(
                 select(OutboxMessage).where(OutboxMessage.journey_id == journey.id)
@@ -61,10 +65,12 @@ def test_a_later_get_is_a_person_who_did_not_continue(client, factory, link):
     assert diagnosis(factory, journey_id) == ["opened_not_continued"]
     with factory() as session:
         events = session.get(Journey, journey_id).events
-        fetches = [e.detail for e in events if e.trigger == LINK_FETCHED]
+        fetches = [e.detail for e in events if e.trigger == Fact.link_fetched]
         assert [f["method"] for f in fetches] == ["HEAD", "GET"]
         assert fetches[1]["user_agent"] == "Mozilla/5.0"
-        assert {e.to_state for e in events if e.trigger == LINK_FETCHED} == {events[-1].from_state}
+        assert {e.to_state for e in events if e.trigger == Fact.link_fetched} == {
+            events[-1].from_state
+        }
 
 
 def test_fetches_of_unknown_links_and_many_repeats_are_not_recorded(client, factory, link):
@@ -74,4 +80,4 @@ def test_fetches_of_unknown_links_and_many_repeats_are_not_recorded(client, fact
         client.head(path)
     with factory() as session:
         events = session.get(Journey, journey_id).events
-        assert sum(e.trigger == LINK_FETCHED for e in events) == MAX_RECORDED
+        assert sum(e.trigger == Fact.link_fetched for e in events) == MAX_RECORDED

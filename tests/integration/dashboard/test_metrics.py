@@ -15,7 +15,8 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.journeys import history
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 
 def samples(client):
@@ -35,7 +36,7 @@ def test_metrics_count_journeys_transitions_outbox_latency_and_nudges(client, fa
         org = organization(session, "Acme")
         ids = []
         for email in ("a@example.com", "b@example.com", "c@example.com"):
-            journey = invitee(session, org, email, now=now)
+            journey = helpers.journey(session, org, email=email, now=now)
             journeys.invite(session, journey.id, actor="admin", now=now)
             ids.append(journey.id)
         journeys.revoke(session, ids[2], actor="admin", now=now)

@@ -11,7 +11,8 @@ from onboarding.dashboard.api_tokens import issue
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.models import Person
-from tests.integration.dashboard.conftest import admin_of, invitee, organization
+from tests import helpers
+from tests.helpers import admin_of, organization
 
 
 def two_organizations(factory):
@@ -25,7 +26,7 @@ def two_organizations(factory):
             "globex": globex.id,
         }
         for org, email in ((acme, "ivy@acme.example"), (globex, "gus@globex.example")):
-            journey = invitee(session, org, email)
+            journey = helpers.journey(session, org, email=email)
             journeys.invite(session, journey.id, actor="setup")
             ids[email] = journey.id
         ids["acme_token"] = issue(session, acme, "ci", actor="boss@acme.example")[1]
@@ -51,7 +52,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, factory):
 
 def test_a_person_without_admin_role_is_refused(client, factory, log_in):
     with unit_of_work(factory) as session:
-        plain = invitee(session, organization(session, "Acme"), "plain@acme.example").person
+        plain = helpers.journey(
+            session, organization(session, "Acme"), email="plain@acme.example"
+        ).person
     log_in(client, plain)
     assert client.get("/admin/onboarding").status_code == 403
 

@@ -15,8 +15,8 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import make_ref
 from onboarding.outbox import delivery
-from tests import factories
-from tests.connect_helpers import PASSWORD, csrf_token, log_in, serve
+from tests import helpers
+from tests.helpers import PASSWORD, csrf_token, log_in_to_connect, serve
 from tests.mailbox import Mailbox
 
 
@@ -40,7 +40,7 @@ def test_register_activate_from_the_mail_and_log_in(factory, connect_settings, m
         factory.configure(info={"settings": settings})
         client = create_connect_app(settings=settings).test_client()
         with unit_of_work(factory) as session:
-            journey = factories.journey(session, email="ada@example.com")
+            journey = helpers.journey(session, email="ada@example.com")
             journeys.invite(session, journey.id, actor="admin")
             journey_id, ref = journey.id, make_ref(journey.id, settings)
 
@@ -80,4 +80,4 @@ def test_register_activate_from_the_mail_and_log_in(factory, connect_settings, m
         assert done.headers["Location"] == f"{app_url}/login"
         delivery.deliver_due(factory)
         assert state(factory, journey_id) is JourneyState.activated
-        assert log_in(client).status_code == 302
+        assert log_in_to_connect(client).status_code == 302

@@ -17,7 +17,7 @@ from onboarding.identity import accounts, captcha, federation
 from onboarding.identity.activation_expiry import expire_activations
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account
-from tests.connect_helpers import PASSWORD, csrf_token, link_token, log_in, mails
+from tests.helpers import PASSWORD, csrf_token, link_token, log_in_to_connect, mails
 
 A = AccountState
 TTL = timedelta(hours=24)  # ACTIVATION_TTL of the test settings
@@ -140,7 +140,7 @@ def test_the_expired_link_mails_a_fresh_one_that_activates(client, factory):
     )
     assert done.status_code == 303
     assert states(factory)["ada@example.com"] is A.activated
-    assert log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
 
 
 def _register_by_form(client, email):
@@ -186,7 +186,7 @@ def test_forgot_password_mails_a_fresh_activation_link(client, factory):
 
 def test_an_account_whose_activation_expired_cannot_log_in(client, factory):
     expired_account(factory)
-    refused = log_in(client)
+    refused = log_in_to_connect(client)
     assert refused.status_code == 200
     assert "The email address or password is not right." in refused.get_data(as_text=True)
 

@@ -9,7 +9,7 @@ from onboarding.cli import main
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity import keys
-from tests.connect_helpers import activated_account, log_in
+from tests.helpers import activated_account, log_in_to_connect
 
 
 @pytest.fixture
@@ -20,15 +20,15 @@ def run(factory):
 
 def test_a_disabled_account_cannot_log_in_until_enabled(run, client, factory):
     activated_account(factory)
-    log_in(client)
+    log_in_to_connect(client)
     assert client.get("/account/security").status_code == 200
     result = run("connect", "disable", "Ada@Example.com")
     assert result.exit_code == 0 and "ada@example.com is disabled" in result.output
     # The running session ends with the account.
     assert client.get("/account/security").status_code == 302
-    assert log_in(client).status_code == 200
+    assert log_in_to_connect(client).status_code == 200
     assert run("connect", "enable", "ada@example.com").exit_code == 0
-    assert log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
 
 
 def test_disabling_twice_or_an_unknown_account_is_a_clear_error(run, factory):

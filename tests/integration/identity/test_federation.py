@@ -20,14 +20,7 @@ from onboarding.identity.accounts import find_by_email
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import UpstreamIdentity
 from onboarding.migrate import upgrade
-from tests.connect_helpers import (
-    Deferred,
-    activated_account,
-    link_token,
-    mails,
-    serve,
-    webhooks,
-)
+from tests.helpers import Deferred, activated_account, link_token, mails, serve, webhooks
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROOT = Path(__file__).resolve().parents[3]

@@ -17,8 +17,8 @@ from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import make_ref
 from onboarding.outbox import webhooks
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
-from tests.connect_helpers import PASSWORD, csrf_token, link_token, log_in, mails
+from tests import helpers
+from tests.helpers import PASSWORD, csrf_token, link_token, log_in_to_connect, mails
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_registration_and_activation_move_the_invitation_along(
     client, app_client, factory, connect_settings, registered_as
 ):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, email="ada@example.com")
+        journey = helpers.journey(session, email="ada@example.com")
         journeys.invite(session, journey.id, actor="admin")
         journey_id, ref = journey.id, make_ref(journey.id, connect_settings)
 
@@ -109,4 +109,4 @@ def test_registration_and_activation_move_the_invitation_along(
     deliver_webhooks(factory, connect_settings, app_client)
     assert journey_state(factory, journey_id) is JourneyState.activated
 
-    assert log_in(client, email=registered_as).status_code == 302
+    assert log_in_to_connect(client, email=registered_as).status_code == 302

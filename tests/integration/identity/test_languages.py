@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from onboarding.i18n import translations
+from onboarding.i18n import LANGUAGES, translations
 from onboarding.identity import passwords
-from tests.connect_helpers import csrf_token
+from tests.helpers import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "web" / "connect" / "templates"
 
@@ -79,3 +79,11 @@ def test_percent_signs_in_input_are_shown_as_typed(client):
     )
     assert response.status_code == 422
     assert "100%" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_language_is_chosen_with_lang_and_offered_on_the_registration_form(client, language):
+    page = client.get(f"/register?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}">' in page
+    assert all(f'value="{code}"' in page for code in LANGUAGES)
+    assert f'value="{language}" selected>{LANGUAGES[language]}<' in page

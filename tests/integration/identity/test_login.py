@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.connect_helpers import activated_account, log_in
+from tests.helpers import activated_account, log_in_to_connect
 
 
 def test_a_right_password_logs_in_and_goes_to_next(client, factory):
     activated_account(factory)
-    response = log_in(client, next_url="/authorize?client_id=app")
+    response = log_in_to_connect(client, next_url="/authorize?client_id=app")
     assert response.status_code == 302
     assert response.headers["Location"] == "/authorize?client_id=app"
     with client.session_transaction() as cookie:
@@ -16,14 +16,16 @@ def test_a_right_password_logs_in_and_goes_to_next(client, factory):
 
 def test_an_offsite_next_is_ignored(client, factory):
     activated_account(factory)
-    response = log_in(client, next_url="https://evil.example/steal")
+    response = log_in_to_connect(client, next_url="https://evil.example/steal")
     assert response.headers["Location"] == "/account/security"
 
 
 def test_wrong_password_and_unknown_address_look_the_same(client, factory):
     activated_account(factory)
-    wrong = log_in(client, password="not the password at all")
-    unknown = log_in(client, email="nobody@example.com", password="not the password at all")
+    wrong = log_in_to_connect(client, password="not the password at all")
+    unknown = log_in_to_connect(
+        client, email="nobody@example.com", password="not the password at all"
+    )
     assert wrong.status_code == unknown.status_code == 200
     assert "The email address or password is not right." in wrong.get_data(as_text=True)
     assert "The email address or password is not right." in unknown.get_data(as_text=True)
@@ -42,12 +44,12 @@ def test_an_account_not_yet_activated_cannot_log_in(client, factory):
             language="en",
             country=None,
         )
-    assert log_in(client, email="new@example.com").status_code == 200
+    assert log_in_to_connect(client, email="new@example.com").status_code == 200
 
 
 def test_the_session_cookie_is_connects_own_and_hardened(client, factory):
     activated_account(factory)
-    response = log_in(client)
+    response = log_in_to_connect(client)
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("connect_session=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

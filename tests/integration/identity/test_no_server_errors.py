@@ -15,7 +15,7 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity import accounts, captcha, two_factor
 from onboarding.settings import get_settings
-from tests.connect_helpers import activated_account, last_link, link_token
+from tests.helpers import activated_account, last_link, link_token
 from tests.hostile_requests import Seed, Sweep
 from web import create_connect_app
 from web.connect.auth import ACCOUNT_KEY, PENDING_KEY
@@ -85,7 +85,7 @@ def test_no_route_of_connect_answers_a_server_error(factory, connect_settings):
             "token": world["reset"],
         },
         seeds={
-            "provider.authorize": Seed(query=authorization_request(settings)),
+            "provider.authorize_and_issue_code": Seed(query=authorization_request(settings)),
             "provider.token": Seed(
                 form={
                     "grant_type": "authorization_code",

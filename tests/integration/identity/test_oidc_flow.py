@@ -16,7 +16,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.connect_helpers import PASSWORD, Deferred, activated_account, serve
+from tests.helpers import PASSWORD, Deferred, activated_account, serve
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REDIRECT = "http://app.test/auth/callback"

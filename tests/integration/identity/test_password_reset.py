@@ -9,7 +9,7 @@ from datetime import timedelta
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity.models import AccountToken
-from tests.connect_helpers import activated_account, csrf_token, link_token, log_in, mails
+from tests.helpers import activated_account, csrf_token, link_token, log_in_to_connect, mails
 
 NEW_PASSWORD = "marble thistle comet drift"
 
@@ -67,7 +67,7 @@ def test_a_reset_link_sets_a_new_password_once(client, factory):
     }
     response = client.post(f"/password/reset/{token}", data=data)
     assert response.status_code == 303 and response.headers["Location"].endswith("/login")
-    assert log_in(client, password=NEW_PASSWORD).status_code == 302
+    assert log_in_to_connect(client, password=NEW_PASSWORD).status_code == 302
     fresh = csrf_token(client.get("/login").get_data(as_text=True))  # a new session, new token
     again = client.post(f"/password/reset/{token}", data={**data, "csrf_token": fresh})
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
@@ -86,7 +86,7 @@ def test_an_old_password_stops_working_after_a_reset(client, factory):
             "password_confirmation": NEW_PASSWORD,
         },
     )
-    response = log_in(client)
+    response = log_in_to_connect(client)
     assert response.status_code == 200
     assert "not right" in response.get_data(as_text=True)
 

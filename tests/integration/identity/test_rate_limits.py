@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from tests.connect_helpers import PASSWORD, activated_account, csrf_token, log_in
+from tests.helpers import PASSWORD, activated_account, csrf_token, log_in_to_connect
 
 
 def limited_app(factory, **limits):
@@ -24,35 +24,35 @@ def test_failed_log_ins_lock_the_account_for_a_while_even_with_the_right_passwor
     activated_account(factory, email="bob@example.com")
     client = limited_app(factory, LIMIT_LOGIN_FAILURES_PER_ACCOUNT="3 per minute;5 per hour")
     for _ in range(3):
-        assert log_in(client, password="wrong password here").status_code == 200
-    locked = log_in(client, password=PASSWORD)
+        assert log_in_to_connect(client, password="wrong password here").status_code == 200
+    locked = log_in_to_connect(client, password=PASSWORD)
     assert locked.status_code == 429
     assert "Too many attempts" in locked.get_data(as_text=True)
     assert int(locked.headers["Retry-After"]) > 0
     # Another account from the same place is not affected.
-    assert log_in(client, email="bob@example.com").status_code == 302
+    assert log_in_to_connect(client, email="bob@example.com").status_code == 302
 
 
 def test_unknown_addresses_are_limited_like_known_ones(factory, connect_settings):
     client = limited_app(factory, LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute")
     for _ in range(2):
-        log_in(client, email="nobody@example.com", password="wrong password here")
-    assert log_in(client, email="nobody@example.com").status_code == 429
+        log_in_to_connect(client, email="nobody@example.com", password="wrong password here")
+    assert log_in_to_connect(client, email="nobody@example.com").status_code == 429
 
 
 def test_successful_log_ins_do_not_count_as_failures(factory, connect_settings):
     activated_account(factory)
     client = limited_app(factory, LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute")
     for _ in range(4):
-        assert log_in(client).status_code == 302
+        assert log_in_to_connect(client).status_code == 302
 
 
 def test_log_ins_are_limited_per_ip(factory, connect_settings):
     activated_account(factory)
     client = limited_app(factory, LIMIT_LOGIN_PER_IP="3 per minute")
     for _ in range(3):
-        log_in(client)
-    assert log_in(client).status_code == 429
+        log_in_to_connect(client)
+    assert log_in_to_connect(client).status_code == 429
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_limits_are_kept_in_redis_when_configured(factory, connect_settings):
             LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute",
         )
         for _ in range(2):
-            log_in(client, email="nobody@example.com", password="wrong password here")
+            log_in_to_connect(client, email="nobody@example.com", password="wrong password here")
         assert list(store.scan_iter(f"*{prefix}*"))
         # A second application instance (another process) sees the same count.
         other = limited_app(
@@ -97,7 +97,7 @@ def test_limits_are_kept_in_redis_when_configured(factory, connect_settings):
             RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix},
             LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute",
         )
-        assert log_in(other, email="nobody@example.com").status_code == 429
+        assert log_in_to_connect(other, email="nobody@example.com").status_code == 429
     finally:
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)

@@ -15,14 +15,7 @@ from onboarding.identity import captcha
 from onboarding.identity.accounts import find_by_email
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import AccountToken
-from tests.connect_helpers import (
-    PASSWORD,
-    activated_account,
-    csrf_token,
-    link_token,
-    mails,
-    webhooks,
-)
+from tests.helpers import PASSWORD, activated_account, csrf_token, link_token, mails, webhooks
 
 
 def solved_captcha(client):

@@ -9,7 +9,7 @@ import time
 import pyotp
 import pytest
 
-from tests.connect_helpers import activated_account, csrf_token, log_in
+from tests.helpers import activated_account, csrf_token, log_in_to_connect
 
 
 def enable(client):
@@ -41,7 +41,7 @@ def second_factor(client, code):
 @pytest.fixture
 def with_2fa(client, factory):
     activated_account(factory)
-    log_in(client)
+    log_in_to_connect(client)
     totp, codes = enable(client)
     log_out(client)
     return totp, codes
@@ -49,7 +49,7 @@ def with_2fa(client, factory):
 
 def test_log_in_asks_for_the_code_once_enabled(client, with_2fa):
     totp, _ = with_2fa
-    response = log_in(client, next_url="/account/security")
+    response = log_in_to_connect(client, next_url="/account/security")
     assert response.headers["Location"] == "/login/2fa"
     # Password alone is not a log-in.
     assert client.get("/account/security").status_code == 302
@@ -62,26 +62,26 @@ def test_log_in_asks_for_the_code_once_enabled(client, with_2fa):
 def test_a_totp_code_is_not_accepted_twice(client, with_2fa):
     totp, _ = with_2fa
     code = totp.at(time.time() + 30)
-    log_in(client)
+    log_in_to_connect(client)
     assert second_factor(client, code).status_code == 302
     log_out(client)
-    log_in(client)
+    log_in_to_connect(client)
     again = second_factor(client, code)
     assert again.status_code == 200 and "not right" in again.get_data(as_text=True)
 
 
 def test_a_recovery_code_works_once(client, with_2fa):
     _, codes = with_2fa
-    log_in(client)
+    log_in_to_connect(client)
     assert second_factor(client, codes[3]).status_code == 302
     assert "9 unused recovery codes" in client.get("/account/security").get_data(as_text=True)
     log_out(client)
-    log_in(client)
+    log_in_to_connect(client)
     assert second_factor(client, codes[3]).status_code == 200
 
 
 def test_wrong_codes_are_rate_limited(client, with_2fa):
-    log_in(client)
+    log_in_to_connect(client)
     for _ in range(5):
         assert second_factor(client, "000000").status_code == 200
     limited = second_factor(client, "000000")
@@ -91,7 +91,7 @@ def test_wrong_codes_are_rate_limited(client, with_2fa):
 
 def test_turning_off_needs_a_code(client, with_2fa):
     totp, codes = with_2fa
-    log_in(client)
+    log_in_to_connect(client)
     second_factor(client, codes[0])
     page = client.get("/account/security").get_data(as_text=True)
     refused = client.post(
@@ -108,12 +108,12 @@ def test_turning_off_needs_a_code(client, with_2fa):
     )
     assert "Two-factor authentication is off." in accepted.get_data(as_text=True)
     log_out(client)
-    assert log_in(client).headers["Location"] == "/account/security"
+    assert log_in_to_connect(client).headers["Location"] == "/account/security"
 
 
 def test_a_wrong_confirmation_code_keeps_2fa_off(client, factory):
     activated_account(factory)
-    log_in(client)
+    log_in_to_connect(client)
     page = client.get("/account/security").get_data(as_text=True)
     enrol = client.post("/account/security/totp", data={"csrf_token": csrf_token(page)})
     response = client.post(
@@ -122,4 +122,4 @@ def test_a_wrong_confirmation_code_keeps_2fa_off(client, factory):
     )
     assert response.status_code == 422
     log_out(client)
-    assert log_in(client).headers["Location"] == "/account/security"
+    assert log_in_to_connect(client).headers["Location"] == "/account/security"

@@ -8,7 +8,7 @@ import sys
 from werkzeug.serving import make_server
 
 from onboarding.settings import Settings
-from tests.connect_helpers import Deferred
+from tests.helpers import Deferred
 from web import create_connect_app
 
 

@@ -12,7 +12,7 @@ from onboarding.errors import ConcurrentUpdate
 from onboarding.journeys.machine import InvalidTransition, JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sweeps import expire_stale
-from tests import factories
+from tests import helpers
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def run_together(*actions):
 @pytest.mark.parametrize("attempt", range(5))
 def test_two_accepts_at_once_give_exactly_one_winner(factory, attempt):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, JourneyState.logged_in).id
+        journey_id = helpers.journey_in(session, JourneyState.logged_in).id
     loaded = threading.Barrier(2)
 
     def accept():
@@ -70,7 +70,7 @@ def test_an_accept_racing_the_sweep_ends_in_exactly_one_state_with_matching_hist
 ):
     start = utcnow()
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, JourneyState.logged_in, now=start).id
+        journey_id = helpers.journey_in(session, JourneyState.logged_in, now=start).id
     deadline = start + timedelta(days=30)
 
     def accept():

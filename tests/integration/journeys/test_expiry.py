@@ -13,7 +13,8 @@ from onboarding.errors import ValidationError
 from onboarding.journeys import link_tokens
 from onboarding.journeys.expiry import extend_expiry
 from onboarding.outbox.models import OutboxMessage
-from tests.integration.dashboard.conftest import invitee, organization
+from tests import helpers
+from tests.helpers import organization
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=25)
 
@@ -28,7 +29,9 @@ def link_of(session, journey):
 
 
 def test_the_mailed_link_works_until_the_new_expiry(session, settings):
-    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journey = helpers.journey(
+        session, organization(session, "Acme"), email="ivy@example.com", now=T0
+    )
     journeys.invite(session, journey.id, actor="admin", now=T0)
     raw = link_of(session, journey)
     old_expiry = journey.expires_at
@@ -55,7 +58,9 @@ def test_the_mailed_link_works_until_the_new_expiry(session, settings):
 
 
 def test_only_a_live_invitation_can_be_extended(session):
-    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journey = helpers.journey(
+        session, organization(session, "Acme"), email="ivy@example.com", now=T0
+    )
     with pytest.raises(ValidationError, match="created"):
         extend_expiry(session, journey.id, days=5, actor="boss")
     journeys.invite(session, journey.id, actor="admin", now=T0)
@@ -65,7 +70,9 @@ def test_only_a_live_invitation_can_be_extended(session):
 
 
 def test_an_extension_is_between_one_and_ninety_days(session):
-    journey = invitee(session, organization(session, "Acme"), "ivy@example.com", now=T0)
+    journey = helpers.journey(
+        session, organization(session, "Acme"), email="ivy@example.com", now=T0
+    )
     journeys.invite(session, journey.id, actor="admin", now=T0)
     for days in (0, 91):
         with pytest.raises(ValidationError):

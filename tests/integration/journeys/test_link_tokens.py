@@ -12,7 +12,7 @@ from onboarding.journeys import link_tokens
 from onboarding.journeys.link_tokens import TokenStatus
 from onboarding.journeys.machine import JourneyState
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
+from tests import helpers
 
 
 def links(session, journey_id):
@@ -34,7 +34,7 @@ def status(factory, raw, now=None):
 @pytest.fixture
 def invited(factory):
     with unit_of_work(factory) as session:
-        return factories.journey_in(session, JourneyState.invited).id
+        return helpers.journey_in(session, JourneyState.invited).id
 
 
 def test_the_mailed_link_is_valid_and_only_its_hash_is_stored(factory, invited):
@@ -102,7 +102,7 @@ def test_revoke_kills_every_link_and_reinvite_does_not_revive_them(factory, invi
 
 def test_an_accepted_invitation_says_so(factory):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, JourneyState.accepted).id
+        journey_id = helpers.journey_in(session, JourneyState.accepted).id
     with unit_of_work(factory) as session:
         (raw,) = links(session, journey_id)
     assert status(factory, raw) is TokenStatus.accepted
@@ -110,7 +110,7 @@ def test_an_accepted_invitation_says_so(factory):
 
 def test_an_expired_journey_kills_its_links(factory):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, JourneyState.expired).id
+        journey_id = helpers.journey_in(session, JourneyState.expired).id
     with unit_of_work(factory) as session:
         (raw,) = links(session, journey_id)
     assert status(factory, raw) is TokenStatus.expired

@@ -14,11 +14,11 @@ from onboarding.journeys import link_tokens, refs
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.nudges import send_nudges
-from onboarding.mail import compose
+from onboarding.mail import compose_bytes
 from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
-from tests.mailbox import Mailbox
+from tests import helpers
+from tests.mailbox import Mailbox, parsed
 from workers import tasks
 
 S = JourneyState
@@ -42,9 +42,9 @@ def run(factory, at):
 
 def in_state(factory, state, start, language="en"):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, language=language, now=start)
-        for trigger in factories.PATHS[state]:
-            factories.fire(session, journey.id, trigger, start)
+        journey = helpers.journey(session, language=language, now=start)
+        for trigger in helpers.PATHS[state]:
+            helpers.fire(session, journey.id, trigger, start)
         return journey.id
 
 
@@ -69,7 +69,9 @@ def test_a_stuck_journey_gets_its_nudge_after_its_delay_and_only_once(
     ((nudged, template, payload),) = nudge_mails(factory)
     assert (nudged, template) == (journey_id, f"nudge_{kind}")
     assert payload["context"]["url"].startswith(path)
-    message = compose(template, payload["language"], payload["context"], settings, to=payload["to"])
+    message = parsed(
+        compose_bytes(template, payload["language"], payload["context"], settings, to=payload["to"])
+    )
     assert payload["context"]["url"] in message.get_body(("plain",)).get_content()
     assert message["Content-Language"] == "nl"
     with unit_of_work(factory) as session:
@@ -128,7 +130,7 @@ def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory, settings
     assert template == "nudge_expiring"
     assert payload["context"]["url"] == "http://app.test/login"
     assert run(factory, start + 29 * DAY) == 0
-    subject = compose(template, "en", payload["context"], settings)["Subject"]
+    subject = parsed(compose_bytes(template, "en", payload["context"], settings))["Subject"]
     assert subject.startswith("Your invitation to Measurements expires on ")
 
 
@@ -169,10 +171,10 @@ def test_without_a_cap_a_journey_gets_each_kind_once_and_never_two_in_a_day(fact
 def test_one_person_invited_twice_gets_at_most_one_nudge_a_day(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        first = factories.journey(session, email="twice@example.com", now=start)
-        second = factories.journey(session, email="twice@example.com", now=start)
+        first = helpers.journey(session, email="twice@example.com", now=start)
+        second = helpers.journey(session, email="twice@example.com", now=start)
         for journey in (first, second):
-            factories.fire(session, journey.id, "invite", start)
+            helpers.fire(session, journey.id, "invite", start)
     assert run(factory, start + 3 * DAY + HOUR) == 1
     assert run(factory, start + 3 * DAY + 2 * HOUR) == 0
     assert run(factory, start + 4 * DAY + 2 * HOUR) == 1

@@ -1,12 +1,21 @@
-"""Signing in with a Connect account: which person it is, and which journeys record log_in."""
+"""Signing in with an account of the identity provider: which person it is, which journeys
+record log_in, and the register/activate that a provider sending no events left to the log-in."""
 
 from sqlalchemy import select
 
+from onboarding import journeys
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import JourneyEvent
-from onboarding.journeys.sign_in import BY_EMAIL, BY_INVITATION, BY_SUBJECT, sign_in
+from onboarding.journeys.sign_in import (
+    BY_EMAIL,
+    BY_INVITATION,
+    BY_SUBJECT,
+    RECORDED_AT_LOG_IN,
+    sign_in,
+)
 from onboarding.people.models import Person
-from tests.app_front import invitee, member, organization
+from onboarding.provider import account_events
+from tests.helpers import invitee, member, organization
 
 
 def test_a_verified_email_finds_the_person_links_the_subject_and_logs_in_every_open_journey(
@@ -79,3 +88,69 @@ def test_nobody_invited_signs_in_as_nobody(session):
     result = sign_in(session, subject="sub-x", email="x@example.com", email_verified=True)
     assert result.person is None and result.connect_email == "x@example.com"
     assert session.scalar(select(Person).where(Person.connect_subject == "sub-x")) is None
+
+
+def since_invite(journey):
+    """The journey's history after its invitation."""
+    triggers = [e.trigger for e in journey.events]
+    return journey.events[triggers.index("invite") + 1 :]
+
+
+def history(journey):
+    return [(e.trigger, e.from_state, e.to_state, e.detail) for e in since_invite(journey)]
+
+
+def test_a_verified_email_records_register_and_activate_at_log_in_before_log_in(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(session, subject="sub-1", email="ann@example.com", email_verified=True)
+    S = JourneyState
+    assert [(t, f, to) for t, f, to, _ in history(journey)] == [
+        ("register", S.invited, S.registered),
+        ("activate", S.registered, S.activated),
+        ("log_in", S.activated, S.logged_in),
+    ]
+    register, activate, _log_in = (detail for *_, detail in history(journey))
+    assert register == {"email": "ann@example.com", **RECORDED_AT_LOG_IN}
+    assert activate == RECORDED_AT_LOG_IN
+
+
+def test_an_unverified_email_records_only_the_registration_at_log_in(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    result = sign_in(
+        session,
+        subject="sub-b",
+        email="b@other.example",
+        email_verified=False,
+        invitation_journey_ids=[journey.id],
+    )
+    assert result.person is journey.person
+    assert [e.trigger for e in since_invite(journey)] == ["register", "log_in"]
+    register = since_invite(journey)[0].detail
+    assert register["email"] == "b@other.example" and register["invited_as"] == "ann@example.com"
+
+
+def test_a_registration_reported_by_an_event_is_completed_at_log_in_with_activate_only(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    journeys.register(session, journey.id, email="ann@example.com")
+    sign_in(session, subject="sub-1", email="ann@example.com", email_verified=True)
+    assert [e.trigger for e in since_invite(journey)] == ["register", "activate", "log_in"]
+    register, activate, _log_in = since_invite(journey)
+    assert "recorded_at" not in register.detail and activate.detail == RECORDED_AT_LOG_IN
+
+
+def test_a_journey_the_events_brought_up_to_date_records_only_log_in(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    journeys.register(session, journey.id, email="ann@example.com")
+    journeys.activate(session, journey.id)
+    sign_in(session, subject="sub-1", email="ann@example.com", email_verified=True)
+    assert [e.trigger for e in since_invite(journey)] == ["register", "activate", "log_in"]
+    assert all("recorded_at" not in e.detail for e in journey.events)
+
+
+def test_an_event_arriving_after_the_log_in_changes_nothing(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(session, subject="sub-1", email="ann@example.com", email_verified=True)
+    late = {"id": "late-1", "type": account_events.ACTIVATED, "data": {"email": "ann@example.com"}}
+    assert account_events.receive(session, late) == []
+    assert journey.state is JourneyState.logged_in
+    assert [e.trigger for e in since_invite(journey)] == ["register", "activate", "log_in"]

@@ -17,7 +17,7 @@ from onboarding.db import unit_of_work
 from onboarding.journeys.machine import TRIGGERS, InvalidTransition, JourneyState, fire
 from onboarding.journeys.models import Journey
 from onboarding.journeys.steps import RANK
-from tests import factories
+from tests import helpers
 
 _emails = itertools.count()
 
@@ -31,8 +31,8 @@ def test_use_cases_agree_with_the_pure_machine(factory):
         @initialize()
         def create(self):
             with unit_of_work(factory) as session:
-                org = factories.organization(session)
-                self.journey_id = factories.journey(
+                org = helpers.organization(session)
+                self.journey_id = helpers.journey(
                     session, org, email=f"stateful{next(_emails)}@example.com"
                 ).id
             self.model = PureJourney()
@@ -47,7 +47,7 @@ def test_use_cases_agree_with_the_pure_machine(factory):
                 expected_ok = False
             try:
                 with unit_of_work(factory) as session:
-                    factories.fire(session, self.journey_id, trigger)
+                    helpers.fire(session, self.journey_id, trigger)
                 ok = True
             except InvalidTransition:
                 ok = False

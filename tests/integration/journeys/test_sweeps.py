@@ -9,7 +9,7 @@ from onboarding.db import unit_of_work
 from onboarding.journeys.machine import JourneyState, sources_of
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sweeps import expire_stale
-from tests import factories
+from tests import helpers
 
 S = JourneyState
 
@@ -17,8 +17,8 @@ S = JourneyState
 def test_the_sweep_expires_exactly_the_stale_live_journeys_and_writes_their_history(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        stale = {s: factories.journey_in(session, s, now=start).id for s in S}
-        fresh = {s: factories.journey_in(session, s, now=start + timedelta(days=20)).id for s in S}
+        stale = {s: helpers.journey_in(session, s, now=start).id for s in S}
+        fresh = {s: helpers.journey_in(session, s, now=start + timedelta(days=20)).id for s in S}
     later = start + timedelta(days=31)
     with unit_of_work(factory) as session:
         assert expire_stale(session, later, batch_size=2) == len(sources_of("expire"))
@@ -46,7 +46,7 @@ def test_the_sweep_expires_exactly_the_stale_live_journeys_and_writes_their_hist
 def test_a_second_sweep_finds_nothing(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        factories.journey_in(session, S.invited, now=start)
+        helpers.journey_in(session, S.invited, now=start)
     later = start + timedelta(days=31)
     with unit_of_work(factory) as session:
         assert expire_stale(session, later) == 1
@@ -59,7 +59,7 @@ def test_a_second_sweep_finds_nothing(factory):
 def test_the_sweep_bumps_the_version_so_a_stale_accept_loses(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        journey = factories.journey_in(session, S.logged_in, now=start)
+        journey = helpers.journey_in(session, S.logged_in, now=start)
         version = journey.version
     with unit_of_work(factory) as session:
         expire_stale(session, start + timedelta(days=31))

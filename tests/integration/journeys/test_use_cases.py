@@ -12,7 +12,7 @@ from onboarding.errors import InvitationExpired
 from onboarding.journeys.machine import TRIGGERS, InvalidTransition, JourneyState, destination
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
+from tests import helpers
 
 S = JourneyState
 
@@ -29,7 +29,7 @@ def counts(session):
 @pytest.mark.parametrize("trigger", TRIGGERS)
 def test_every_pair_moves_and_records_or_refuses_and_writes_nothing(factory, trigger, state):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, state).id
+        journey_id = helpers.journey_in(session, state).id
     with unit_of_work(factory) as session:
         before = counts(session)
     try:
@@ -39,13 +39,13 @@ def test_every_pair_moves_and_records_or_refuses_and_writes_nothing(factory, tri
     if expected is None:
         refused = pytest.raises(InvalidTransition, match=f"cannot {trigger} .*'{state.value}'")
         with refused, unit_of_work(factory) as session:
-            factories.fire(session, journey_id, trigger)
+            helpers.fire(session, journey_id, trigger)
         with unit_of_work(factory) as session:
             assert session.get(Journey, journey_id).state is state
             assert counts(session) == before
         return
     with unit_of_work(factory) as session:
-        factories.fire(session, journey_id, trigger)
+        helpers.fire(session, journey_id, trigger)
     with unit_of_work(factory) as session:
         journey = session.get(Journey, journey_id)
         assert journey.state is expected
@@ -58,7 +58,7 @@ def test_every_pair_moves_and_records_or_refuses_and_writes_nothing(factory, tri
 
 def test_invite_writes_state_history_token_and_mail_in_one_transaction(factory, settings):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, language="nl")
+        journey = helpers.journey(session, language="nl")
         now = utcnow()
         journeys.invite(session, journey.id, actor="admin@example.com", now=now)
         journey_id = journey.id
@@ -79,7 +79,7 @@ def test_invite_writes_state_history_token_and_mail_in_one_transaction(factory, 
 
 def test_a_rollback_leaves_no_state_no_history_and_no_outbox(factory):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey(session).id
+        journey_id = helpers.journey(session).id
         before = counts(session)
     with pytest.raises(RuntimeError), unit_of_work(factory) as session:
         journeys.invite(session, journey_id, actor="admin@example.com")
@@ -92,7 +92,7 @@ def test_a_rollback_leaves_no_state_no_history_and_no_outbox(factory):
 
 def test_accept_after_expiry_is_refused_even_before_the_sweep(factory):
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, S.logged_in).id
+        journey_id = helpers.journey_in(session, S.logged_in).id
     later = utcnow() + timedelta(days=31)
     with pytest.raises(InvitationExpired, match="expired"), unit_of_work(factory) as session:
         journeys.accept(session, journey_id, actor="invitee", now=later)
@@ -102,7 +102,7 @@ def test_accept_after_expiry_is_refused_even_before_the_sweep(factory):
 
 def test_register_with_another_address_is_recorded(factory):
     with unit_of_work(factory) as session:
-        journey = factories.journey_in(session, S.invited)
+        journey = helpers.journey_in(session, S.invited)
         journeys.register(session, journey.id, email="b@other.example")
         detail = journey.events[-1].detail
     assert detail == {"email": "b@other.example", "invited_as": journey.person.email}
@@ -110,7 +110,7 @@ def test_register_with_another_address_is_recorded(factory):
 
 def test_version_increases_with_every_transition_even_resend(factory):
     with unit_of_work(factory) as session:
-        journey = factories.journey_in(session, S.invited)
+        journey = helpers.journey_in(session, S.invited)
         version = journey.version
         journeys.resend(session, journey.id, actor="admin@example.com")
         assert journey.version == version + 1

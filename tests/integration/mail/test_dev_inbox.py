@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.mail import compose, dev_inbox
+from onboarding.mail import compose_bytes, dev_inbox
 from onboarding.serve import services
 from tests.mailbox import free_port
 from web import create_app
@@ -56,9 +56,11 @@ def sink(settings, tmp_path):
 
 
 def test_the_sink_keeps_every_mail_it_receives(sink, settings):
-    message = compose("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=9)
+    message = compose_bytes(
+        "invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=9
+    )
     with smtplib.SMTP("127.0.0.1", sink) as connection:
-        connection.send_message(message)
+        connection.sendmail("no-reply@example.com", ["ada@example.com"], message)
     (received,) = dev_inbox.newest(settings)
     assert received.subject == "You are invited to Measurements"
     assert received.message["Message-ID"] == "<outbox-9@example.com>"
@@ -67,8 +69,7 @@ def test_the_sink_keeps_every_mail_it_receives(sink, settings):
 
 def test_the_inbox_page_lists_mails_and_shows_each_with_its_links(settings):
     mail_id = dev_inbox.store(
-        compose("invitation", "nl", INVITATION, settings, to="ada@example.com").as_bytes(),
-        settings,
+        compose_bytes("invitation", "nl", INVITATION, settings, to="ada@example.com"), settings
     )
     client = create_app({"TESTING": True}, settings=settings).test_client()
     listing = client.get("/dev/mail")

@@ -14,7 +14,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox import delivery, webhooks
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
+from tests import helpers
 from tests.mailbox import Mailbox, free_port
 
 
@@ -28,8 +28,8 @@ def mailbox(factory, settings):
 
 def invite(factory, email=None, language="en"):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, email=email, language=language)
-        factories.fire(session, journey.id, "invite")
+        journey = helpers.journey(session, email=email, language=language)
+        helpers.fire(session, journey.id, "invite")
         return journey.id, journey.person.email
 
 

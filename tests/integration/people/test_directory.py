@@ -9,7 +9,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people import directory
 from onboarding.people.models import Organization, Person
-from tests import factories
+from tests import helpers
 
 
 def add(session, org, **overrides):
@@ -33,7 +33,7 @@ def nothing_written(factory):
 
 def test_zero_roles_is_refused_with_a_clear_message_and_nothing_written(factory):
     with unit_of_work(factory) as session:
-        org_id = factories.organization(session).id
+        org_id = helpers.organization(session).id
     with (
         pytest.raises(ValidationError, match="at least one role"),
         unit_of_work(factory) as session,
@@ -44,7 +44,7 @@ def test_zero_roles_is_refused_with_a_clear_message_and_nothing_written(factory)
 
 def test_a_role_of_another_organization_is_refused(factory):
     with pytest.raises(ValidationError, match="no role 'admin'"), unit_of_work(factory) as session:
-        add(session, factories.organization(session, roles=("viewer",)), roles=["admin"])
+        add(session, helpers.organization(session, roles=("viewer",)), roles=["admin"])
     assert nothing_written(factory)
 
 
@@ -56,14 +56,14 @@ def test_an_invalid_address_is_refused(factory, email):
         pytest.raises(ValidationError, match="not a valid email"),
         unit_of_work(factory) as session,
     ):
-        add(session, factories.organization(session), email=email)
+        add(session, helpers.organization(session), email=email)
     assert nothing_written(factory)
 
 
 def test_addresses_are_unique_case_insensitively_and_shared_across_organizations(factory):
     with unit_of_work(factory) as session:
-        first = add(session, factories.organization(session), email="Ann@Example.COM")
-        second = add(session, factories.organization(session), email="ann@example.com")
+        first = add(session, helpers.organization(session), email="Ann@Example.COM")
+        second = add(session, helpers.organization(session), email="ann@example.com")
         assert first.person is second.person
         assert first.person.email == "ann@example.com"
         assert first.state is second.state is JourneyState.created
@@ -71,7 +71,7 @@ def test_addresses_are_unique_case_insensitively_and_shared_across_organizations
 
 def test_a_second_journey_for_the_same_person_and_organization_is_refused(factory):
     with unit_of_work(factory) as session:
-        org = factories.organization(session)
+        org = helpers.organization(session)
         add(session, org)
         with pytest.raises(Conflict, match="already has an open invitation"):
             add(session, org, email="ANN@example.com")
@@ -80,7 +80,7 @@ def test_a_second_journey_for_the_same_person_and_organization_is_refused(factor
 
 def test_creating_a_person_writes_the_first_history_row(factory):
     with unit_of_work(factory) as session:
-        journey = add(session, factories.organization(session), roles=["viewer", "editor"])
+        journey = add(session, helpers.organization(session), roles=["viewer", "editor"])
         (event,) = journey.events
         assert (event.trigger, event.from_state, event.to_state) == (
             "create",
@@ -93,5 +93,5 @@ def test_creating_a_person_writes_the_first_history_row(factory):
 
 def test_an_international_domain_is_stored_in_its_ascii_form(factory):
     with unit_of_work(factory) as session:
-        journey = add(session, factories.organization(session), email="Ann@Bücher.example")
+        journey = add(session, helpers.organization(session), email="Ann@Bücher.example")
         assert journey.person.email == "ann@xn--bcher-kva.example"

@@ -17,7 +17,8 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.refs import make_ref
 from onboarding.outbox import webhooks
-from tests import factories
+from tests import helpers
+from tests.helpers import webhooks as outbox_webhooks
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def invited(factory, email, count=1):
     with unit_of_work(factory) as session:
         ids = []
         for _ in range(count):
-            journey = factories.journey(session, email=email)
+            journey = helpers.journey(session, email=email)
             journeys.invite(session, journey.id, actor="admin")
             ids.append(journey.id)
         return ids
@@ -182,7 +183,6 @@ def test_a_malformed_event_is_a_clear_client_error(app_client, factory, settings
 def test_connects_own_outbox_event_is_accepted_by_the_app(app_client, factory, settings):
     """What Connect writes to its outbox is what the app's hook takes."""
     from onboarding.identity import accounts
-    from tests.connect_helpers import webhooks as outbox_webhooks
 
     [journey_id] = invited(factory, "ada@example.com")
     with unit_of_work(factory) as session:

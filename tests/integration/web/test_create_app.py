@@ -4,7 +4,7 @@ from urllib.parse import unquote
 
 from onboarding.db import engine_for, session_factory, unit_of_work
 from onboarding.migrate import upgrade
-from tests.app_front import invitation_path, invitee, organization
+from tests.helpers import invitation_path, invitee, organization
 from web import create_app
 
 

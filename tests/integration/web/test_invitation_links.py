@@ -12,7 +12,14 @@ from onboarding.db import unit_of_work
 from onboarding.journeys import refs
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
-from tests.app_front import admin_of, invitation_path, invitee, organization, remembered
+from tests.helpers import (
+    admin_of,
+    invitation_path,
+    invitee,
+    log_in_to_app,
+    organization,
+    remembered,
+)
 from web import create_app
 
 
@@ -83,7 +90,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
     assert "<details" not in page  # never hidden behind a disclosure control
     href = page.split('id="create-account" href="')[1].split('"')[0].replace("&amp;", "&")
     url = urlsplit(href)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.connect_issuer}/register"
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.oidc_issuer}/register"
     query = parse_qs(url.query)
     assert query["email"] == ["ann@example.com"]
     assert refs.read_ref(query["ref"][0], settings) == journey_id
@@ -92,7 +99,7 @@ def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_th
 
 def test_the_create_account_link_works_without_an_invitation_too(client, settings):
     page = client.get("/login").get_data(as_text=True)
-    assert f'href="{settings.connect_issuer}/register?return_to=' in page
+    assert f'href="{settings.oidc_issuer}/register?return_to=' in page
 
 
 @pytest.mark.parametrize(
@@ -166,13 +173,12 @@ def test_continuing_needs_the_csrf_token(factory, invited):
 
 
 def test_a_logged_in_person_continues_to_measurements(client, factory, invited):
-    from tests.app_front import log_in
 
     journey_id, path = invited
     with unit_of_work(factory) as session:
         person = session.get(Journey, journey_id).person
         session.expunge(person)
-    log_in(client, person)
+    log_in_to_app(client, person)
     response = client.post(path)
     assert response.headers["Location"] == "/measurements"
     with unit_of_work(factory) as session:

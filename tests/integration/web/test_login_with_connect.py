@@ -1,5 +1,6 @@
 """Log in with an OpenID Connect provider found by discovery (a strict one on loopback):
-PKCE S256, state and nonce, and the ID token's signature, issuer and audience all checked."""
+PKCE S256, state and nonce, and the ID token's signature, issuer and audience all checked.
+The stand-in sends no account events, as a foreign provider would not."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +13,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Person
 from onboarding.settings import use_settings
-from tests.app_front import invitation_path, invitee, organization
+from tests.helpers import invitation_path, invitee, organization
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app
 
@@ -28,7 +29,7 @@ def provider(settings):
         user=dict(ANN),
     )
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 
@@ -153,7 +154,7 @@ def test_an_error_from_the_provider_is_shown_plainly(client, provider):
 
 def test_a_provider_announcing_another_issuer_is_refused(client, provider, settings):
     use_settings(
-        settings.with_overrides(connect_issuer=provider.issuer.replace("127.0.0.1", "localhost"))
+        settings.with_overrides(oidc_issuer=provider.issuer.replace("127.0.0.1", "localhost"))
     )
     app = create_app({"TESTING": True})
     response = app.test_client().get("/login/connect")
@@ -162,7 +163,7 @@ def test_a_provider_announcing_another_issuer_is_refused(client, provider, setti
 
 
 def test_an_unreachable_provider_gives_a_clear_503(factory, settings):
-    use_settings(settings.with_overrides(connect_issuer="http://127.0.0.1:9"))
+    use_settings(settings.with_overrides(oidc_issuer="http://127.0.0.1:9"))
     response = create_app({"TESTING": True}).test_client().get("/login/connect")
     assert response.status_code == 503
     assert "cannot be reached right now" in response.get_data(as_text=True)
@@ -178,3 +179,22 @@ def test_an_unverified_email_does_not_find_the_invited_person(client, factory, p
     provider.user = {**ANN, "email_verified": False}
     assert log_in_with_provider(client).status_code == 403
     assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every_step(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    client.get(path)
+    log_in_with_provider(client)
+    client.post(f"/measurements/invitations/{journey_id}/accept")
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        assert journey.state is JourneyState.accepted
+        triggers = [e.trigger for e in journey.events if e.from_state is not e.to_state]
+        assert triggers[-5:] == ["invite", "register", "activate", "log_in", "accept"]
+        assert all(
+            e.detail.get("recorded_at") == "log-in"
+            for e in journey.events
+            if e.trigger in ("register", "activate")
+        )

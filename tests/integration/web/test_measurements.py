@@ -10,7 +10,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.sign_in import sign_in
 from onboarding.people.models import Person
-from tests.app_front import invitation_path, invitee, log_in, organization
+from tests.helpers import invitation_path, invitee, log_in_to_app, organization
 from web import create_app
 
 
@@ -47,7 +47,7 @@ def test_the_accept_button_appears_in_a_fresh_browser_without_the_mail_link(
     client, factory, logged_in_invitee
 ):
     journey = load(factory, logged_in_invitee)
-    log_in(client, journey.person)
+    log_in_to_app(client, journey.person)
     page = client.get("/measurements").get_data(as_text=True)
     assert "Invitation to Acme" in page
     assert f'action="/measurements/invitations/{journey.id}/accept"' in page
@@ -65,7 +65,7 @@ def test_the_accept_button_appears_in_a_fresh_browser_without_the_mail_link(
 
 def test_accepting_twice_is_refused_clearly(client, factory, logged_in_invitee):
     journey = load(factory, logged_in_invitee)
-    log_in(client, journey.person)
+    log_in_to_app(client, journey.person)
     client.post(f"/measurements/invitations/{journey.id}/accept")
     again = client.post(f"/measurements/invitations/{journey.id}/accept")
     assert again.status_code == 422
@@ -79,7 +79,7 @@ def test_an_invitation_that_arrives_after_log_in_can_be_accepted_too(client, fac
         later = invitee(session, organization(session, "Later Inc"), email="ann@example.com")
         later_id = later.id
     person = load(factory, first.id).person
-    log_in(client, person)
+    log_in_to_app(client, person)
     assert "Invitation to Later Inc" in client.get("/measurements").get_data(as_text=True)
     client.post(f"/measurements/invitations/{later_id}/accept")
     assert [e.trigger for e in load(factory, later_id).events][-2:] == ["log_in", "accept"]
@@ -91,7 +91,7 @@ def test_an_expired_invitation_cannot_be_accepted_even_before_the_sweep(
     with unit_of_work(factory) as session:
         session.get(Journey, logged_in_invitee).expires_at = utcnow()
     journey = load(factory, logged_in_invitee)
-    log_in(client, journey.person)
+    log_in_to_app(client, journey.person)
     response = client.post(f"/measurements/invitations/{journey.id}/accept")
     assert response.status_code == 410
     assert "ask an administrator for a new one" in response.get_data(as_text=True)
@@ -113,7 +113,7 @@ def test_signed_in_as_another_address_with_the_link_opened_here_may_accept_with_
 ):
     ann_id, path, bob_id = ann_and_bob
     client.get(path)  # the link opened in this browser
-    log_in(client, person(factory, bob_id))
+    log_in_to_app(client, person(factory, bob_id))
     page = client.get("/measurements").get_data(as_text=True)
     assert "You are signed in as <strong>bob@example.com</strong>; this invitation is for" in page
     assert "<strong>ann@example.com</strong>" in page
@@ -137,7 +137,7 @@ def test_signed_in_with_another_connect_address_without_the_link_offers_only_to_
         journeys.log_in(session, journey.id, actor="b@other.example")
         journey_id = journey.id
     person = load(factory, journey_id).person
-    log_in(client, person, connect_email="b@other.example")
+    log_in_to_app(client, person, connect_email="b@other.example")
     page = client.get("/measurements").get_data(as_text=True)
     assert "You are signed in as <strong>b@other.example</strong>; this invitation is for" in page
     assert "Accept with this account" not in page and "Log in with another account" in page
@@ -152,7 +152,7 @@ def test_signed_in_with_another_connect_address_without_the_link_offers_only_to_
 def test_switching_account_is_recorded_and_starts_a_fresh_log_in(client, factory, ann_and_bob):
     ann_id, path, bob_id = ann_and_bob
     client.get(path)
-    log_in(client, person(factory, bob_id))
+    log_in_to_app(client, person(factory, bob_id))
     response = client.post(f"/measurements/invitations/{ann_id}/switch-account")
     assert response.headers["Location"] == "/login/connect?switch=1"
     event = load(factory, ann_id).events[-1]
@@ -165,7 +165,7 @@ def test_switching_account_is_recorded_and_starts_a_fresh_log_in(client, factory
 
 def test_someone_elses_invitation_by_id_is_not_found(client, factory, ann_and_bob):
     ann_id, _path, bob_id = ann_and_bob
-    log_in(client, person(factory, bob_id))
+    log_in_to_app(client, person(factory, bob_id))
     assert "Acme" not in client.get("/measurements").get_data(as_text=True)
     for action in ("accept", "switch-account"):
         response = client.post(f"/measurements/invitations/{ann_id}/{action}")
@@ -179,13 +179,13 @@ def test_someone_elses_invitation_by_id_is_not_found(client, factory, ann_and_bo
 
 def test_accept_needs_the_csrf_token(factory, logged_in_invitee):
     client = create_app({"TESTING": True}).test_client()
-    log_in(client, load(factory, logged_in_invitee).person)
+    log_in_to_app(client, load(factory, logged_in_invitee).person)
     assert client.post(f"/measurements/invitations/{logged_in_invitee}/accept").status_code == 400
     assert load(factory, logged_in_invitee).state is JourneyState.logged_in
 
 
 def test_logging_out_ends_the_session(client, factory, logged_in_invitee):
-    log_in(client, load(factory, logged_in_invitee).person)
+    log_in_to_app(client, load(factory, logged_in_invitee).person)
     response = client.post("/logout", follow_redirects=True)
     assert "You are logged out." in response.get_data(as_text=True)
     assert client.get("/measurements").status_code == 302

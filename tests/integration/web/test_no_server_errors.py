@@ -19,7 +19,7 @@ from onboarding.mail import dev_inbox
 from onboarding.outbox import webhooks
 from onboarding.people.models import Person
 from onboarding.settings import Settings, use_settings
-from tests.app_front import admin_of, invitation_path, invitee, log_in, organization
+from tests.helpers import admin_of, invitation_path, invitee, log_in_to_app, organization
 from tests.hostile_requests import Seed, Sweep
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app
@@ -51,7 +51,7 @@ def provider(settings):
         user={"sub": "s-1", "email": "ann@example.com", "email_verified": True},
     )
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 
@@ -140,7 +140,7 @@ def _becoming(client: FlaskClient, person: Person | None, journey_id: int):
         if person is None:
             client.delete_cookie("app_session")
             return
-        log_in(client, person)
+        log_in_to_app(client, person)
         with client.session_transaction() as session:
             session[INVITATIONS_KEY] = [journey_id]
 
@@ -150,7 +150,7 @@ def _becoming(client: FlaskClient, person: Person | None, journey_id: int):
 def test_a_post_without_a_valid_csrf_token_is_refused_with_400(factory, world):
     app = create_app(CONFIG)
     client = app.test_client()
-    log_in(client, world["admin"])
+    log_in_to_app(client, world["admin"])
     checked = 0
     for rule in app.url_map.iter_rules():
         if "POST" not in (rule.methods or ()) or _exempt(app, rule):
@@ -176,7 +176,7 @@ def test_the_sweep_reaches_the_views_it_means_to(factory, provider, world, setti
     """The baseline requests are valid: a sweep that only met refusals would prove little."""
     app = create_app({**CONFIG, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
-    log_in(client, world["admin"])
+    log_in_to_app(client, world["admin"])
     body = json.dumps(identity_event(world["journey"], settings)).encode()
     hook = client.post(
         "/hooks/identity",

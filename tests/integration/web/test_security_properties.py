@@ -35,10 +35,18 @@ from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import Person
 from onboarding.settings import use_settings
-from tests.app_front import admin_of, invitation_path, invitee, organization
-from tests.app_front import log_in as app_log_in
-from tests.connect_helpers import PASSWORD, activated_account, last_link, link_token
-from tests.connect_helpers import log_in as connect_log_in
+from tests.helpers import (
+    PASSWORD,
+    activated_account,
+    admin_of,
+    invitation_path,
+    invitee,
+    last_link,
+    link_token,
+    log_in_to_app,
+    log_in_to_connect,
+    organization,
+)
 from tests.mailbox import Mailbox, free_port
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app, create_connect_app
@@ -196,7 +204,7 @@ def superadmin_client(app: Flask, factory: sessionmaker[Session]) -> tuple[Flask
             "boss": boss,
         }
         client = app.test_client()
-        app_log_in(client, boss)
+        log_in_to_app(client, boss)
     return client, ids
 
 
@@ -258,7 +266,7 @@ def test_every_page_of_the_app_carries_the_security_headers(app, superadmin_clie
 def test_every_page_of_connect_carries_the_security_headers(connect_app, factory):
     activated_account(factory)
     anonymous, client = connect_app.test_client(), connect_app.test_client()
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
     paths = parameterless_gets(connect_app) + [
         "/activate/not-a-token",
         "/password/reset/not-a-token",
@@ -273,7 +281,9 @@ def test_every_page_of_connect_carries_the_security_headers(connect_app, factory
 def test_session_cookies_are_httponly_lax_and_secure_with_hsts_on_https(factory, settings, scheme):
     use_settings(
         settings.with_overrides(
-            app_base_url=f"{scheme}://app.test", connect_issuer=f"{scheme}://connect.test"
+            app_base_url=f"{scheme}://app.test",
+            oidc_issuer=f"{scheme}://connect.test",
+            connect_issuer=f"{scheme}://connect.test",
         )
     )
     app = create_app({"TESTING": True}).test_client()
@@ -296,7 +306,7 @@ def test_connect_starts_a_new_session_on_log_in(connect_app, factory):
     with client.session_transaction() as session:
         session["planted"] = "by someone else"
         before = session["csrf_token"]
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session and session.get("csrf_token") != before
         assert session["account_id"]
@@ -314,7 +324,7 @@ def provider(factory, settings):
     with unit_of_work(factory) as session:
         invitee(session, organization(session), email="ann@example.com")
     with serve_provider(provider):
-        use_settings(settings.with_overrides(connect_issuer=provider.issuer))
+        use_settings(settings.with_overrides(oidc_issuer=provider.issuer))
         yield provider
 
 
@@ -372,7 +382,7 @@ def test_connects_next_never_leaves_the_site(connect_app, factory, settings, tar
     assert hidden
     kept = urlsplit(browser_destination(settings.connect_issuer + "/login", hidden.group(1)))
     assert (kept.scheme, kept.netloc) == tuple(urlsplit(settings.connect_issuer)[:2])
-    assert_stays_on(settings.connect_issuer, connect_log_in(client, next_url=target))
+    assert_stays_on(settings.connect_issuer, log_in_to_connect(client, next_url=target))
 
 
 @pytest.mark.parametrize(
@@ -392,7 +402,7 @@ def test_connects_next_never_leaves_the_site(connect_app, factory, settings, tar
 def test_connect_redirects_only_to_a_registered_redirect_uri(connect_app, factory, redirect_uri):
     activated_account(factory)
     client = connect_app.test_client()
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
     query = {
         "client_id": "app",
         "response_type": "code",
@@ -474,7 +484,7 @@ def test_tokens_codes_and_passwords_are_stored_only_as_hashes(connect_app, facto
         secrets[f"recovery code {number}"] = code
 
     client = connect_app.test_client()
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
     verifier = generate_token(48)
     authorize = client.get(
         "/authorize?"
@@ -574,7 +584,7 @@ def test_a_failed_log_in_reads_the_same_for_every_reason(connect_app, factory):
         )
 
     def answer(email: str, password: str) -> tuple[int, str]:
-        response = connect_log_in(connect_app.test_client(), email=email, password=password)
+        response = log_in_to_connect(connect_app.test_client(), email=email, password=password)
         page = response.get_data(as_text=True).replace(email, "EMAIL")
         return response.status_code, re.sub(r'value="[^"]{40,}"', 'value="TOKEN"', page)
 
@@ -598,7 +608,7 @@ def test_an_admin_of_one_organization_reaches_nothing_of_another(app, factory):
         _, acme_raw = api_tokens.issue(session, acme, "ci", actor=admin.email)
         ids = (globex.id, other.id, globex_token.id)
         client = app.test_client()
-        app_log_in(client, admin)
+        log_in_to_app(client, admin)
     org_id, journey_id, token_id = ids
     overview = client.get(f"/admin/onboarding?organization={org_id}")
     assert overview.status_code == 200
@@ -639,7 +649,7 @@ def test_an_admin_of_one_organization_reaches_nothing_of_another(app, factory):
 def test_a_password_reset_ends_the_connect_sessions_started_before_it(connect_app, factory):
     activated_account(factory)
     earlier = connect_app.test_client()
-    assert connect_log_in(earlier).status_code == 302
+    assert log_in_to_connect(earlier).status_code == 302
     assert earlier.get("/account/security").status_code == 200
     with unit_of_work(factory) as session:
         accounts.request_password_reset(session, "ada@example.com")
@@ -650,7 +660,7 @@ def test_a_password_reset_ends_the_connect_sessions_started_before_it(connect_ap
     response = earlier.get("/account/security")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     later = connect_app.test_client()
-    assert connect_log_in(later, password=new_password).status_code == 302
+    assert log_in_to_connect(later, password=new_password).status_code == 302
     assert later.get("/account/security").status_code == 200
 
 
@@ -683,7 +693,7 @@ def test_a_code_is_refused_for_another_client_redirect_or_without_its_verifier(f
     use_settings(settings.with_overrides(connect_clients=json.dumps([OTHER_CLIENT])))
     activated_account(factory)
     client = create_connect_app({"TESTING": True, "RATELIMIT_ENABLED": False}).test_client()
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
 
     def token_request(number: int, **change: str):  # type: ignore[no-untyped-def]
         verifier = generate_token(48)
@@ -715,7 +725,7 @@ def test_a_code_is_refused_for_another_client_redirect_or_without_its_verifier(f
 def test_a_nonce_is_accepted_once_per_client(connect_app, factory, settings):
     activated_account(factory)
     client = connect_app.test_client()
-    assert connect_log_in(client).status_code == 302
+    assert log_in_to_connect(client).status_code == 302
     assert "code" in authorization_code(client, settings, "once", generate_token(48))
     replay = authorization_code(client, settings, "once", generate_token(48))
     assert "code" not in replay and replay["error"] == ["invalid_request"]

@@ -8,7 +8,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import Person
-from tests.app_front import admin_of, invitee, log_in, member, organization
+from tests.helpers import admin_of, invitee, log_in_to_app, member, organization
 
 
 @pytest.fixture
@@ -40,14 +40,14 @@ def test_a_person_who_administers_nothing_gets_403(client, factory, two_orgs):
     with unit_of_work(factory) as session:
         viewer = member(session, two_orgs["a"], roles=("viewer",)).person
         session.expunge(viewer)
-    log_in(client, viewer)
+    log_in_to_app(client, viewer)
     assert client.get("/settings/people").status_code == 403
     assert client.get(f"/settings/people/{two_orgs['a'].id}").status_code == 403
     assert 'href="/settings/people"' not in client.get("/measurements").get_data(as_text=True)
 
 
 def test_an_admin_sees_their_organization_with_each_journey_state(client, two_orgs):
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     response = client.get("/settings/people", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -57,7 +57,7 @@ def test_an_admin_sees_their_organization_with_each_journey_state(client, two_or
 
 def test_an_admin_of_a_can_never_see_or_change_b(client, factory, two_orgs):
     b, bob = two_orgs["b"], two_orgs["bob"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     assert client.get(f"/settings/people/{b.id}").status_code == 403
     form = {"first_name": "Eve", "email": "eve@example.com", "roles": "viewer", "then": "invite"}
     assert client.post(f"/settings/people/{b.id}", data=form).status_code == 403
@@ -76,7 +76,7 @@ def test_a_superadmin_sees_every_organization(client, factory, two_orgs):
         session.add(root)
         session.flush()
         session.expunge(root)
-    log_in(client, root)
+    log_in_to_app(client, root)
     page = client.get("/settings/people").get_data(as_text=True)
     assert "Alpha" in page and "Beta" in page
     bob_page = client.get(f"/settings/people/{two_orgs['b'].id}").get_data(as_text=True)
@@ -88,7 +88,7 @@ def test_creating_and_inviting_a_person_confirms_and_mails_the_invitation(
     client, factory, two_orgs
 ):
     a = two_orgs["a"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     form = {
         "first_name": "Carl",
         "last_name": "Sagan",
@@ -118,7 +118,7 @@ def test_zero_roles_is_refused_with_the_clear_message_and_nothing_is_written(
     client, factory, two_orgs
 ):
     a = two_orgs["a"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     form = {"first_name": "Dora", "email": "dora@example.com", "then": "invite"}
     response = client.post(f"/settings/people/{a.id}", data=form)
     text = response.get_data(as_text=True)
@@ -151,7 +151,7 @@ def test_zero_roles_is_refused_with_the_clear_message_and_nothing_is_written(
     ],
 )
 def test_bad_input_gets_a_clear_message(client, two_orgs, form, status, message):
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     response = client.post(f"/settings/people/{two_orgs['a'].id}", data=form)
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_bad_input_gets_a_clear_message(client, two_orgs, form, status, message)
 
 def test_create_without_inviting_then_invite(client, factory, two_orgs):
     a = two_orgs["a"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     form = {"first_name": "Eve", "email": "eve@example.com", "roles": "viewer", "then": ""}
     text = client.post(f"/settings/people/{a.id}", data=form, follow_redirects=True).get_data(
         as_text=True
@@ -179,7 +179,7 @@ def test_create_without_inviting_then_invite(client, factory, two_orgs):
 
 def test_resend_revoke_and_reinvite_each_confirm_what_they_did(client, factory, two_orgs):
     a, ann = two_orgs["a"], two_orgs["ann"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     base = f"/settings/people/{a.id}/journeys/{ann.id}"
     steps = [
         (
@@ -223,7 +223,7 @@ def test_resend_revoke_and_reinvite_each_confirm_what_they_did(client, factory, 
 
 
 def test_an_action_the_state_does_not_allow_is_refused_clearly(client, factory, two_orgs):
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     response = client.post(
         f"/settings/people/{two_orgs['a'].id}/journeys/{two_orgs['ann'].id}/reinvite"
     )
@@ -238,7 +238,7 @@ def test_an_action_the_state_does_not_allow_is_refused_clearly(client, factory, 
 
 
 def test_each_row_offers_only_the_actions_its_state_allows(client, two_orgs):
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     page = client.get(f"/settings/people/{two_orgs['a'].id}").get_data(as_text=True)
     ann_row = page.split("ann@a.example</td>")[1].split("</tr>")[0]
     assert "Resend" in ann_row and "Revoke" in ann_row and "Re-invite" not in ann_row
@@ -246,7 +246,7 @@ def test_each_row_offers_only_the_actions_its_state_allows(client, two_orgs):
 
 def test_a_persons_page_shows_the_full_history_within_the_organization_only(client, two_orgs):
     a, b, ann, bob = two_orgs["a"], two_orgs["b"], two_orgs["ann"], two_orgs["bob"]
-    log_in(client, two_orgs["admin_a"])
+    log_in_to_app(client, two_orgs["admin_a"])
     client.post(f"/settings/people/{a.id}/journeys/{ann.id}/resend")
     page = client.get(f"/settings/people/{a.id}/journeys/{ann.id}").get_data(as_text=True)
     for what in ("create", "invite", "resend", "created → invited", two_orgs["admin_a"].email):

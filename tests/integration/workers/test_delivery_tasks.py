@@ -11,7 +11,7 @@ from onboarding.journeys import link_tokens
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
+from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
 from tests.mailbox import Mailbox
 from workers import kick
@@ -44,12 +44,12 @@ def kicked(worker_settings):
 
 def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory, mailbox, kicked):
     with pytest.raises(RuntimeError), unit_of_work(factory) as session:
-        rolled_back = factories.journey(session, email="rolled-back@example.com", language="nl")
-        factories.fire(session, rolled_back.id, "invite")
+        rolled_back = helpers.journey(session, email="rolled-back@example.com", language="nl")
+        helpers.fire(session, rolled_back.id, "invite")
         raise RuntimeError("the admin's request failed after the invite")
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, language="nl")
-        factories.fire(session, journey.id, "invite")
+        journey = helpers.journey(session, language="nl")
+        helpers.fire(session, journey.id, "invite")
         address = journey.person.email
     (mail,) = mailbox.wait_for(address)
     assert mail["Subject"] == "Je bent uitgenodigd voor Measurements"
@@ -71,8 +71,8 @@ def test_smtp_down_then_up_the_mail_arrives_after_retries_once(factory, mailbox,
     mailbox.stop()
     try:
         with unit_of_work(factory) as session:
-            journey = factories.journey(session)
-            factories.fire(session, journey.id, "invite")
+            journey = helpers.journey(session)
+            helpers.fire(session, journey.id, "invite")
             address = journey.person.email
         # A claim counts the attempt before the try; its failure is recorded after it.
         wait_until(
@@ -90,8 +90,8 @@ def test_smtp_down_then_up_the_mail_arrives_after_retries_once(factory, mailbox,
 
 def test_a_5xx_rejection_marks_the_mail_bounced_on_the_journey(factory, kicked):
     with unit_of_work(factory) as session:
-        journey = factories.journey(session, email=f"nobody-{uuid.uuid4().hex[:6]}@example.com")
-        factories.fire(session, journey.id, "invite")
+        journey = helpers.journey(session, email=f"nobody-{uuid.uuid4().hex[:6]}@example.com")
+        helpers.fire(session, journey.id, "invite")
     wait_until(lambda: outbox_row(factory, journey.id).status == "bounced", message="bounced")
     with unit_of_work(factory) as session:
         loaded = session.get(Journey, journey.id)

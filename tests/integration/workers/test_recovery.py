@@ -12,7 +12,7 @@ from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.outbox.models import OutboxMessage
-from tests import factories
+from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
 from tests.mailbox import Mailbox
 from workers import kick
@@ -90,8 +90,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(factory, tmp_path):
     try:
         box.stalled.set()
         with unit_of_work(factory) as session:
-            journey = factories.journey(session)
-            factories.fire(session, journey.id, "invite")
+            journey = helpers.journey(session)
+            helpers.fire(session, journey.id, "invite")
             address = journey.person.email
         kick.kick(client_app(env))
         wait_until(lambda: outbox_row(factory, journey.id).attempts == 1, message="claimed")

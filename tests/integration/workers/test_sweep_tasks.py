@@ -16,8 +16,8 @@ from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account, AccountToken
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
-from tests import factories
-from tests.connect_helpers import PASSWORD, link_token, mails
+from tests import helpers
+from tests.helpers import PASSWORD, link_token, mails
 from workers import tasks
 from workers.celery_app import app
 
@@ -29,9 +29,9 @@ def test_with_the_clock_past_30_days_the_sweep_expires_exactly_the_stale_journey
 ):
     start = utcnow()
     with unit_of_work(factory) as session:
-        stale = [factories.journey_in(session, s, now=start).id for s in (S.invited, S.logged_in)]
-        fresh = factories.journey_in(session, S.invited, now=start + timedelta(days=5)).id
-        done = factories.journey_in(session, S.accepted, now=start).id
+        stale = [helpers.journey_in(session, s, now=start).id for s in (S.invited, S.logged_in)]
+        fresh = helpers.journey_in(session, S.invited, now=start + timedelta(days=5)).id
+        done = helpers.journey_in(session, S.accepted, now=start).id
     monkeypatch.setattr(tasks, "utcnow", lambda: start + timedelta(days=31))
     assert tasks.expire_invitations() == 2
     assert tasks.expire_invitations() == 0
@@ -47,7 +47,7 @@ def test_with_the_clock_past_30_days_the_sweep_expires_exactly_the_stale_journey
 def test_accept_after_expiry_is_refused_even_before_the_sweep_ran(factory):
     start = utcnow()
     with unit_of_work(factory) as session:
-        journey_id = factories.journey_in(session, S.logged_in, now=start).id
+        journey_id = helpers.journey_in(session, S.logged_in, now=start).id
     with pytest.raises(InvitationExpired), unit_of_work(factory) as session:
         journeys.accept(session, journey_id, actor="ada", now=start + timedelta(days=30, seconds=1))
     with unit_of_work(factory) as session:

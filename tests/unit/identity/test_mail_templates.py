@@ -10,7 +10,8 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 import onboarding
-from onboarding.mail.compose import compose
+from onboarding.mail import compose_bytes
+from tests.mailbox import parsed
 
 ROOT = Path(onboarding.__file__).parent
 TEMPLATES = ROOT / "mail" / "templates"
@@ -75,7 +76,7 @@ CONTEXTS = {
 @pytest.mark.parametrize("language", ["en", "nl"])
 @pytest.mark.parametrize("name", NAMES)
 def test_connect_mails_render_with_their_links(name, language, settings):
-    message = compose(name, language, CONTEXTS[name], settings, to="ada@example.com")
+    message = parsed(compose_bytes(name, language, CONTEXTS[name], settings, to="ada@example.com"))
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     link = next(v for k, v in CONTEXTS[name].items() if k.endswith("_url"))

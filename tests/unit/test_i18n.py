@@ -1,0 +1,69 @@
+"""Every language of LANGUAGES is complete: its catalogs exist and compile, every mail template
+renders in it, and the API offers exactly these languages."""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR, supported
+from onboarding.mail import render
+from onboarding.mail.compose import TEMPLATES_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+AREAS = ("app", "connect", "messages")
+TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
+MAIL_TEMPLATES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir())
+# Every value some mail template asks for.
+CONTEXT = {
+    "first_name": "Ada",
+    "email": "ada@example.com",
+    "organization": "Acme",
+    "roles": ["editor"],
+    "invited_by": "Bob Smith",
+    "trigger": "invite",
+    "expires_at": "2026-12-25T10:00:00+00:00",
+    "valid_for": "1 day",
+    "url": "http://app.test/invitations/T",
+    "accept_url": "http://app.test/invitations/T",
+    "activate_url": "http://connect.test/activate/T",
+    "login_url": "http://connect.test/login",
+    "reset_url": "http://connect.test/password/reset/T",
+    "register_url": "http://connect.test/register",
+}
+
+
+@pytest.mark.parametrize("area", AREAS)
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_translated_language_has_a_catalog_per_area_that_compiles(language, area):
+    path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / f"{area}.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    assert len(catalog) > 0
+    assert [(message.id, errors) for message, errors in catalog.check()] == []
+    write_mo(BytesIO(), catalog)
+
+
+@pytest.mark.parametrize("template", MAIL_TEMPLATES)
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_mail_template_renders_in_every_language(language, template):
+    rendered = render(template, language, CONTEXT)
+    assert rendered.subject and rendered.text.strip() and rendered.html.strip()
+    if language != DEFAULT_LANGUAGE:
+        assert rendered.subject != render(template, DEFAULT_LANGUAGE, CONTEXT).subject
+
+
+def test_the_api_offers_exactly_the_languages():
+    document = json.loads((ROOT / "web" / "api" / "openapi.json").read_text())
+    assert document["components"]["schemas"]["Language"]["enum"] == list(LANGUAGES)
+
+
+@pytest.mark.parametrize("asked", ["fr", "", None])
+def test_a_language_not_spoken_falls_back_to_the_default(asked):
+    assert supported(asked) == DEFAULT_LANGUAGE
+    assert all(supported(code) == code for code in LANGUAGES)
