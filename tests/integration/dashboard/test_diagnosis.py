@@ -15,7 +15,6 @@ from onboarding.journeys import history
 from onboarding.journeys.history import Fact
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from onboarding.settings import use_settings
 from tests import helpers
 from tests.helpers import organization
 
@@ -117,7 +116,7 @@ def test_activated_but_never_logged_in(session, invited):
 
 
 def test_the_advice_names_the_identity_provider_of_the_settings(session, invited, settings):
-    use_settings(settings.with_overrides(idp_name="Keycloak"))
+    session.info["settings"] = settings.with_overrides(idp_name="Keycloak")
     journeys.register(session, invited.id, email="ivy@example.com", now=T0 + timedelta(hours=1))
     journeys.activate(session, invited.id, now=T0 + timedelta(hours=2))
     [finding] = load_and_diagnose(session, invited, T0 + timedelta(days=2))
