@@ -51,11 +51,11 @@ def test_every_translated_language_has_a_catalog_per_area_that_compiles(language
 
 @pytest.mark.parametrize("template", MAIL_TEMPLATES)
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_every_mail_template_renders_in_every_language(language, template):
-    rendered = render(template, language, CONTEXT)
+def test_every_mail_template_renders_in_every_language(language, template, settings):
+    rendered = render(template, language, CONTEXT, settings)
     assert rendered.subject and rendered.text.strip() and rendered.html.strip()
     if language != DEFAULT_LANGUAGE:
-        assert rendered.subject != render(template, DEFAULT_LANGUAGE, CONTEXT).subject
+        assert rendered.subject != render(template, DEFAULT_LANGUAGE, CONTEXT, settings).subject
 
 
 def test_the_api_offers_exactly_the_languages():
