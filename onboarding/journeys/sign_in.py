@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import journeys
-from onboarding.journeys import history
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.journeys import history
 from onboarding.journeys.account_progress import Account, catch_up
 from onboarding.journeys.machine import LIVE, sources_of
 from onboarding.journeys.models import Journey
