@@ -258,7 +258,7 @@ def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every
     client, factory, provider, ann
 ):
     journey_id, path = ann
-    client.get(path)
+    client.post(path)
     log_in_with_provider(client)
     client.post(f"/measurements/invitations/{journey_id}/accept")
     with unit_of_work(factory) as session:
