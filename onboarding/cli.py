@@ -163,11 +163,7 @@ def connect_group() -> None:
 @clear_errors
 def connect_disable(email: str) -> None:
     """Disable an account: no log-in; its sessions and tokens stop working."""
-    from onboarding.identity import accounts
-
-    with transaction() as session:
-        account = accounts.disable(session, email)
-        click.echo(f"{account.email} is disabled")
+    _change_account("disable", email, "is disabled")
 
 
 @connect_group.command("enable")
@@ -175,11 +171,15 @@ def connect_disable(email: str) -> None:
 @clear_errors
 def connect_enable(email: str) -> None:
     """Let a disabled account log in again."""
+    _change_account("enable", email, "is activated")
+
+
+def _change_account(change: str, email: str, outcome: str) -> None:
     from onboarding.identity import accounts
 
     with transaction() as session:
-        account = accounts.enable(session, email)
-        click.echo(f"{account.email} is activated")
+        account = {"disable": accounts.disable, "enable": accounts.enable}[change](session, email)
+        click.echo(f"{account.email} {outcome}")
 
 
 @connect_group.command("rotate-key")

@@ -14,9 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import link_secrets
 from onboarding.clock import utcnow
 from onboarding.errors import NotFound
 from onboarding.identity import accounts, links
+from onboarding.identity.models import AccountToken
 from onboarding.people import directory
 from onboarding.people.models import Person
 
@@ -72,7 +74,9 @@ def _admin_account(session: Session, password_file: Path) -> str | None:
         now=now,
     )
     # Activated through Connect's own use case, as if the activation mail had been followed.
-    raw = links.issue(session, account, links.ACTIVATION, now + _ACTIVATION_WINDOW, now)
+    raw = link_secrets.issue(
+        session, AccountToken, links.ACTIVATION, now + _ACTIVATION_WINDOW, now, account=account
+    )
     accounts.activate(session, raw, password, password, now)
     password_file.parent.mkdir(parents=True, exist_ok=True)
     password_file.write_text(password)

@@ -1,13 +1,23 @@
 """The secret in a mailed link: 256 random bits, URL-safe; only its SHA-256 is ever stored.
 
-Shared by the app's invitation links and Connect's activation and reset links.
+Shared by the app's invitation links and Connect's activation and reset links: the columns a
+stored link has (`MailedLink`), how a new one is made and how a raw value finds its row.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from onboarding.clock import utcnow
+from onboarding.db import UTCDateTime
 
 _SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32) is 43 characters
 
@@ -25,3 +35,42 @@ def digest(raw: str) -> str:
 def well_formed(raw: str | None) -> bool:
     """Whether `raw` could be one of our secrets at all (cheap, before any lookup)."""
     return bool(_SHAPE.match(raw or ""))
+
+
+class MailedLink:
+    """The columns of a stored mailed link; the table adds its owner (journey or account)."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+L = TypeVar("L", bound=MailedLink)
+
+
+def issue(
+    session: Session,
+    model: type[MailedLink],
+    purpose: str,
+    expires_at: datetime,
+    now: datetime,
+    **owner: Any,
+) -> str:
+    """Store a new link of `model` for its `owner`; returns the raw value (the only copy)."""
+    raw, token_hash = new_secret()
+    columns: dict[str, Any] = {"token_hash": token_hash, "purpose": purpose, **owner}
+    session.add(model(**columns, **{"created_at": now, "expires_at": expires_at}))
+    return raw
+
+
+def find(session: Session, model: type[L], raw: str | None, purpose: str) -> L | None:
+    """The stored link of `purpose` that `raw` stands for, if any. Changes nothing."""
+    if raw is None or not well_formed(raw):
+        return None
+    wanted = digest(raw)
+    row = session.scalar(select(model).where(model.token_hash == wanted))
+    if row is None or row.purpose != purpose or not hmac.compare_digest(row.token_hash, wanted):
+        return None
+    return row

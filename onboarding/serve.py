@@ -22,6 +22,12 @@ def _port(url: str) -> str:
     return str(urlsplit(url).port or 80)
 
 
+def _gunicorn(name: str, url: str, app: str) -> Service:
+    """A web application under gunicorn on loopback, at the port of its public `url`."""
+    bind = f"127.0.0.1:{_port(url)}"
+    return Service(name, [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", bind, app])
+
+
 def services(settings: Settings) -> list[Service]:
     """What runs: the app, Connect, the Celery worker with beat, and (where configured) the rest."""
     python = sys.executable
@@ -30,32 +36,8 @@ def services(settings: Settings) -> list[Service]:
         [Service("mail", [python, "-m", "workers.mail_sink"])] if settings.local_mail_sink else []
     )
     return mail_sink + [
-        Service(
-            "app",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{_port(settings.app_base_url)}",
-                "web:create_app()",
-            ],
-        ),
-        Service(
-            "connect",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{_port(settings.connect_issuer)}",
-                "web:create_connect_app()",
-            ],
-        ),
+        _gunicorn("app", settings.app_base_url, "web:create_app()"),
+        _gunicorn("connect", settings.connect_issuer, "web:create_connect_app()"),
         Service(
             "worker",
             [

@@ -24,11 +24,12 @@ def init_front(app: Flask) -> None:
 
 
 def preferred_language() -> str | None:
-    """The signed-in person's language, else that of the invitation opened in this browser."""
+    """The signed-in person's language, else that of the invitation shown or opened in this
+    browser."""
     person = current_person()
     if person is not None:
         return person.language
-    journey = login.invitation_in_progress()
+    journey = invitations.shown_invitation() or login.invitation_in_progress()
     return journey.person.language if journey else None
 
 

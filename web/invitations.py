@@ -1,17 +1,21 @@
-"""The mailed invitation link: a page whose GET only records the fetch, and continues on a
-click."""
+"""The mailed invitation link: a page whose GET only records the fetch, and continues on a click.
+
+Only the click remembers the invitation in this browser's session: a GET can be made by any
+page the visitor happens to view, so it must not plant an invitation there.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard.link_hits import record_fetch
 from onboarding.journeys import invitations
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
+from onboarding.journeys.models import Journey
 from web.auth import current_person, remember_invitation
 from web.db import db_session
 from web.i18n import gettext
@@ -44,8 +48,7 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     check = invitations.look_up(db, token)
     if check.status is not TokenStatus.valid or check.journey is None:
         return _problem(check)
-    # Remembered in this browser's session only: the state changes on the click (POST).
-    remember_invitation(check.journey.id)
+    g.shown_invitation = check.journey
     return render_template("invitations/show.html", journey=check.journey, token=token), 200
 
 
@@ -60,6 +63,11 @@ def follow(token: str) -> Response | tuple[str, int]:
     if current_person() is not None:
         return redirect(url_for("measurements.home"))
     return redirect(url_for("login.login_page"))
+
+
+def shown_invitation() -> Journey | None:
+    """The invitation this request's page shows, so that the page speaks the invitee's language."""
+    return g.get("shown_invitation")
 
 
 def _problem(check: TokenCheck) -> tuple[str, int]:

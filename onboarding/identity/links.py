@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from onboarding import link_secrets
@@ -38,29 +38,10 @@ class LinkCheck:
 digest = link_secrets.digest
 
 
-def issue(
-    session: Session, account: Account, purpose: str, expires_at: datetime, now: datetime
-) -> str:
-    """Store a new token for `account`; returns the raw value (the only copy)."""
-    raw, token_hash = link_secrets.new_secret()
-    session.add(
-        AccountToken(
-            token_hash=token_hash,
-            purpose=purpose,
-            account=account,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    return raw
-
-
 def check(session: Session, raw: str, purpose: str, now: datetime) -> LinkCheck:
     """What `raw` is worth now, without changing anything."""
-    if not link_secrets.well_formed(raw):
-        return LinkCheck(LinkStatus.unknown)
-    token = session.scalar(select(AccountToken).where(AccountToken.token_hash == digest(raw)))
-    if token is None or token.purpose != purpose:
+    token = link_secrets.find(session, AccountToken, raw, purpose)
+    if token is None:
         return LinkCheck(LinkStatus.unknown)
     if token.used_at is not None:
         return LinkCheck(LinkStatus.used, token)

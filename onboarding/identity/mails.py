@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from babel.dates import format_timedelta
 from sqlalchemy.orm import Session
 
-from onboarding import outbox
+from onboarding import link_secrets, outbox
 from onboarding.db import settings_of
 from onboarding.identity import links
-from onboarding.identity.models import Account
+from onboarding.identity.models import Account, AccountToken
 
 
 def _duration(ttl: timedelta, language: str) -> str:
@@ -61,7 +61,7 @@ def _link_mail(
 ) -> None:
     """A mail (template named after `purpose`) carrying a fresh link of `purpose`."""
     expires_at = now + ttl
-    raw = links.issue(session, account, purpose, expires_at, now)
+    raw = link_secrets.issue(session, AccountToken, purpose, expires_at, now, account=account)
     url_key, path = link
     outbox.enqueue_mail(
         session,

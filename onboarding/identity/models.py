@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
 from onboarding.identity.machine import AccountState
+from onboarding.link_secrets import MailedLink
 
 ACCOUNT_STATE_TYPE = Enum(
     AccountState,
@@ -52,20 +53,15 @@ class Account(Base):
         return self.totp_enabled_at is not None
 
 
-class AccountToken(Base):
+class AccountToken(MailedLink, Base):
     """A mailed link (activation, password reset); only its SHA-256 is stored."""
 
     __tablename__ = "connect_account_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(32))
     account_id: Mapped[int] = mapped_column(
         ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()
 

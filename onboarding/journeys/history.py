@@ -23,6 +23,7 @@ class Fact(StrEnum):
     nudge = "nudge"  # a reminder mail sent
     extend = "extend"  # the invitation's expiry pushed back
     switch_account = "switch_account"  # the person chose another account for the invitation
+    account_linked = "account_linked"  # an account's owner confirmed being the invitee
 
 
 def record(

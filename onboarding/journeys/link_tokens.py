@@ -7,11 +7,9 @@ what to do on an explicit POST.
 from __future__ import annotations
 
 import enum
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import link_secrets
@@ -44,34 +42,12 @@ class TokenCheck:
 hash_token = link_secrets.digest
 
 
-def issue(
-    session: Session, journey: Journey, purpose: str, expires_at: datetime, now: datetime
-) -> str:
-    """Store a new token for `journey` and return the raw value (the only copy)."""
-    raw, token_hash = link_secrets.new_secret()
-    session.add(
-        LinkToken(
-            token_hash=token_hash,
-            purpose=purpose,
-            journey=journey,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    return raw
-
-
 def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck:
     """What `raw` is worth now, without changing anything."""
     if not link_secrets.well_formed(raw):
         return TokenCheck(TokenStatus.malformed)
-    digest = hash_token(raw)
-    token = session.scalar(select(LinkToken).where(LinkToken.token_hash == digest))
-    if (
-        token is None
-        or token.purpose != purpose
-        or not hmac.compare_digest(token.token_hash, digest)
-    ):
+    token = link_secrets.find(session, LinkToken, raw, purpose)
+    if token is None:
         return TokenCheck(TokenStatus.unknown)
     journey = token.journey
     if journey.state is JourneyState.accepted:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
 from onboarding.journeys.machine import JourneyState
+from onboarding.link_secrets import MailedLink
 from onboarding.people.models import Organization, Person, Role
 
 STATE_TYPE = Enum(
@@ -106,19 +107,14 @@ class JourneyEvent(Base):
     journey: Mapped[Journey] = relationship(back_populates="events")
 
 
-class LinkToken(Base):
+class LinkToken(MailedLink, Base):
     """A mailed link's token; only its SHA-256 is stored."""
 
     __tablename__ = "link_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(32))
     journey_id: Mapped[int] = mapped_column(
         ForeignKey("journeys.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     journey: Mapped[Journey] = relationship()

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from onboarding import outbox
+from onboarding import link_secrets, outbox
 from onboarding.db import settings_of
 from onboarding.journeys import history, link_tokens
 from onboarding.journeys.machine import LIVE, JourneyState
-from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
 from onboarding.outbox.models import OutboxMessage
 from onboarding.provider.registration import registration_url
 from onboarding.settings import Settings
@@ -155,7 +155,9 @@ def next_step_url(session: Session, journey: Journey, now: datetime, settings: S
     if journey.state is S.invited:
         # A fresh invitation link; the links of earlier mails keep working.
         assert journey.expires_at is not None
-        raw = link_tokens.issue(session, journey, link_tokens.INVITATION, journey.expires_at, now)
+        raw = link_secrets.issue(
+            session, LinkToken, link_tokens.INVITATION, journey.expires_at, now, journey=journey
+        )
         return f"{settings.app_base_url}/invitations/{raw}"
     if journey.state is S.registered:
         # Registering again with the same address makes the provider mail a fresh activation

@@ -1,6 +1,10 @@
 """Signing in to the app with an account of its identity provider: find the person, link the
 account, bring every open journey of that person up to date with the account, and record
-`log_in` on it."""
+`log_in` on it.
+
+An account becomes the invitee of an invitation opened in the browser only when its owner
+confirms it: an invitation can be opened in someone else's browser (a planted link).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.orm import Session
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
+from onboarding.journeys import history
 from onboarding.journeys.account_progress import Account, catch_up
 from onboarding.journeys.machine import LIVE, sources_of
 from onboarding.journeys.models import Journey
@@ -30,12 +35,17 @@ RECORDED_AT_LOG_IN = {"recorded_at": "log-in"}
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome: the person (None when no person matches), how, and what advanced."""
+    """The outcome: the person (None when no person matches), how, and what advanced.
+
+    Without a person, `to_confirm` is the invitation whose invitee the account may become
+    once its owner confirms it.
+    """
 
     person: Person | None
     connect_email: str
     linked_by: str | None = None
     logged_in_journey_ids: list[int] = field(default_factory=list)
+    to_confirm: Journey | None = None
 
 
 def sign_in(
@@ -45,32 +55,57 @@ def sign_in(
     email: str,
     email_verified: bool,
     invitation_journey_ids: Sequence[int] = (),
+    confirmed_invitation: int | None = None,
+    provider_reports_accounts: bool = False,
     now: datetime | None = None,
 ) -> SignIn:
     """An account of the identity provider (`subject`, `email`) signs in to the app.
 
     The person is the one already linked to `subject`; otherwise the one with this verified
     email; otherwise the invitee of an invitation opened in this browser (the link proves
-    the mailbox, so a registration with another address still finds its invitation). The
-    account is linked to the person once, and every journey of the person that may log in
-    records `log_in`, after the `register` (and, with a verified email, `activate`) that no
-    account event brought yet.
+    the mailbox, so a registration with another address still finds its invitation) — but
+    only the one `confirmed_invitation` that the account's owner confirmed, on a page naming
+    both addresses: until then nothing is written and the outcome names it `to_confirm`.
+    The account is linked to the person once, and every journey of the person that may log
+    in records `log_in`. A provider that sends no account events
+    (`provider_reports_accounts` false) has its `register` (and, with a verified email,
+    `activate`) recorded first; one that does (Connect) is trusted to have reported them, so
+    an account that existed before the invitation goes from invited to logged_in.
     """
     now = now or utcnow()
     person, linked_by = _find_person(session, subject, email, email_verified)
     if person is None:
-        person, linked_by = _invitee(session, invitation_journey_ids), BY_INVITATION
-    if person is None:
-        return SignIn(person=None, connect_email=email)
+        opened = invitation_journey_ids if confirmed_invitation is None else [confirmed_invitation]
+        invitation = _open_invitation(session, opened)
+        if invitation is None:
+            return SignIn(person=None, connect_email=email)
+        if invitation.id != confirmed_invitation:
+            return SignIn(person=None, connect_email=email, to_confirm=invitation)
+        person, linked_by = invitation.person, BY_INVITATION
+        history.note(
+            session,
+            invitation,
+            history.Fact.account_linked,
+            actor=email,
+            now=now,
+            detail={"invited_as": person.email, "signed_in_as": email},
+        )
     if person.connect_subject is None:
         person.connect_subject = subject
     detail = {"connect_email": email} if email != person.email else {}
     account = Account.activated if email_verified else Account.registered
     advanced = []
     for journey in _journeys_that_may_log_in(session, person):
-        catch_up(
-            session, journey, account, email=email, actor=email, now=now, detail=RECORDED_AT_LOG_IN
-        )
+        if not provider_reports_accounts:
+            catch_up(
+                session,
+                journey,
+                account,
+                email=email,
+                actor=email,
+                now=now,
+                detail=RECORDED_AT_LOG_IN,
+            )
         journeys.log_in(session, journey.id, actor=email, subject=subject, now=now, detail=detail)
         advanced.append(journey.id)
     session.flush()
@@ -98,12 +133,12 @@ def _find_person(
     return person, BY_EMAIL
 
 
-def _invitee(session: Session, journey_ids: Sequence[int]) -> Person | None:
-    """The not yet linked invitee of the most recent live invitation opened in this browser."""
+def _open_invitation(session: Session, journey_ids: Sequence[int]) -> Journey | None:
+    """The most recent live invitation opened in this browser whose invitee is not linked yet."""
     for journey_id in reversed(journey_ids):
         journey = session.get(Journey, journey_id)
         if journey is not None and journey.state in LIVE and journey.person.connect_subject is None:
-            return journey.person
+            return journey
     return None
 
 

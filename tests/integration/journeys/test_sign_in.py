@@ -52,8 +52,9 @@ def test_an_unverified_email_finds_nobody(session):
     assert result.person is None
 
 
-def test_another_address_finds_the_invitation_opened_in_this_browser(session):
+def test_another_address_finds_the_invitation_opened_here_and_writes_nothing_unconfirmed(session):
     journey = invitee(session, organization(session), email="ann@example.com")
+    before = len(journey.events)
     result = sign_in(
         session,
         subject="sub-b",
@@ -61,10 +62,42 @@ def test_another_address_finds_the_invitation_opened_in_this_browser(session):
         email_verified=True,
         invitation_journey_ids=[journey.id],
     )
+    assert result.person is None and result.to_confirm is journey
+    assert journey.person.connect_subject is None
+    assert journey.state is JourneyState.invited and len(journey.events) == before
+
+
+def test_another_address_confirmed_as_the_invitee_is_linked_and_the_history_says_so(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    result = sign_in(
+        session,
+        subject="sub-b",
+        email="b@other.example",
+        email_verified=True,
+        confirmed_invitation=journey.id,
+    )
     assert result.person is journey.person and result.linked_by == BY_INVITATION
+    assert journey.person.connect_subject == "sub-b"
     assert journey.state is JourneyState.logged_in
+    linked = next(e for e in journey.events if e.trigger == "account_linked")
+    assert linked.actor == "b@other.example"
+    assert linked.detail == {"invited_as": "ann@example.com", "signed_in_as": "b@other.example"}
     assert journey.events[-1].detail["connect_email"] == "b@other.example"
     assert journey.events[-1].actor == "b@other.example"
+
+
+def test_a_confirmation_for_an_invitation_no_longer_open_links_nobody(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    journeys.revoke(session, journey.id, actor="admin")
+    result = sign_in(
+        session,
+        subject="sub-b",
+        email="b@other.example",
+        email_verified=True,
+        confirmed_invitation=journey.id,
+    )
+    assert result.person is None and result.to_confirm is None
+    assert journey.person.connect_subject is None
 
 
 def test_a_person_linked_to_another_account_is_not_taken_over(session):
@@ -79,7 +112,7 @@ def test_a_person_linked_to_another_account_is_not_taken_over(session):
         email_verified=True,
         invitation_journey_ids=[journey.id],
     )
-    assert by_email.person is None and by_link.person is None
+    assert by_email.person is None and by_link.person is None and by_link.to_confirm is None
     assert journey.person.connect_subject == "sub-original"
     assert journey.state is JourneyState.invited
 
@@ -114,6 +147,21 @@ def test_a_verified_email_records_register_and_activate_at_log_in_before_log_in(
     assert activate == RECORDED_AT_LOG_IN
 
 
+def test_a_provider_that_reports_accounts_takes_an_existing_account_from_invited_to_logged_in(
+    session,
+):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(
+        session,
+        subject="sub-1",
+        email="ann@example.com",
+        email_verified=True,
+        provider_reports_accounts=True,
+    )
+    S = JourneyState
+    assert [(t, f, to) for t, f, to, _ in history(journey)] == [("log_in", S.invited, S.logged_in)]
+
+
 def test_an_unverified_email_records_only_the_registration_at_log_in(session):
     journey = invitee(session, organization(session), email="ann@example.com")
     result = sign_in(
@@ -121,11 +169,11 @@ def test_an_unverified_email_records_only_the_registration_at_log_in(session):
         subject="sub-b",
         email="b@other.example",
         email_verified=False,
-        invitation_journey_ids=[journey.id],
+        confirmed_invitation=journey.id,
     )
     assert result.person is journey.person
-    assert [e.trigger for e in since_invite(journey)] == ["register", "log_in"]
-    register = since_invite(journey)[0].detail
+    assert [e.trigger for e in since_invite(journey)] == ["account_linked", "register", "log_in"]
+    register = since_invite(journey)[1].detail
     assert register["email"] == "b@other.example" and register["invited_as"] == "ann@example.com"
 
 

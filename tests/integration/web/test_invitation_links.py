@@ -62,6 +62,28 @@ def test_opening_the_link_shows_who_invited_whom_where_and_changes_nothing(
     assert "Grace Hopper" in text and "ann@example.com" in text and "Acme Labs" in text
     assert "editor, viewer" in text
     assert (events(factory, journey_id), state_and_version(factory, journey_id)) == before
+    assert remembered(client) == []
+
+
+def test_opening_the_link_leaves_the_session_cookie_unchanged(factory, invited):
+    journey_id, path = invited
+    client = create_app({"TESTING": True}).test_client()
+    first = client.get(path)
+    # A first visit gets the token that the Continue form needs, and nothing else.
+    with client.session_transaction() as session:
+        assert set(session) == {"csrf_token"}
+    cookie = client.get_cookie(first.headers["Set-Cookie"].split("=")[0])
+    again = client.get(path)
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    assert client.get_cookie(cookie.key).value == cookie.value
+    assert remembered(client) == []
+
+
+def test_only_continuing_remembers_the_invitation_in_this_browser(client, invited):
+    journey_id, path = invited
+    client.get(path)
+    assert remembered(client) == []
+    client.post(path)
     assert remembered(client) == [journey_id]
 
 

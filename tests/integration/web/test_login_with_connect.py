@@ -13,7 +13,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import Person
 from onboarding.settings import use_settings
-from tests.helpers import invitation_path, invitee, organization
+from tests.helpers import csrf_token, invitation_path, invitee, organization
 from tests.oidc_provider import Provider, serve_provider
 from web import create_app
 
@@ -96,14 +96,87 @@ def test_registering_with_another_address_still_finds_the_invitation_opened_here
     client, factory, provider, ann
 ):
     journey_id, path = ann
-    client.get(path)
+    client.post(path)
     provider.user = {"sub": "connect-b", "email": "b@other.example", "email_verified": True}
-    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    assert log_in_with_provider(client).headers["Location"] == "/login/confirm-invitation"
+    assert client.post("/login/confirm-invitation").headers["Location"] == "/measurements"
     page = client.get("/measurements").get_data(as_text=True)
     assert "You are signed in as <strong>b@other.example</strong>" in page
     assert "Accept with this account" in page
     client.post(f"/measurements/invitations/{journey_id}/accept")
     assert state_of(factory, journey_id) is JourneyState.accepted
+
+
+VICTIM = {"sub": "connect-victim", "email": "victim@example.net", "email_verified": True}
+
+
+def traces_of_the_victim(factory, journey_id):
+    """What the journey's history (the inviting admin's view) tells about the victim."""
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        return [
+            e.trigger
+            for e in journey.events
+            if {"victim@example.net", "connect-victim"} & {e.actor, *map(str, e.detail.values())}
+        ]
+
+
+def subject_of_ann(factory):
+    with unit_of_work(factory) as session:
+        return session.scalar(
+            select(Person.connect_subject).where(Person.email == "ann@example.com")
+        )
+
+
+def test_a_link_planted_by_navigation_links_nobody_at_the_victims_log_in(factory, provider, ann):
+    journey_id, path = ann
+    victim = create_app({"TESTING": True}).test_client()
+    assert victim.get(path).status_code == 200  # a page of the attacker's navigates here
+    provider.user = dict(VICTIM)
+    response = log_in_with_provider(victim)
+    assert response.status_code == 403
+    assert "No invitation for victim@example.net" in response.get_data(as_text=True)
+    assert subject_of_ann(factory) is None
+    assert state_of(factory, journey_id) is JourneyState.invited
+    assert traces_of_the_victim(factory, journey_id) == []
+
+
+def test_an_invitation_opened_in_the_browser_links_only_after_a_confirmation_naming_both_addresses(
+    factory, provider, ann
+):
+    journey_id, path = ann
+    victim = create_app({"TESTING": True}).test_client()
+    victim.post(path, data={"csrf_token": csrf_token(victim.get(path).get_data(as_text=True))})
+    provider.user = dict(VICTIM)
+    response = log_in_with_provider(victim)
+    assert response.headers["Location"] == "/login/confirm-invitation"
+    page = victim.get("/login/confirm-invitation").get_data(as_text=True)
+    assert "as <strong>victim@example.net</strong>" in page
+    assert "is for <strong>ann@example.com</strong>" in page
+    assert victim.get("/measurements").status_code == 302  # not logged in yet
+    assert victim.post("/login/confirm-invitation").status_code == 400  # CSRF
+    assert subject_of_ann(factory) is None
+    assert traces_of_the_victim(factory, journey_id) == []
+
+    confirmed = victim.post("/login/confirm-invitation", data={"csrf_token": csrf_token(page)})
+    assert confirmed.headers["Location"] == "/measurements"
+    assert subject_of_ann(factory) == "connect-victim"
+    assert state_of(factory, journey_id) is JourneyState.logged_in
+    assert traces_of_the_victim(factory, journey_id)[:1] == ["account_linked"]
+
+
+def test_logging_in_with_another_account_instead_forgets_the_unconfirmed_one(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    client.post(path)
+    provider.user = dict(VICTIM)
+    log_in_with_provider(client)
+    provider.user = dict(ANN)
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    assert client.post("/login/confirm-invitation").headers["Location"] == "/login"
+    assert subject_of_ann(factory) == "connect-ann"
+    assert traces_of_the_victim(factory, journey_id) == []
 
 
 def test_an_account_nobody_invited_is_told_so_and_not_logged_in(client, provider, ann):
@@ -185,7 +258,7 @@ def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every
     client, factory, provider, ann
 ):
     journey_id, path = ann
-    client.get(path)
+    client.post(path)
     log_in_with_provider(client)
     client.post(f"/measurements/invitations/{journey_id}/accept")
     with unit_of_work(factory) as session:

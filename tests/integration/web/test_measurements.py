@@ -112,7 +112,7 @@ def test_signed_in_as_another_address_with_the_link_opened_here_may_accept_with_
     client, factory, ann_and_bob
 ):
     ann_id, path, bob_id = ann_and_bob
-    client.get(path)  # the link opened in this browser
+    client.post(path)  # Continue clicked on the invitation page in this browser
     log_in_to_app(client, person(factory, bob_id))
     page = client.get("/measurements").get_data(as_text=True)
     assert "You are signed in as <strong>bob@example.com</strong>; this invitation is for" in page
@@ -126,6 +126,18 @@ def test_signed_in_as_another_address_with_the_link_opened_here_may_accept_with_
         "accepted_as": "bob@example.com",
         "confirmed_by": "invitation link opened in this browser",
     }
+
+
+def test_a_link_only_navigated_to_in_this_browser_offers_nothing_to_accept(
+    client, factory, ann_and_bob
+):
+    ann_id, path, bob_id = ann_and_bob
+    log_in_to_app(client, person(factory, bob_id))
+    client.get(path)  # a page of someone else's navigates here
+    assert "ann@example.com" not in client.get("/measurements").get_data(as_text=True)
+    assert client.post(f"/measurements/invitations/{ann_id}/accept").status_code == 404
+    journey = load(factory, ann_id)
+    assert journey.state is JourneyState.invited and journey.person_id != bob_id
 
 
 def test_signed_in_with_another_connect_address_without_the_link_offers_only_to_switch(
@@ -151,7 +163,7 @@ def test_signed_in_with_another_connect_address_without_the_link_offers_only_to_
 
 def test_switching_account_is_recorded_and_starts_a_fresh_log_in(client, factory, ann_and_bob):
     ann_id, path, bob_id = ann_and_bob
-    client.get(path)
+    client.post(path)
     log_in_to_app(client, person(factory, bob_id))
     response = client.post(f"/measurements/invitations/{ann_id}/switch-account")
     assert response.headers["Location"] == "/login/connect?switch=1"
