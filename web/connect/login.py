@@ -13,12 +13,13 @@ from onboarding.identity.models import Account
 from onboarding.settings import get_settings
 from web.connect import auth
 from web.connect.limits import (
-    address_key,
     code_attempts,
     configured,
     count_failures,
     failed,
     limiter,
+    login_key,
+    remember_device,
 )
 from web.db import db_session
 from web.security import safe_next
@@ -48,7 +49,7 @@ def login() -> Any:
 @limiter.limit(configured("LIMIT_LOGIN_PER_IP"))
 @limiter.limit(
     configured("LIMIT_LOGIN_FAILURES_PER_ACCOUNT"),
-    key_func=address_key,
+    key_func=login_key,
     deduct_when=count_failures,
     scope="login-account",
 )
@@ -67,6 +68,7 @@ def login_post() -> Any:
             error="The email address or password is not right.",
         ), 200
     session.commit()  # a rehashed password
+    remember_device()
     return finish(account, _next())
 
 
