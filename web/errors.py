@@ -42,7 +42,7 @@ def wait_message() -> str:
     ]
     if not resets:
         return MESSAGES[429]
-    minutes = max(1, math.ceil((max(resets) - time.time()) / 60))
+    minutes = max(1, round((max(resets) - time.time()) / 60))
     if minutes <= 90:
         return ngettext(
             "Too many attempts. Please wait %(num)d minute and try again.",
@@ -52,7 +52,7 @@ def wait_message() -> str:
     return ngettext(
         "Too many attempts. Please wait %(num)d hour and try again.",
         "Too many attempts. Please wait %(num)d hours and try again.",
-        math.ceil(minutes / 60),
+        round(minutes / 60),
     )
 
 
