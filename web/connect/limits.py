@@ -8,7 +8,7 @@ that look-alike spellings of one address share one count.
 
 The owner keeps access (OWASP "device cookies"): a browser that logged in to an account before
 carries a signed cookie for it and has an allowance of its own, while failures from every other
-browser count against the account.
+browser count against the account, and the owner hears of it (`log_ins_throttled`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import after_this_request, current_app, g, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from onboarding import errors
 from onboarding.email_address import normalise_email
+from onboarding.identity import accounts, mails
+from web.db import db_session
 
 DEFAULTS = {
     "LIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
@@ -100,6 +102,25 @@ def remember_device() -> None:
             samesite="Lax",
         )
         return response
+
+
+def log_ins_throttled(limit: RequestLimit) -> None:
+    """Log-ins to an account from unknown browsers are held back: mail its owner, once while
+    the breached limit's window lasts."""
+    if not login_key().startswith("address:"):
+        return
+    try:
+        address = normalise_email(request.form.get("email") or "")
+    except errors.ValidationError:
+        return
+    session = db_session()
+    account = accounts.find_by_email(session, address)
+    if account is None:
+        return
+    told = f"log-ins-throttled/{account.id}"
+    if limiter.storage.incr(told, limit.limit.get_expiry()) == 1:
+        mails.log_ins_throttled(session, account, f"{account.id}:{limit.reset_at}")
+        session.commit()
 
 
 def failed() -> None:

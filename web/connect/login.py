@@ -18,6 +18,7 @@ from web.connect.limits import (
     count_failures,
     failed,
     limiter,
+    log_ins_throttled,
     login_key,
     remember_device,
 )
@@ -52,6 +53,7 @@ def login() -> Any:
     key_func=login_key,
     deduct_when=count_failures,
     scope="login-account",
+    on_breach=log_ins_throttled,
 )
 def login_post() -> Any:
     session = db_session()

@@ -149,6 +149,18 @@ def test_the_owners_browser_still_logs_in_while_others_are_throttled(factory, co
     assert log_in_to_connect(owner, password=PASSWORD).status_code == 302
 
 
+def test_the_owner_is_told_once_when_log_ins_are_throttled(factory, connect_settings):
+    activated_account(factory)
+    attacker = connect(LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute")
+    for _ in range(2):
+        log_in_to_connect(attacker, password="wrong password here")
+    for _ in range(3):
+        assert log_in_to_connect(attacker, password="wrong password here").status_code == 429
+    with unit_of_work(factory) as session:
+        told = mails(session, "log_ins_throttled")
+    assert [mail["to"] for mail in told] == ["ada@example.com"]
+
+
 def test_a_device_cookie_of_another_account_gives_no_allowance(factory, connect_settings):
     activated_account(factory)
     activated_account(factory, email="eve@example.com")
@@ -170,3 +182,12 @@ def test_the_owners_device_has_an_allowance_of_its_own_not_an_endless_one(
     for _ in range(2):
         log_in_to_connect(owner, password="wrong password here")
     assert log_in_to_connect(owner).status_code == 429
+
+
+def test_production_refuses_limits_kept_in_one_process(factory, connect_settings):
+    from web import create_app, create_connect_app
+
+    use_settings(connect_settings.with_overrides(environment="production"))
+    for factory_function in (create_app, create_connect_app):
+        with pytest.raises(RuntimeError, match="REDIS_URL"):
+            factory_function({"RATELIMIT_STORAGE_URI": "memory://"})
