@@ -120,6 +120,7 @@ def log_ins_throttled(limit: RequestLimit) -> None:
     told = f"log-ins-throttled/{account.id}"
     if limiter.storage.incr(told, limit.limit.get_expiry()) == 1:
         mails.log_ins_throttled(session, account, f"{account.id}:{limit.reset_at}")
+        # Committed here: a refused request never reaches its view.
         session.commit()
 
 
