@@ -162,7 +162,11 @@ class Settings:
     idp_name: str = "Connect"
     mail_from: str = "Measurements <no-reply@example.com>"
     support_email: str = "support@example.com"
+    # Rate limits and the captcha's single use are kept in Redis when set, else in the database.
     redis_url: str | None = None
+    # Reverse proxies in front of the apps: the client address is the one the nearest of them
+    # saw (X-Forwarded-For), so that limits per address do not put every client in one bucket.
+    trusted_proxies: int = 0
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
     prometheus_multiproc_dir: str | None = None
@@ -269,6 +273,7 @@ class Settings:
             app_name=env.get("APP_NAME", "Measurements"),
             idp_name=env.get("IDP_NAME", "Connect"),
             redis_url=redis_url,
+            trusted_proxies=_int("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"), 0),
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,

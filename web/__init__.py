@@ -13,7 +13,14 @@ from web.dashboard.wiring import register_dashboard
 from web.db import TransactionalFlask
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
+from web.extensions import (
+    JSONProvider,
+    csrf,
+    limiter_storage_uri,
+    make_limiter,
+    refuse_unshared_limits,
+    trust_proxies,
+)
 from web.front import init_front
 from web.ids import init_ids
 from web.security import init_security
@@ -41,6 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json = JSONProvider(app)
+    refuse_unshared_limits(app, settings)
+    trust_proxies(app, settings)
     init_ids(app)
     init_security(
         app,

@@ -104,3 +104,15 @@ def no_account(session: Session, email: str, language: str, dedupe: str) -> None
         context={"register_url": _url("/register?" + urlencode({"email": email})), "email": email},
         dedupe_key=f"connect:no_account:{dedupe}",
     )
+
+
+def log_ins_throttled(session: Session, account: Account, dedupe: str) -> None:
+    """Tell the owner that wrong passwords paused log-ins from unknown browsers for a while."""
+    outbox.enqueue_mail(
+        session,
+        template="log_ins_throttled",
+        to=account.email,
+        language=account.language,
+        context={"first_name": account.first_name, "reset_url": _url("/password/forgot")},
+        dedupe_key=f"connect:log_ins_throttled:{dedupe}",
+    )

@@ -16,7 +16,7 @@ from tests.mailbox import parsed
 ROOT = Path(onboarding.__file__).parent
 TEMPLATES = ROOT / "mail" / "templates"
 CATALOG = ROOT / "translations" / "nl" / "LC_MESSAGES" / "connect.po"
-NAMES = ["activation", "account_exists", "password_reset", "no_account"]
+NAMES = ["activation", "account_exists", "password_reset", "no_account", "log_ins_throttled"]
 
 
 def connect_template_files():
@@ -65,6 +65,10 @@ CONTEXTS = {
         "reset_url": "http://connect.test/password/reset/T",
         "expires_at": "2026-11-26T12:00:00+00:00",
         "valid_for": "1 hour",
+    },
+    "log_ins_throttled": {
+        "first_name": "Ada",
+        "reset_url": "http://connect.test/password/forgot",
     },
     "no_account": {
         "email": "x@example.com",
