@@ -26,6 +26,8 @@ from onboarding.people.models import Organization, Person, Role
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_STUCK_DAYS = 3650
+# Journey ids are 32-bit integers: a larger one in a cursor was not made by us.
+MAX_ID = 2**31 - 1
 
 # sort name -> (column, descending)
 SORTS: dict[str, tuple[Any, bool]] = {
@@ -97,8 +99,14 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, journey_id = json.loads(raw)
-        if not isinstance(journey_id, int) or not isinstance(value, str) or "\x00" in value:
+        if (
+            not isinstance(journey_id, int)
+            or not 0 < journey_id <= MAX_ID
+            or not isinstance(value, str)
+            or "\x00" in value
+        ):
             raise ValueError
+        value.encode()  # UnicodeEncodeError for a lone surrogate, which no database stores
         if SORTS[sort][0] is not Person.email:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
