@@ -202,6 +202,8 @@ def _invite_all(
             {
                 "person_id": person_ids[r.email],
                 "organization_id": organization.id,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
                 "state": JourneyState.created,
                 "furthest_state": JourneyState.created,
                 "version": 1,

@@ -126,7 +126,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
         raise ValidationError(f"Limit must be between 1 and {MAX_PAGE_SIZE}.", "limit")
     column, descending = SORTS[query.sort]
     select_rows = (
-        select(Journey, Person.first_name, Person.last_name, Person.email, Organization.name)
+        select(Journey, Person.email, Organization.name)
         .join(Person, Person.id == Journey.person_id)
         .join(Organization, Organization.id == Journey.organization_id)
         .where(*query.filters.conditions())
@@ -157,7 +157,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
     rows = [
         Row(
             id=journey.id,
-            name=f"{first} {last}".strip(),
+            name=journey.full_name,
             email=email,
             organization=organization,
             organization_id=journey.organization_id,
@@ -168,12 +168,12 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
             last_mail=mails.get(journey.id),
             nudges=nudges.get(journey.id, 0),
         )
-        for journey, first, last, email, organization in found
+        for journey, email, organization in found
     ]
     next_cursor = None
     if more and rows:
         last = found[-1]
-        sort_value = last[3] if column is Person.email else getattr(last[0], column.key)
+        sort_value = last[1] if column is Person.email else getattr(last[0], column.key)
         next_cursor = encode_cursor(sort_value, last[0].id)
     return Page(rows, next_cursor)
 

@@ -88,7 +88,7 @@ def create_person(
     """Add a person to `organization` with one or more roles; returns the new journey (created).
 
     The person row is shared across organizations (one per email); the journey is per
-    organization and there is at most one per person and organization.
+    organization, at most one per person and organization, and keeps the names given here.
     """
     now = now or utcnow()
     role_rows = resolve_roles(organization, roles)
@@ -126,6 +126,8 @@ def create_person(
     journey = Journey(
         person=person,
         organization=organization,
+        first_name=first_name,
+        last_name=last_name,
         roles=role_rows,
         state=JourneyState.created,
         invited_by_id=invited_by_id,
