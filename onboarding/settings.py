@@ -61,6 +61,23 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("", "0", "1", "true", "false"):
+        raise SettingsError(f"{name}: expected 1 or 0, got {raw!r}")
+    return value in ("1", "true")
+
+
+def _require_https(urls: Mapping[str, str]) -> None:
+    """Production sets Secure cookies and sends links: its public addresses must be https."""
+    for name, url in urls.items():
+        if not url.startswith("https://"):
+            raise SettingsError(
+                f"{name}: production needs an https:// address, got {url!r}; if a reverse "
+                "proxy in front ends TLS, set TLS_TERMINATED_BY_PROXY=1"
+            )
+
+
 def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
     if env.get("SECRET_KEY"):
         if len(env["SECRET_KEY"]) < 16:
@@ -167,6 +184,9 @@ class Settings:
     # Reverse proxies in front of the apps: the client address is the one the nearest of them
     # saw (X-Forwarded-For), so that limits per address do not put every client in one bucket.
     trusted_proxies: int = 0
+    # TLS ends at a reverse proxy in front: http:// base URLs are then allowed in production,
+    # and cookies stay Secure because browsers still reach the proxy over https.
+    tls_terminated_by_proxy: bool = False
     webhook_secret: str = ""
     outbox_max_attempts: int = 8
     prometheus_multiproc_dir: str | None = None
@@ -224,6 +244,10 @@ class Settings:
             "::1",
         )
 
+    def reached_over_tls(self, base_url: str) -> bool:
+        """Whether browsers reach `base_url` over TLS, directly or through the proxy."""
+        return self.tls_terminated_by_proxy or base_url.startswith("https://")
+
     @property
     def identity_webhook_url(self) -> str:
         """Where Connect posts account events: the app's identity hook."""
@@ -252,6 +276,20 @@ class Settings:
         redis_url = env.get("REDIS_URL") or None
         if redis_url:
             _url("REDIS_URL", redis_url, ("redis", "rediss"))
+        tls_by_proxy = _flag("TLS_TERMINATED_BY_PROXY", env.get("TLS_TERMINATED_BY_PROXY", ""))
+        app_base_url = _url(
+            "APP_BASE_URL", env.get("APP_BASE_URL", "http://127.0.0.1:5000"), ("http", "https")
+        )
+        issuers = _issuers(env)
+        if production and not tls_by_proxy:
+            # Each address by the variable it came from. With OIDC_ISSUER alone, the app's
+            # provider is another one and Connect's default loopback address is not public.
+            public = {"APP_BASE_URL": app_base_url}
+            if env.get("OIDC_ISSUER"):
+                public["OIDC_ISSUER"] = issuers["oidc_issuer"]
+            if env.get("CONNECT_ISSUER") or not env.get("OIDC_ISSUER"):
+                public["CONNECT_ISSUER"] = issuers["connect_issuer"]
+            _require_https(public)
         return cls(
             environment=environment,
             var_dir=var_dir,
@@ -260,10 +298,9 @@ class Settings:
             smtp_url=_url(
                 "SMTP_URL", env.get("SMTP_URL", "smtp://127.0.0.1:8025"), ("smtp", "smtps")
             ),
-            app_base_url=_url(
-                "APP_BASE_URL", env.get("APP_BASE_URL", "http://127.0.0.1:5000"), ("http", "https")
-            ),
-            **_issuers(env),
+            app_base_url=app_base_url,
+            **issuers,
+            tls_terminated_by_proxy=tls_by_proxy,
             secret_key=secret_key,
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")

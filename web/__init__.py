@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_security(
         app,
         cookie_name="app_session",
-        secure=settings.app_base_url.startswith("https"),
+        secure=settings.reached_over_tls(settings.app_base_url),
         form_action=settings.oidc_issuer,
     )
     csrf.init_app(app)

@@ -48,7 +48,7 @@ def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_security(
         app,
         cookie_name="connect_session",
-        secure=settings.connect_issuer.startswith("https"),
+        secure=settings.reached_over_tls(settings.connect_issuer),
         # Forms and redirects lead back to the app, and to the upstream provider.
         form_action=" ".join(filter(None, [settings.app_base_url, settings.upstream_issuer])),
     )
