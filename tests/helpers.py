@@ -20,14 +20,14 @@ from werkzeug.serving import make_server
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.db import unit_of_work
+from onboarding.db import session_factory, unit_of_work
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from onboarding.people import directory
+from onboarding.people import directory, sessions
 from onboarding.people.models import Organization, Person
-from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_KEY
+from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_ID_KEY, SESSION_KEY
 
 _counter = itertools.count(1)
 
@@ -153,7 +153,14 @@ def log_in_to_app(client: FlaskClient, person: Person, connect_email: str | None
     """Log `client` in as `person`, as the OIDC callback does (see web.auth.log_in_person)."""
     with client.session_transaction() as session:
         session[SESSION_KEY] = person.id
+        session[SESSION_ID_KEY] = app_session(person.id)
         session[CONNECT_EMAIL_KEY] = connect_email or person.email
+
+
+def app_session(person_id: int) -> str:
+    """The id of a new live app session of the person `person_id`."""
+    with unit_of_work(session_factory()) as session:
+        return sessions.start(session, session.get_one(Person, person_id)).sid
 
 
 def remembered(client: FlaskClient) -> list[int]:

@@ -1,18 +1,23 @@
-"""Log in with the identity provider, create an account there, the OIDC callback, and log out."""
+"""Log in with the identity provider, create an account there, the OIDC callback, and log out
+(here and at the provider; the provider's own log-outs arrive at the back-channel endpoint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import sign_in
+from onboarding.people import sessions
 from onboarding.provider.registration import registration_url
 from onboarding.settings import get_settings
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
+from web.extensions import csrf
 from web.i18n import gettext
 from web.security import safe_next
 
@@ -69,15 +74,43 @@ def callback() -> Response | tuple[str, int]:
     if result.person is None:
         return render_template("login/no_invitation.html", email=identity.email), 403
     target = safe_next(session.get(NEXT_KEY), url_for("measurements.home"))
-    log_in_person(result.person, connect_email=identity.email)
+    log_in_person(
+        result.person,
+        connect_email=identity.email,
+        subject=identity.subject,
+        provider_sid=identity.provider_sid,
+        id_token=identity.id_token,
+    )
+    db.commit()
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    log_out()
+    """End the app's session, then the provider's (which comes back to the front page)."""
+    id_token = log_out()
+    db_session().commit()
     flash(gettext("You are logged out."))
-    return redirect(url_for("login.login_page"))
+    return redirect(oidc.end_session_url(id_token) or url_for("login.login_page"))
+
+
+@bp.post("/auth/backchannel-logout")
+@csrf.exempt  # the provider posts it; the logout token is signed
+def backchannel_logout() -> tuple[Response, int]:
+    """The provider ended sessions (Back-Channel Logout 1.0): end the app's sessions of that
+    person, or refuse a token that is not valid with 400."""
+    try:
+        logged_out = oidc.read_logout_token(request.form.get("logout_token", ""), time.time())
+    except oidc.BadLogoutToken as error:
+        response = jsonify(error="invalid_request", error_description=str(error))
+        response.headers["Cache-Control"] = "no-store"
+        return response, 400
+    db = db_session()
+    sessions.end_at_provider(db, logged_out.subject, logged_out.provider_sid)
+    db.commit()
+    response = jsonify(ended=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200
 
 
 def _failed(failure: oidc.LoginFailed) -> tuple[str, int]:

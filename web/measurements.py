@@ -93,6 +93,6 @@ def switch_account(journey_id: int) -> Response:
     if journey_id not in {p.journey.id for p in pending}:
         abort(404)
     acceptance.record_switch_account(db, journey_id, signed_in_as=signed_in_as())
-    db.commit()
     log_out(keep_invitations=True)
+    db.commit()
     return redirect(url_for("login.start", switch=1))

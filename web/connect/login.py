@@ -36,6 +36,7 @@ def finish(account: Account, next_url: str) -> Response:
         auth.start_second_factor(account, next_url)
         return redirect(url_for("login.second_factor"))
     auth.log_in_account(account)
+    db_session().commit()
     return redirect(next_url)
 
 
@@ -94,13 +95,14 @@ def second_factor_post() -> Any:
         return render_template(
             "second_factor.html", error="That code is not right, or was already used."
         )
-    session.commit()
     next_url = safe_next(auth.pending_next(), url_for("two_factor.security"))
     auth.log_in_account(account)
+    session.commit()
     return redirect(next_url)
 
 
 @bp.post("/logout")
 def logout() -> Any:
     auth.log_out()
+    db_session().commit()
     return redirect(url_for("login.login"))
