@@ -139,6 +139,8 @@ def _front_page() -> str:
 def read_logout_token(token: str, now: float) -> LoggedOut:
     """The sessions a logout token from the provider ends; BadLogoutToken when it is not
     valid (Back-Channel Logout 1.0, section 2.6)."""
+    if not token:
+        raise BadLogoutToken("no logout token")
     client = _client()
     try:
         try:
