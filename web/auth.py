@@ -20,7 +20,7 @@ from web.db import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "person_id"
-SESSION_ID_KEY = "sid"  # the server-side session
+SESSION_ID_KEY = "session"  # the server-side session's token
 CONNECT_EMAIL_KEY = "connect_email"
 INVITATIONS_KEY = "invitations"
 REMEMBERED_INVITATIONS = 5
@@ -47,12 +47,12 @@ def log_in_person(
     Invitations opened in this browser survive the log-in: they prove the mailbox.
     """
     remembered = remembered_invitations()
-    row = sessions.start(
+    token = sessions.start(
         db_session(), person, subject=subject, provider_sid=provider_sid, id_token=id_token
     )
     session.clear()  # a new session on log-in: no fixation
     session[SESSION_KEY] = person.id
-    session[SESSION_ID_KEY] = row.sid
+    session[SESSION_ID_KEY] = token
     session[CONNECT_EMAIL_KEY] = connect_email or person.email
     if remembered:
         session[INVITATIONS_KEY] = remembered

@@ -53,8 +53,8 @@ class Account(Base):
 
 
 class ConnectSession(Base):
-    """A log-in at Connect. The cookie carries only `sid`: ending the row ends the session
-    wherever the cookie went."""
+    """A log-in at Connect. The cookie carries a token whose SHA-256 is `sid`: ending the row
+    ends the session wherever the cookie went."""
 
     __tablename__ = "connect_sessions"
 

@@ -1,9 +1,11 @@
-"""Connect's log-in sessions, kept server-side: the cookie carries only a session id, so
-ending the row ends the session wherever the cookie went. Ending sessions tells the clients
-given a code in them (see onboarding.identity.logout)."""
+"""Connect's log-in sessions, kept server-side: the cookie carries only a random token, so
+ending the row ends the session wherever the cookie went. The row keeps the token's SHA-256,
+which is also the session's public id (`sid` in ID and logout tokens). Ending sessions tells
+the clients given a code in them (see onboarding.identity.logout)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -14,35 +16,44 @@ from onboarding.identity import logout
 from onboarding.identity.models import Account, ConnectSession
 
 
-def start(session: Session, account: Account, now: datetime) -> ConnectSession:
-    """A new live session of `account`."""
-    row = ConnectSession(
-        sid=secrets.token_urlsafe(32), account=account, client_ids=[], created_at=now
-    )
-    session.add(row)
+def _sid(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, account: Account, now: datetime) -> str:
+    """Start a live session of `account`; returns the token for its cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(ConnectSession(sid=_sid(token), account=account, client_ids=[], created_at=now))
     session.flush()
-    return row
+    return token
 
 
-def live(session: Session, sid: str | None) -> ConnectSession | None:
-    """The session `sid` if it has not ended."""
-    if not sid:
+def live(session: Session, token: str | None) -> ConnectSession | None:
+    """The session of the cookie's `token` if it has not ended."""
+    if not token:
         return None
     return session.scalar(
-        select(ConnectSession).where(ConnectSession.sid == sid, ConnectSession.ended_at.is_(None))
+        select(ConnectSession).where(
+            ConnectSession.sid == _sid(token), ConnectSession.ended_at.is_(None)
+        )
     )
 
 
-def note_client(session: Session, sid: str | None, client_id: str) -> None:
-    """Remember that `client_id` was given a code in session `sid`."""
-    row = live(session, sid)
-    if row is not None and client_id not in row.client_ids:
+def note_client(session: Session, token: str | None, client_id: str) -> str | None:
+    """Remember that `client_id` was given a code in the session of `token`; returns the
+    session's public id."""
+    row = live(session, token)
+    if row is None:
+        return None
+    if client_id not in row.client_ids:
         row.client_ids = [*row.client_ids, client_id]
+    return row.sid
 
 
-def end(session: Session, sid: str | None, now: datetime) -> ConnectSession | None:
-    """End the session `sid` and tell its clients; returns it, or None when it was not live."""
-    row = live(session, sid)
+def end(session: Session, token: str | None, now: datetime) -> ConnectSession | None:
+    """End the session of `token` and tell its clients; returns it, or None when it was not
+    live."""
+    row = live(session, token)
     if row is not None:
         row.ended_at = now
         logout.tell_clients(session, row.client_ids, row.account.subject, row.sid, now)

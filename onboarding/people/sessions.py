@@ -1,5 +1,5 @@
-"""The app's log-in sessions, kept server-side: the cookie carries only a session id, so
-ending the row ends the session wherever the cookie went.
+"""The app's log-in sessions, kept server-side: the cookie carries only a random token, whose
+SHA-256 the row keeps, so ending the row ends the session wherever the cookie went.
 
 A session remembers what the identity provider said at log-in (its subject, its session id
 and the ID token), so that the provider can end it (Back-Channel Logout) and the app can ask
@@ -8,6 +8,7 @@ the provider to end its own (RP-Initiated Logout).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -43,10 +44,11 @@ def start(
     provider_sid: str | None = None,
     id_token: str | None = None,
     now: datetime | None = None,
-) -> AppSession:
-    """A new live session of `person`."""
+) -> str:
+    """Start a live session of `person`; returns the token for its cookie."""
+    token = secrets.token_urlsafe(32)
     row = AppSession(
-        sid=secrets.token_urlsafe(32),
+        sid=_sid(token),
         person_id=person.id,
         subject=subject,
         provider_sid=provider_sid,
@@ -55,21 +57,25 @@ def start(
     )
     session.add(row)
     session.flush()
-    return row
+    return token
 
 
-def live(session: Session, sid: str | None) -> AppSession | None:
-    """The session `sid` if it has not ended."""
-    if not sid:
+def _sid(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def live(session: Session, token: str | None) -> AppSession | None:
+    """The session of the cookie's `token` if it has not ended."""
+    if not token:
         return None
     return session.scalar(
-        select(AppSession).where(AppSession.sid == sid, AppSession.ended_at.is_(None))
+        select(AppSession).where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
     )
 
 
-def end(session: Session, sid: str | None, now: datetime | None = None) -> AppSession | None:
-    """End the session `sid`; returns it, or None when it was not live."""
-    row = live(session, sid)
+def end(session: Session, token: str | None, now: datetime | None = None) -> AppSession | None:
+    """End the session of `token`; returns it, or None when it was not live."""
+    row = live(session, token)
     if row is not None:
         row.ended_at = now or utcnow()
     return row

@@ -35,7 +35,7 @@ def log_in_account(account: Account) -> None:
     now = utcnow()
     session.clear()  # a new session on log-in: no fixation
     session[ACCOUNT_KEY] = account.id
-    session[SESSION_ID_KEY] = sessions.start(db_session(), account, now).sid
+    session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
     g.account = account
 

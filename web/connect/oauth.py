@@ -22,7 +22,7 @@ from onboarding.settings import get_settings
 from web.db import db_session
 
 AUTH_TIME_KEY = "auth_time"
-SESSION_ID_KEY = "sid"  # the server-side session (onboarding.identity.sessions)
+SESSION_ID_KEY = "session"  # the server-side session's token (onboarding.identity.sessions)
 
 
 @dataclass
@@ -66,8 +66,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: Any) -> AuthorizationCode:
         data = request.payload.data
-        sid = session.get(SESSION_ID_KEY)
-        sessions.note_client(db_session(), sid, request.client.client_id)
+        sid = sessions.note_client(
+            db_session(), session.get(SESSION_ID_KEY), request.client.client_id
+        )
         return oidc.save_code(
             db_session(),
             code=code,
