@@ -15,19 +15,19 @@ from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 from werkzeug.serving import make_server
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.db import unit_of_work
+from onboarding.db import session_factory, unit_of_work
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
-from onboarding.people import directory
+from onboarding.people import directory, sessions
 from onboarding.people.models import Organization, Person
-from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_KEY
+from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_ID_KEY, SESSION_KEY
 
 _counter = itertools.count(1)
 
@@ -153,7 +153,17 @@ def log_in_to_app(client: FlaskClient, person: Person, connect_email: str | None
     """Log `client` in as `person`, as the OIDC callback does (see web.auth.log_in_person)."""
     with client.session_transaction() as session:
         session[SESSION_KEY] = person.id
+        session[SESSION_ID_KEY] = app_session(person.id, object_session(person))
         session[CONNECT_EMAIL_KEY] = connect_email or person.email
+
+
+def app_session(person_id: int, within: Session | None = None) -> str:
+    """The cookie's token of a new live app session of the person `person_id`, started in the
+    open transaction `within` (committed with it) or in one of its own."""
+    if within is not None:
+        return sessions.start(within, within.get_one(Person, person_id))
+    with unit_of_work(session_factory()) as session:
+        return sessions.start(session, session.get_one(Person, person_id))
 
 
 def remembered(client: FlaskClient) -> list[int]:

@@ -19,7 +19,7 @@ from onboarding.clock import utcnow
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
-from onboarding.identity import events, links, mails, passwords
+from onboarding.identity import events, links, mails, passwords, sessions
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
 
@@ -220,7 +220,8 @@ def request_password_reset(
 def reset_password(
     session: Session, raw: str, password: str, confirmation: str, now: datetime | None = None
 ) -> Account:
-    """Set a new password through a reset link; the link and every other reset link die."""
+    """Set a new password through a reset link; the link and every other reset link die, and
+    so does every session of the account. The owner is told."""
     now = now or utcnow()
     token = _usable(session, raw, links.PASSWORD_RESET, now)
     account = token.account
@@ -228,6 +229,8 @@ def reset_password(
     _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)
+    sessions.end_all(session, account, now)
+    mails.password_changed(session, account, now)
     session.flush()
     return account
 
@@ -240,9 +243,11 @@ def _existing(session: Session, email: str) -> Account:
 
 
 def disable(session: Session, email: str) -> Account:
-    """Stop an account: no log-in, its sessions and tokens stop working at once."""
+    """Stop an account: no log-in, its sessions (the clients' included) and tokens stop
+    working at once."""
     account = _existing(session, email)
     fire("disable", account)
+    sessions.end_all(session, account, utcnow())
     session.flush()
     return account
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -115,4 +116,32 @@ def log_ins_throttled(session: Session, account: Account, dedupe: str) -> None:
         language=account.language,
         context={"first_name": account.first_name, "reset_url": _url("/password/forgot")},
         dedupe_key=f"connect:log_ins_throttled:{dedupe}",
+    )
+
+
+def password_changed(session: Session, account: Account, now: datetime) -> None:
+    """Tell the owner that the account's password changed (and how to take it back)."""
+    _security_mail(session, account, now, "password_changed", {})
+
+
+def two_factor_changed(session: Session, account: Account, now: datetime) -> None:
+    """Tell the owner that two-factor authentication was turned on or off."""
+    context = {"enabled": account.totp_enabled}
+    _security_mail(session, account, now, "two_factor_changed", context)
+
+
+def _security_mail(
+    session: Session, account: Account, now: datetime, template: str, context: dict[str, bool]
+) -> None:
+    outbox.enqueue_mail(
+        session,
+        template=template,
+        to=account.email,
+        language=account.language,
+        context={
+            "first_name": account.first_name,
+            "reset_url": _url("/password/forgot"),
+            **context,
+        },
+        dedupe_key=f"connect:{template}:{uuid.uuid4().hex}",
     )

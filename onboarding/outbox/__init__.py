@@ -48,3 +48,10 @@ def enqueue_webhook(
 ) -> OutboxMessage:
     """A JSON `event` POSTed to `url`, signed at delivery (see onboarding.outbox.webhooks)."""
     return enqueue(session, WEBHOOK, {"url": url, "event": event}, dedupe_key)
+
+
+def enqueue_form_post(
+    session: Session, *, url: str, form: dict[str, str], dedupe_key: str
+) -> OutboxMessage:
+    """Form fields POSTed to `url`, unsigned: what they carry signs itself (a logout token)."""
+    return enqueue(session, WEBHOOK, {"url": url, "form": form}, dedupe_key)

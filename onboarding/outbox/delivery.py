@@ -296,11 +296,15 @@ def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
 
 
 def _post_webhook(batch: Batch, row: Claimed, settings: Settings) -> None:
-    body = json.dumps(row.payload["event"]).encode()
-    headers = {
-        "Content-Type": "application/json",
-        webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
-    }
+    body: bytes | dict[str, str]
+    if "form" in row.payload:
+        body, headers = row.payload["form"], {}
+    else:
+        body = json.dumps(row.payload["event"]).encode()
+        headers = {
+            "Content-Type": "application/json",
+            webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
+        }
     try:
         response = requests.post(
             row.payload["url"], data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS

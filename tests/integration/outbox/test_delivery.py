@@ -215,6 +215,17 @@ def test_webhooks_are_posted_signed_and_retried_until_accepted(factory, receiver
     assert body == b'{"id": "e1", "type": "account.registered", "data": {"email": "a@example.com"}}'
 
 
+def test_form_posts_are_posted_form_encoded_and_unsigned(factory, receiver):
+    url, handler = receiver
+    handler.statuses = []
+    with unit_of_work(factory) as session:
+        outbox.enqueue_form_post(session, url=url, form={"logout_token": "a.b.c"}, dedupe_key="f1")
+    assert delivery.deliver_due(factory, now=utcnow()).sent == 1
+    ((body, headers),) = handler.received
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert webhooks.SIGNATURE_HEADER not in headers and body == b"logout_token=a.b.c"
+
+
 def test_backoff_grows_exponentially_up_to_the_cap_with_jitter(settings):
     settings = settings.with_overrides(
         outbox_retry_base=timedelta(seconds=10), outbox_retry_max=timedelta(seconds=100)

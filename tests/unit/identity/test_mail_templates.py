@@ -16,7 +16,15 @@ from tests.mailbox import parsed
 ROOT = Path(onboarding.__file__).parent
 TEMPLATES = ROOT / "mail" / "templates"
 CATALOG = ROOT / "translations" / "nl" / "LC_MESSAGES" / "connect.po"
-NAMES = ["activation", "account_exists", "password_reset", "no_account", "log_ins_throttled"]
+NAMES = [
+    "activation",
+    "account_exists",
+    "password_reset",
+    "no_account",
+    "password_changed",
+    "two_factor_changed",
+    "log_ins_throttled",
+]
 
 
 def connect_template_files():
@@ -74,6 +82,12 @@ CONTEXTS = {
         "email": "x@example.com",
         "register_url": "http://connect.test/register?email=x%40example.com",
     },
+    "password_changed": {"first_name": "Ada", "reset_url": "http://connect.test/password/forgot"},
+    "two_factor_changed": {
+        "first_name": "Ada",
+        "reset_url": "http://connect.test/password/forgot",
+        "enabled": False,
+    },
 }
 
 
@@ -88,3 +102,6 @@ def test_connect_mails_render_with_their_links(name, language):
     if name == "activation":
         expected = {"en": "Welcome to", "nl": "Welkom bij"}[language]
         assert message["Subject"].startswith(expected)
+    if name == "two_factor_changed":
+        off = {"en": "Two-factor authentication is off", "nl": "Tweestapsverificatie staat uit"}
+        assert message["Subject"].startswith(off[language])
