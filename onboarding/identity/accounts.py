@@ -104,12 +104,14 @@ def register(
     language: str,
     country: str | None,
     journey_ref: str | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Register `email`: check the details and queue the request; the worker answers it
     (see `answer`). The caller shows the same page in every case."""
     _request(
         session,
         REGISTER,
+        now,
         email=normalise_email(email),
         journey_ref=journey_ref,
         **_details(first_name, last_name, language, country),
@@ -230,10 +232,13 @@ def authenticate(
     return account
 
 
-def request_password_reset(session: Session, email: str, language: str = DEFAULT_LANGUAGE) -> None:
+def request_password_reset(
+    session: Session, email: str, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
+) -> None:
     """Forgot password: queue the request; the worker answers it (see `answer`). The caller
     shows the same page in every case."""
-    _request(session, FORGOT_PASSWORD, email=normalise_email(email), language=supported(language))
+    address = normalise_email(email)
+    _request(session, FORGOT_PASSWORD, now, email=address, language=supported(language))
 
 
 def _forgot_password(
@@ -257,21 +262,24 @@ FORGOT_PASSWORD = "forgot_password"  # noqa: S105 (a request name)
 _ANSWERS: dict[str, Callable[..., None]] = {REGISTER: _register, FORGOT_PASSWORD: _forgot_password}
 
 
-def _request(session: Session, name: str, **fields: Any) -> None:
+def _request(session: Session, name: str, now: datetime | None, **fields: Any) -> None:
     dedupe = uuid.uuid4().hex
+    requested_at = (now or utcnow()).isoformat()
     outbox.enqueue(
         session,
         outbox.ACCOUNT_REQUEST,
-        {"request": name, "dedupe": dedupe, **fields},
+        {"request": name, "requested_at": requested_at, "dedupe": dedupe, **fields},
         dedupe_key=f"connect:{name}:{dedupe}",
     )
 
 
-def answer(session: Session, request: dict[str, Any], now: datetime | None = None) -> None:
-    """Carry out a queued register or forgot-password `request` (an outbox payload): look the
-    address up and write the mail it gets, in the caller's transaction."""
+def answer(session: Session, request: dict[str, Any]) -> None:
+    """Carry out a queued register or forgot-password `request` (an outbox payload) as of
+    the moment it was made: look the address up and write the mail it gets, in the caller's
+    transaction."""
     fields = dict(request)
-    _ANSWERS[fields.pop("request")](session, now=now or utcnow(), **fields)
+    now = datetime.fromisoformat(fields.pop("requested_at"))
+    _ANSWERS[fields.pop("request")](session, now=now, **fields)
 
 
 def reset_password(

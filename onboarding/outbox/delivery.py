@@ -200,37 +200,45 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
 
 def answer_requests(factory: sessionmaker[Session], now: datetime, limit: int) -> int:
     """Answer up to `limit` due account requests, oldest first, each in its own transaction
-    with the rows it writes; returns how many were taken. One that fails waits for a retry."""
+    with the rows it writes; returns how many were taken."""
     settings = get_settings()
     for taken in range(limit):
         with unit_of_work(factory) as session:
-            row = session.scalar(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.kind == outbox.ACCOUNT_REQUEST,
-                    OutboxMessage.status == OutboxStatus.pending,
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            if row is None:
+            if not answer_request(session, now, settings):
                 return taken
-            row.attempts += 1
-            try:
-                with session.begin_nested():
-                    accounts.answer(session, row.payload, now)
-            except (SQLAlchemyError, DomainError) as error:
-                log.warning("account request %s failed", row.id, exc_info=True)
-                row.last_error = _describe(error)
-                if row.attempts >= settings.outbox_max_attempts:
-                    row.status = OutboxStatus.dead
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts, settings)
-            else:
-                row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
     return limit
+
+
+def answer_request(session: Session, now: datetime, settings: Settings) -> bool:
+    """Answer the oldest due account request in `session`'s transaction; False when none is
+    due. One that fails waits for a retry, as a mail would."""
+    row = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == outbox.ACCOUNT_REQUEST,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if row is None:
+        return False
+    row.attempts += 1
+    try:
+        with session.begin_nested():
+            accounts.answer(session, row.payload)
+    except (SQLAlchemyError, DomainError) as error:
+        log.warning("account request %s failed", row.id, exc_info=True)
+        row.last_error = _describe(error)
+        if row.attempts >= settings.outbox_max_attempts:
+            row.status = OutboxStatus.dead
+        else:
+            row.next_attempt_at = now + backoff(row.attempts, settings)
+    else:
+        row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
+    return True
 
 
 def deliver_due(

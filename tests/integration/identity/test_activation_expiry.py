@@ -17,7 +17,14 @@ from onboarding.identity import accounts, captcha, federation
 from onboarding.identity.activation_expiry import expire_activations
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account
-from tests.helpers import PASSWORD, csrf_token, link_token, log_in_to_connect, mails
+from tests.helpers import (
+    PASSWORD,
+    answer_requests,
+    csrf_token,
+    link_token,
+    log_in_to_connect,
+    mails,
+)
 
 A = AccountState
 TTL = timedelta(hours=24)  # ACTIVATION_TTL of the test settings
@@ -34,6 +41,8 @@ def register(factory, email, now):
             country="GB",
             now=now,
         )
+    with unit_of_work(factory) as session:
+        answer_requests(session)
 
 
 def states(factory):
