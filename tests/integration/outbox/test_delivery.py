@@ -93,7 +93,7 @@ def test_after_the_last_attempt_the_row_is_dead_with_its_last_error(factory, set
 
 
 def test_a_permanent_rejection_bounces_at_once_and_shows_on_the_journey(factory, mailbox):
-    journey_id, _ = invite(factory, email="grace@example.com")
+    journey_id, _ = invite(factory, email="nobody@example.com")
     _, good = invite(factory)
     report = delivery.deliver_due(factory)
     assert (report.bounced, report.sent, report.retrying) == (1, 1, 0)
@@ -112,7 +112,7 @@ def test_a_permanent_rejection_bounces_at_once_and_shows_on_the_journey(factory,
             JourneyState.invited,
             JourneyState.invited,
         )
-        assert event.detail["to"] == "grace@example.com"
+        assert event.detail["to"] == "nobody@example.com"
         assert "No such mailbox" in event.detail["error"]
 
 
