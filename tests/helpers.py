@@ -179,6 +179,7 @@ def csrf_token(html: str) -> str:
 def answer_requests(session: Session) -> None:
     """Answer the queued Connect requests (register, forgot password) in `session`, as the
     outbox worker does before delivering."""
+    session.flush()  # requests of this transaction are due from now on
     while delivery.answer_request(session, utcnow(), get_settings()):
         pass
 
