@@ -232,6 +232,7 @@ def _wait_until_someone_waits_for_a_row_lock(session):
         )
         if waiting:
             return
+        session.rollback()  # pg_stat_activity is read once per transaction
         threading.Event().wait(0.05)
     raise AssertionError("the resend never waited for the sweep's row lock")
 
