@@ -24,9 +24,11 @@ from onboarding.db import session_factory, unit_of_work
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
+from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people import directory, sessions
 from onboarding.people.models import Organization, Person
+from onboarding.settings import get_settings
 from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_ID_KEY, SESSION_KEY
 
 _counter = itertools.count(1)
@@ -184,8 +186,18 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def answer_requests(session: Session) -> None:
+    """Answer the queued Connect requests (register, forgot password) in `session`, as the
+    outbox worker does before delivering."""
+    session.flush()  # requests of this transaction are due from now on
+    while delivery.answer_request(session, utcnow(), get_settings()):
+        pass
+
+
 def mails(session: Session, template: str | None = None) -> list[dict[str, Any]]:
-    """The payloads of the mails in the outbox (of `template` if given), oldest first."""
+    """The payloads of the mails in the outbox (of `template` if given), oldest first, once
+    the worker answered the queued Connect requests."""
+    answer_requests(session)
     rows = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "mail").order_by(OutboxMessage.id)
     )
@@ -193,7 +205,9 @@ def mails(session: Session, template: str | None = None) -> list[dict[str, Any]]
 
 
 def webhooks(session: Session) -> list[dict[str, Any]]:
-    """The payloads of the webhooks in the outbox, oldest first."""
+    """The payloads of the webhooks in the outbox, oldest first, once the worker answered the
+    queued Connect requests."""
+    answer_requests(session)
     rows = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "webhook").order_by(OutboxMessage.id)
     )

@@ -11,6 +11,9 @@ from onboarding.outbox.models import OutboxMessage
 
 MAIL = "mail"
 WEBHOOK = "webhook"
+# A Connect request (register, forgot password) that the worker answers with the right mail,
+# so that the request does the same work whether or not the address has an account.
+ACCOUNT_REQUEST = "account_request"
 
 
 def enqueue(

@@ -7,7 +7,6 @@ from typing import Any
 
 import pycountry
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from onboarding import errors
@@ -103,9 +102,6 @@ def register_post() -> Any:
         )
     except errors.ValidationError as error:
         return _form(error)
-    except IntegrityError:
-        # The same address registered at the same moment: the other request won and mailed.
-        db_session().rollback()
     return redirect(url_for("register.thanks"), code=303)
 
 
