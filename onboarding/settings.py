@@ -39,6 +39,7 @@ DEFAULTS: Mapping[str, str] = {
     "APP_NAME": "Measurements",
     "IDP_NAME": "Connect",
     "OUTBOX_MAX_ATTEMPTS": "8",
+    "TRUSTED_PROXIES": "0",
     "MAIL_FROM": "Measurements <no-reply@example.com>",
     "SUPPORT_EMAIL": "support@example.com",
     "DKIM_SELECTOR": "mail",
@@ -98,6 +99,23 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     if value < minimum:
         raise SettingsError(f"{name}: must be at least {minimum}, got {value}")
     return value
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("", "0", "1", "true", "false"):
+        raise SettingsError(f"{name}: expected 1 or 0, got {raw!r}")
+    return value in ("1", "true")
+
+
+def _require_https(urls: Mapping[str, str]) -> None:
+    """Production sets Secure cookies and sends links: its public addresses must be https."""
+    for name, url in urls.items():
+        if not url.startswith("https://"):
+            raise SettingsError(
+                f"{name}: production needs an https:// address, got {url!r}; if a reverse "
+                "proxy in front ends TLS, set TLS_TERMINATED_BY_PROXY=1"
+            )
 
 
 def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
@@ -201,7 +219,14 @@ class Settings:
     idp_name: str
     mail_from: str
     support_email: str
+    # Rate limits and the captcha's single use are kept in Redis when set, else in the database.
     redis_url: str | None
+    # Reverse proxies in front of the apps: the client address is the one the nearest of them
+    # saw (X-Forwarded-For), so that limits per address do not put every client in one bucket.
+    trusted_proxies: int
+    # TLS ends at a reverse proxy in front: http:// base URLs are then allowed in production,
+    # and cookies stay Secure because browsers still reach the proxy over https.
+    tls_terminated_by_proxy: bool
     webhook_secret: str
     outbox_max_attempts: int
     prometheus_multiproc_dir: str | None
@@ -259,6 +284,10 @@ class Settings:
             "::1",
         )
 
+    def reached_over_tls(self, base_url: str) -> bool:
+        """Whether browsers reach `base_url` over TLS, directly or through the proxy."""
+        return self.tls_terminated_by_proxy or base_url.startswith("https://")
+
     @property
     def identity_webhook_url(self) -> str:
         """Where Connect posts account events: the app's identity hook."""
@@ -288,14 +317,27 @@ class Settings:
         redis_url = env.get("REDIS_URL") or None
         if redis_url:
             _url("REDIS_URL", redis_url, ("redis", "rediss"))
+        tls_by_proxy = _flag("TLS_TERMINATED_BY_PROXY", env.get("TLS_TERMINATED_BY_PROXY", ""))
+        app_base_url = _url("APP_BASE_URL", env["APP_BASE_URL"], ("http", "https"))
+        issuers = _issuers(env, given)
+        if production and not tls_by_proxy:
+            # Each address by the variable it came from. With OIDC_ISSUER alone, the app's
+            # provider is another one and Connect's default loopback address is not public.
+            public = {"APP_BASE_URL": app_base_url}
+            if given.get("OIDC_ISSUER"):
+                public["OIDC_ISSUER"] = issuers["oidc_issuer"]
+            if given.get("CONNECT_ISSUER") or not given.get("OIDC_ISSUER"):
+                public["CONNECT_ISSUER"] = issuers["connect_issuer"]
+            _require_https(public)
         return cls(
             environment=environment,
             var_dir=var_dir,
             database_url=database_url,
             celery_broker_url=broker,
             smtp_url=_url("SMTP_URL", env["SMTP_URL"], ("smtp", "smtps")),
-            app_base_url=_url("APP_BASE_URL", env["APP_BASE_URL"], ("http", "https")),
-            **_issuers(env, given),
+            app_base_url=app_base_url,
+            **issuers,
+            tls_terminated_by_proxy=tls_by_proxy,
             secret_key=secret_key,
             # Connect and the app share this secret; by default it is derived from SECRET_KEY.
             webhook_secret=env.get("WEBHOOK_SECRET")
@@ -305,6 +347,7 @@ class Settings:
             app_name=env["APP_NAME"],
             idp_name=env["IDP_NAME"],
             redis_url=redis_url,
+            trusted_proxies=_int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"], 0),
             outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env["OUTBOX_MAX_ATTEMPTS"], 1),
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,

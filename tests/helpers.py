@@ -15,19 +15,21 @@ from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 from werkzeug.serving import make_server
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.db import unit_of_work
+from onboarding.db import session_factory, unit_of_work
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
+from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
-from onboarding.people import directory
+from onboarding.people import directory, sessions
 from onboarding.people.models import Organization, Person
-from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_KEY
+from onboarding.settings import get_settings
+from web.auth import CONNECT_EMAIL_KEY, INVITATIONS_KEY, SESSION_ID_KEY, SESSION_KEY
 
 _counter = itertools.count(1)
 
@@ -153,7 +155,17 @@ def log_in_to_app(client: FlaskClient, person: Person, connect_email: str | None
     """Log `client` in as `person`, as the OIDC callback does (see web.auth.log_in_person)."""
     with client.session_transaction() as session:
         session[SESSION_KEY] = person.id
+        session[SESSION_ID_KEY] = app_session(person.id, object_session(person))
         session[CONNECT_EMAIL_KEY] = connect_email or person.email
+
+
+def app_session(person_id: int, within: Session | None = None) -> str:
+    """The cookie's token of a new live app session of the person `person_id`, started in the
+    open transaction `within` (committed with it) or in one of its own."""
+    if within is not None:
+        return sessions.start(within, within.get_one(Person, person_id))
+    with unit_of_work(session_factory()) as session:
+        return sessions.start(session, session.get_one(Person, person_id))
 
 
 def remembered(client: FlaskClient) -> list[int]:
@@ -174,8 +186,18 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def answer_requests(session: Session) -> None:
+    """Answer the queued Connect requests (register, forgot password) in `session`, as the
+    outbox worker does before delivering."""
+    session.flush()  # requests of this transaction are due from now on
+    while delivery.answer_request(session, utcnow(), get_settings()):
+        pass
+
+
 def mails(session: Session, template: str | None = None) -> list[dict[str, Any]]:
-    """The payloads of the mails in the outbox (of `template` if given), oldest first."""
+    """The payloads of the mails in the outbox (of `template` if given), oldest first, once
+    the worker answered the queued Connect requests."""
+    answer_requests(session)
     rows = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "mail").order_by(OutboxMessage.id)
     )
@@ -183,7 +205,9 @@ def mails(session: Session, template: str | None = None) -> list[dict[str, Any]]
 
 
 def webhooks(session: Session) -> list[dict[str, Any]]:
-    """The payloads of the webhooks in the outbox, oldest first."""
+    """The payloads of the webhooks in the outbox, oldest first, once the worker answered the
+    queued Connect requests."""
+    answer_requests(session)
     rows = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "webhook").order_by(OutboxMessage.id)
     )

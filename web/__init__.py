@@ -13,7 +13,14 @@ from web.dashboard.wiring import register_dashboard
 from web.db import TransactionalFlask
 from web.dev_mail import init_dev_mail
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, limiter_storage_uri, make_limiter
+from web.extensions import (
+    JSONProvider,
+    csrf,
+    limiter_storage_uri,
+    make_limiter,
+    refuse_unshared_limits,
+    trust_proxies,
+)
 from web.front import init_front
 from web.ids import init_ids
 from web.security import init_security
@@ -43,11 +50,13 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     app.json = JSONProvider(app)
+    refuse_unshared_limits(app, settings)
+    trust_proxies(app, settings)
     init_ids(app)
     init_security(
         app,
         cookie_name="app_session",
-        secure=settings.app_base_url.startswith("https"),
+        secure=settings.reached_over_tls(settings.app_base_url),
         form_action=settings.oidc_issuer,
     )
     csrf.init_app(app)

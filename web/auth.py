@@ -1,7 +1,8 @@
 """Who is logged in to the app, and who may see admin pages.
 
-The login itself (OIDC with Connect) stores the person's id in the session; everything else
-reads it from here.
+The login itself (OIDC with Connect) starts a server-side session (onboarding.people.sessions)
+and stores its id and the person's in the cookie; everything else reads them from here. A
+session ends at log-out or when the provider says so, and its cookie then opens nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
 
+from onboarding.people import sessions
 from onboarding.people.access import may_administer
 from onboarding.people.models import Person
 from web.db import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "person_id"
+SESSION_ID_KEY = "session"  # the server-side session's token
 CONNECT_EMAIL_KEY = "connect_email"
 INVITATIONS_KEY = "invitations"
 REMEMBERED_INVITATIONS = 5
@@ -25,31 +28,47 @@ REMEMBERED_INVITATIONS = 5
 
 def current_person() -> Person | None:
     if "person" not in g:
-        person_id = session.get(SESSION_KEY)
-        g.person = db_session().get(Person, person_id) if person_id else None
+        row = sessions.live(db_session(), session.get(SESSION_ID_KEY))
+        g.person = row.person if row and row.person_id == session.get(SESSION_KEY) else None
     return g.person
 
 
-def log_in_person(person: Person, connect_email: str | None = None) -> None:
-    """Start a new session for `person`, signed in with the Connect address `connect_email`.
+def log_in_person(
+    person: Person,
+    connect_email: str | None = None,
+    *,
+    subject: str | None = None,
+    provider_sid: str | None = None,
+    id_token: str | None = None,
+) -> None:
+    """Start a new session for `person`, signed in with the Connect address `connect_email`
+    as the provider's `subject`, in its session `provider_sid` (the caller commits).
 
     Invitations opened in this browser survive the log-in: they prove the mailbox.
     """
     remembered = remembered_invitations()
+    token = sessions.start(
+        db_session(), person, subject=subject, provider_sid=provider_sid, id_token=id_token
+    )
     session.clear()  # a new session on log-in: no fixation
     session[SESSION_KEY] = person.id
+    session[SESSION_ID_KEY] = token
     session[CONNECT_EMAIL_KEY] = connect_email or person.email
     if remembered:
         session[INVITATIONS_KEY] = remembered
     g.person = person
 
 
-def log_out(keep_invitations: bool = False) -> None:
+def log_out(keep_invitations: bool = False) -> str | None:
+    """End this browser's session (the caller commits); returns its ID token, the hint for
+    ending the provider's session too."""
+    ended = sessions.end(db_session(), session.get(SESSION_ID_KEY))
     remembered = remembered_invitations()
     session.clear()
     g.person = None
     if keep_invitations and remembered:
         session[INVITATIONS_KEY] = remembered
+    return ended.id_token if ended else None
 
 
 def signed_in_as() -> str:

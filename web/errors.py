@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import time
+
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+from web.i18n import ngettext
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -29,6 +32,29 @@ def error_response(status: int, message: str, code: str | None = None):  # type:
     return render_template("error.html", status=status, message=message), status
 
 
+def wait_message() -> str:
+    """Too many attempts, and how long to wait: until the window of the breached limit ends."""
+    resets = [
+        limit.reset_at
+        for limiter in current_app.extensions.get("limiter", ())
+        if (limit := limiter.current_limit) is not None and limit.breached
+    ]
+    if not resets:
+        return MESSAGES[429]
+    minutes = max(1, round((max(resets) - time.time()) / 60))
+    if minutes <= 90:
+        return ngettext(
+            "Too many attempts. Please wait %(num)d minute and try again.",
+            "Too many attempts. Please wait %(num)d minutes and try again.",
+            minutes,
+        )
+    return ngettext(
+        "Too many attempts. Please wait %(num)d hour and try again.",
+        "Too many attempts. Please wait %(num)d hours and try again.",
+        round(minutes / 60),
+    )
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -41,6 +67,8 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
+        if status == 429:
+            return error_response(status, wait_message())
         return error_response(status, MESSAGES.get(status, error.description or "Error."))
 
     @app.errorhandler(DomainError)

@@ -7,7 +7,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from onboarding.rate_limits import database_storage_uri
 from onboarding.settings import Settings
 
 csrf = CSRFProtect()
@@ -25,18 +27,38 @@ def app_settings() -> Settings:
 
 
 def limiter_storage_uri(settings: Settings) -> str:
-    """Redis when configured, so that limits hold across processes; memory otherwise."""
-    return settings.redis_url or "memory://"
+    """Redis when configured, the database otherwise: either way every process shares the
+    counts, so that a limit holds however many workers serve the requests."""
+    return settings.redis_url or database_storage_uri(settings)
 
 
 def make_limiter() -> Limiter:
     """The storage comes from each application's RATELIMIT_STORAGE_URI (see
-    `limiter_storage_uri`), read when the application is created, not when this is imported."""
+    `limiter_storage_uri`), read when the application is created, not when this is imported.
+    Fixed windows, the strategy both Redis and the database storage support."""
     return Limiter(
         key_func=get_remote_address,
-        strategy="moving-window",
+        strategy="fixed-window",
         headers_enabled=True,
     )
+
+
+def refuse_unshared_limits(app: Flask, settings: Settings) -> None:
+    """In production, counts kept in one process's memory would let each worker grant its own
+    tries: refuse to start with them."""
+    if settings.production and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise RuntimeError(
+            "Rate limits need storage shared by every process: set REDIS_URL, or leave "
+            "RATELIMIT_STORAGE_URI unset to keep them in the database."
+        )
+
+
+def trust_proxies(app: Flask, settings: Settings) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client address and scheme are the ones the
+    nearest proxy saw; headers a client adds itself are ignored beyond that many hops."""
+    if settings.trusted_proxies:
+        count = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -1,22 +1,26 @@
-"""Log in with the identity provider, create an account there, the OIDC callback, and log out."""
+"""Log in with the identity provider, create an account there, the OIDC callback, and log out
+(here and at the provider; the provider's own log-outs arrive at the back-channel endpoint)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from onboarding import journeys
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import SignIn, sign_in
+from onboarding.people import sessions
 from onboarding.provider import connect_is_provider
 from onboarding.provider.registration import registration_url
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
-from web.extensions import app_settings
+from web.extensions import app_settings, csrf
 from web.i18n import gettext
 from web.security import safe_next
 
@@ -77,7 +81,7 @@ def sign_in_at_callback() -> Response | tuple[str, int]:
     if result.to_confirm is not None:
         session[TO_CONFIRM_KEY] = {**asdict(identity), "journey_id": result.to_confirm.id}
         return redirect(url_for("login.confirm_invitation_page"))
-    return _signed_in(result)
+    return _signed_in(result, asdict(identity))
 
 
 @bp.get("/login/confirm-invitation")
@@ -107,21 +111,47 @@ def confirm_invitation() -> Response | tuple[str, int]:
         confirmed_invitation=waiting["journey_id"],
         provider_reports_accounts=connect_is_provider(app_settings()),
     )
-    return _signed_in(result)
+    return _signed_in(result, waiting)
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    log_out()
+    """End the app's session, then the provider's (which comes back to the front page)."""
+    id_token = log_out()
     flash(gettext("You are logged out."))
-    return redirect(url_for("login.login_page"))
+    return redirect(oidc.end_session_url(id_token) or url_for("login.login_page"))
 
 
-def _signed_in(result: SignIn) -> Response | tuple[str, int]:
+@bp.post("/auth/backchannel-logout")
+@csrf.exempt  # the provider posts it; the logout token is signed
+def backchannel_logout() -> tuple[Response, int]:
+    """The provider ended sessions (Back-Channel Logout 1.0): end the app's sessions of that
+    person, or refuse a token that is not valid with 400."""
+    try:
+        logged_out = oidc.read_logout_token(request.form.get("logout_token", ""), time.time())
+    except oidc.BadLogoutToken as error:
+        response = jsonify(error="invalid_request", error_description=str(error))
+        response.headers["Cache-Control"] = "no-store"
+        return response, 400
+    db = db_session()
+    sessions.end_at_provider(db, logged_out.subject, logged_out.provider_sid)
+    response = jsonify(ended=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200
+
+
+def _signed_in(result: SignIn, identity: dict[str, Any]) -> Response | tuple[str, int]:
+    """Start the app's session of the signed-in person, tied to the provider's session."""
     if result.person is None:
         return render_template("login/no_invitation.html", email=result.connect_email), 403
     target = safe_next(session.get(NEXT_KEY), url_for("measurements.home"))
-    log_in_person(result.person, connect_email=result.connect_email)
+    log_in_person(
+        result.person,
+        connect_email=result.connect_email,
+        subject=identity["subject"],
+        provider_sid=identity["provider_sid"],
+        id_token=identity["id_token"],
+    )
     return redirect(target)
 
 

@@ -1,23 +1,31 @@
 """The app as an OpenID Connect relying party of any provider found by discovery at
 OIDC_ISSUER: authorization code flow with PKCE (S256), state and nonce, all checked by
-authlib; the ID token's signature, issuer, audience, nonce and expiry are verified."""
+authlib; the ID token's signature, issuer, audience, nonce and expiry are verified. Log-out
+goes through the provider's end_session_endpoint (RP-Initiated Logout 1.0), and the provider's
+logout tokens (Back-Channel Logout 1.0) are verified against its JWKS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
+from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from werkzeug.wrappers import Response
 
 from onboarding.settings import Settings
 from web.extensions import app_settings
 
 SCOPES = "openid email profile"
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# How old a logout token may be: it is sent the moment the provider's session ends.
+LOGOUT_TOKEN_MAX_AGE_SECONDS = 300
 
 
 class LoginFailed(Exception):
@@ -35,6 +43,21 @@ class Identity:
     subject: str
     email: str
     email_verified: bool
+    # The provider's session (`sid`) and the ID token, for log-out.
+    provider_sid: str | None = None
+    id_token: str | None = None
+
+
+class BadLogoutToken(Exception):
+    """A logout token that is not the provider's, not for the app, or not a logout."""
+
+
+@dataclass(frozen=True)
+class LoggedOut:
+    """What a valid logout token says ended at the provider."""
+
+    subject: str | None
+    provider_sid: str | None
 
 
 def init_oidc(app: Flask) -> None:
@@ -88,7 +111,67 @@ def finish_login() -> Identity:
         subject=str(claims["sub"]),
         email=str(claims["email"]),
         email_verified=claims.get("email_verified") is True,
+        provider_sid=str(claims["sid"]) if claims.get("sid") else None,
+        id_token=token.get("id_token"),
     )
+
+
+def end_session_url(id_token: str | None) -> str | None:
+    """Where the browser ends its session at the provider, coming back to the app's front
+    page; None when the provider has no end_session_endpoint or cannot be reached."""
+    try:
+        endpoint = _checked_metadata(_client()).get("end_session_endpoint")
+    except LoginFailed:
+        return None
+    if not endpoint:
+        return None
+    settings = app_settings()
+    params = {"client_id": settings.oidc_client_id, "post_logout_redirect_uri": _front_page()}
+    if id_token:
+        params["id_token_hint"] = id_token
+    separator = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{separator}{urlencode(params)}"
+
+
+def _front_page() -> str:
+    return f"{app_settings().app_base_url}/"
+
+
+def read_logout_token(token: str, now: float) -> LoggedOut:
+    """The sessions a logout token from the provider ends; BadLogoutToken when it is not
+    valid (Back-Channel Logout 1.0, section 2.6)."""
+    if not token:
+        raise BadLogoutToken("no logout token")
+    client = _client()
+    try:
+        try:
+            claims = _decoded(token, client.fetch_jwk_set())
+        except JoseError:
+            # Perhaps signed by a key published since the key set was fetched.
+            claims = _decoded(token, client.fetch_jwk_set(force=True))
+    except (JoseError, ValueError, RuntimeError, requests.RequestException) as error:
+        raise BadLogoutToken(f"not signed by the provider: {error}") from None
+    settings = app_settings()
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else list(audience or [])
+    if claims.get("iss") != settings.oidc_issuer or settings.oidc_client_id not in audiences:
+        raise BadLogoutToken("not from the provider, or not for the app")
+    if not isinstance(claims.get("events"), dict) or LOGOUT_EVENT not in claims["events"]:
+        raise BadLogoutToken("not a logout event")
+    if "nonce" in claims or not (claims.get("sub") or claims.get("sid")):
+        raise BadLogoutToken("names no session, or is an ID token")
+    issued = claims.get("iat")
+    if not isinstance(issued, int) or not now - LOGOUT_TOKEN_MAX_AGE_SECONDS <= issued <= now + 60:
+        raise BadLogoutToken("issued too long ago, or in the future")
+    if isinstance(claims.get("exp"), int) and claims["exp"] < now:
+        raise BadLogoutToken("expired")
+    return LoggedOut(subject=claims.get("sub"), provider_sid=claims.get("sid"))
+
+
+def _decoded(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+    claims: dict[str, Any] = jwt.decode(token, key_set, algorithms=["RS256", "ES256"]).claims
+    return claims
 
 
 def _client() -> Any:

@@ -129,7 +129,7 @@ def _page(
 
 def _created_message(journey: Journey, organization: Organization) -> str:
     roles = ", ".join(role.name for role in journey.roles)
-    added = f"{journey.person.full_name} ({journey.person.email}) was added to {organization.name}"
+    added = f"{journey.full_name} ({journey.person.email}) was added to {organization.name}"
     if journey.expires_at:
         return (
             f"{added} with the roles {roles} and invited; the invitation is valid until "

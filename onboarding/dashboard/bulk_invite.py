@@ -28,7 +28,7 @@ from onboarding.journeys import transitions
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent, journey_roles
 from onboarding.people.directory import normalise_email
-from onboarding.people.models import Organization, Person
+from onboarding.people.models import NAME_LENGTH, Organization, Person
 
 COLUMNS = ("first_name", "last_name", "email", "language", "roles")
 MAX_ROWS = 50_000
@@ -117,6 +117,9 @@ def check(session: Session, organization: Organization, text: str) -> list[RowRe
                 first_row_of[email] = number
         if refused is None and not values["first_name"]:
             refused = "no first name"
+        longest = max(len(values["first_name"]), len(values["last_name"]))
+        if refused is None and longest > NAME_LENGTH:
+            refused = f"a name longer than {NAME_LENGTH} characters"
         if refused is None and language not in LANGUAGES:
             refused = f"unknown language '{language}' (use {', '.join(LANGUAGES)})"
         if refused is None and not roles:
@@ -200,6 +203,8 @@ def _invite_all(
             {
                 "person_id": person_ids[r.email],
                 "organization_id": organization.id,
+                "first_name": r.first_name,
+                "last_name": r.last_name,
                 "state": JourneyState.created,
                 "furthest_state": JourneyState.created,
                 "version": 1,

@@ -38,7 +38,8 @@ class JourneyFilter:
             where.append(Person.language == self.language)
         if self.invited_from:
             where.append(Journey.invited_at >= _midnight(self.invited_from))
-        if self.invited_to:
+        # The last day a date can name has no next day to stop before: nothing comes after it.
+        if self.invited_to and self.invited_to < date.max:
             where.append(Journey.invited_at < _midnight(self.invited_to + timedelta(days=1)))
         return where
 

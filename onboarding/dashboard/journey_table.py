@@ -26,6 +26,8 @@ from onboarding.people.models import Organization, Person, Role
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_STUCK_DAYS = 3650
+# Journey ids are 32-bit integers: a larger one in a cursor was not made by us.
+MAX_ID = 2**31 - 1
 
 # sort name -> (column, descending)
 SORTS: dict[str, tuple[Any, bool]] = {
@@ -97,8 +99,14 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, journey_id = json.loads(raw)
-        if not isinstance(journey_id, int) or not isinstance(value, str) or "\x00" in value:
+        if (
+            not isinstance(journey_id, int)
+            or not 0 < journey_id <= MAX_ID
+            or not isinstance(value, str)
+            or "\x00" in value
+        ):
             raise ValueError
+        value.encode()  # UnicodeEncodeError for a lone surrogate, which no database stores
         if SORTS[sort][0] is not Person.email:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
@@ -118,7 +126,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
         raise ValidationError(f"Limit must be between 1 and {MAX_PAGE_SIZE}.", "limit")
     column, descending = SORTS[query.sort]
     select_rows = (
-        select(Journey, Person.first_name, Person.last_name, Person.email, Organization.name)
+        select(Journey, Person.email, Organization.name)
         .join(Person, Person.id == Journey.person_id)
         .join(Organization, Organization.id == Journey.organization_id)
         .where(*query.filters.conditions())
@@ -149,7 +157,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
     rows = [
         Row(
             id=journey.id,
-            name=f"{first} {last}".strip(),
+            name=journey.full_name,
             email=email,
             organization=organization,
             organization_id=journey.organization_id,
@@ -160,12 +168,12 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
             last_mail=mails.get(journey.id),
             nudges=nudges.get(journey.id, 0),
         )
-        for journey, first, last, email, organization in found
+        for journey, email, organization in found
     ]
     next_cursor = None
     if more and rows:
         last = found[-1]
-        sort_value = last[3] if column is Person.email else getattr(last[0], column.key)
+        sort_value = last[1] if column is Person.email else getattr(last[0], column.key)
         next_cursor = encode_cursor(sort_value, last[0].id)
     return Page(rows, next_cursor)
 

@@ -3,24 +3,29 @@ reset password. Each runs in the caller's transaction; mails and identity events
 rows of that same transaction.
 
 No account enumeration: register and forgot-password behave the same, as seen from outside,
-whether or not the address has an account; only the mail differs.
+whether or not the address has an account, down to their timing. The request checks its input
+and writes one outbox row, with the same statements for every address; the outbox worker
+answers it (`answer`) and only there looks the address up and chooses the mail.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
-from onboarding.identity import events, links, mails, passwords
+from onboarding.identity import events, links, mails, passwords, sessions
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
 
@@ -102,22 +107,51 @@ def register(
     journey_ref: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Register `email`: a new account gets the activation mail and an account.registered
-    event; an existing one gets a mail saying so (or, not yet activated, whether or not its
-    activation expired, a fresh activation mail). The caller shows the same page in every
-    case."""
-    now = now or utcnow()
-    address = normalise_email(email)
-    details = _details(first_name, last_name, language, country)
-    account = find_by_email(session, address)
+    """Register `email`: check the details and queue the request; the worker answers it
+    (see `answer`). The caller shows the same page in every case."""
+    _request(
+        session,
+        REGISTER,
+        now,
+        email=normalise_email(email),
+        journey_ref=journey_ref,
+        **_details(first_name, last_name, language, country),
+    )
+
+
+def _register(
+    session: Session,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    journey_ref: str | None,
+    dedupe: str,
+    now: datetime,
+) -> None:
+    """A new account gets the activation mail and an account.registered event; an existing
+    one gets a mail saying so (or, not yet activated, whether or not its activation expired, a
+    fresh activation mail)."""
+    account = find_by_email(session, email)
     if account is None:
-        account = new_account(session, email=address, journey_ref=journey_ref, now=now, **details)
+        account = new_account(
+            session,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            country=country,
+            journey_ref=journey_ref,
+            now=now,
+        )
         mails.activation(session, account, now, "activation")
     elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation")
     else:
-        mails.account_exists(session, account, now, uuid.uuid4().hex)
+        mails.account_exists(session, account, now, dedupe)
 
 
 def _usable(session: Session, raw: str, purpose: str, now: datetime) -> AccountToken:
@@ -204,14 +238,20 @@ def authenticate(
 def request_password_reset(
     session: Session, email: str, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
 ) -> None:
-    """Forgot password: a reset link for a known address, a "no account, create one" mail for
-    an unknown one, an activation mail for an account not yet activated (expired or not). The
-    caller shows the same page in every case."""
-    now = now or utcnow()
+    """Forgot password: queue the request; the worker answers it (see `answer`). The caller
+    shows the same page in every case."""
     address = normalise_email(email)
-    account = find_by_email(session, address)
+    _request(session, FORGOT_PASSWORD, now, email=address, language=supported(language))
+
+
+def _forgot_password(
+    session: Session, *, email: str, language: str, dedupe: str, now: datetime
+) -> None:
+    """A reset link for a known address, a "no account, create one" mail for an unknown one,
+    an activation mail for an account not yet activated (expired or not)."""
+    account = find_by_email(session, email)
     if account is None:
-        mails.no_account(session, address, supported(language), uuid.uuid4().hex)
+        mails.no_account(session, email, language, dedupe)
     elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
         mails.activation(session, account, now, "activation-forgot")
@@ -220,10 +260,36 @@ def request_password_reset(
     # A disabled account gets nothing: it cannot log in whatever its password.
 
 
+REGISTER = "register"
+FORGOT_PASSWORD = "forgot_password"  # noqa: S105 (a request name)
+_ANSWERS: dict[str, Callable[..., None]] = {REGISTER: _register, FORGOT_PASSWORD: _forgot_password}
+
+
+def _request(session: Session, name: str, now: datetime | None, **fields: Any) -> None:
+    dedupe = uuid.uuid4().hex
+    requested_at = (now or utcnow()).isoformat()
+    outbox.enqueue(
+        session,
+        outbox.ACCOUNT_REQUEST,
+        {"request": name, "requested_at": requested_at, "dedupe": dedupe, **fields},
+        dedupe_key=f"connect:{name}:{dedupe}",
+    )
+
+
+def answer(session: Session, request: dict[str, Any]) -> None:
+    """Carry out a queued register or forgot-password `request` (an outbox payload) as of
+    the moment it was made: look the address up and write the mail it gets, in the caller's
+    transaction."""
+    fields = dict(request)
+    now = datetime.fromisoformat(fields.pop("requested_at"))
+    _ANSWERS[fields.pop("request")](session, now=now, **fields)
+
+
 def reset_password(
     session: Session, raw: str, password: str, confirmation: str, now: datetime | None = None
 ) -> Account:
-    """Set a new password through a reset link; the link and every other reset link die."""
+    """Set a new password through a reset link; the link and every other reset link die, and
+    so does every session of the account. The owner is told."""
     now = now or utcnow()
     token = _usable(session, raw, links.PASSWORD_RESET, now)
     account = token.account
@@ -233,6 +299,8 @@ def reset_password(
     _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)
+    sessions.end_all(session, account, now)
+    mails.password_changed(session, account, now)
     session.flush()
     return account
 
@@ -245,9 +313,11 @@ def _existing(session: Session, email: str) -> Account:
 
 
 def disable(session: Session, email: str) -> Account:
-    """Stop an account: no log-in, its sessions and tokens stop working at once."""
+    """Stop an account: no log-in, its sessions (the clients' included) and tokens stop
+    working at once."""
     account = _existing(session, email)
     fire("disable", account)
+    sessions.end_all(session, account, utcnow())
     session.flush()
     return account
 

@@ -3,7 +3,8 @@ format (default; works offline), or Google reCAPTCHA.
 
 ALTCHA: the server picks a random salt and a secret number n, publishes
 sha256(salt + n) with an HMAC signature and an expiry; the browser finds n by trying numbers.
-The server keeps no state until an answer comes back; the caller makes each answer single use.
+The server keeps no state until an answer comes back; `first_use` makes each answer single use,
+in the database that every process shares.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from onboarding.rate_limits import DatabaseStorage, database_storage_uri
 from onboarding.settings import Settings
 
 CHALLENGE_TTL = timedelta(minutes=20)
@@ -102,6 +104,16 @@ class Recaptcha:
         if not result.get("success"):
             raise CaptchaFailed("The captcha was not solved; try again.")
         return Solved(key=hashlib.sha256(answer.encode()).hexdigest())
+
+
+def first_use(solved: Solved, settings: Settings) -> bool:
+    """Whether this is the first time `solved` is presented (it is recorded as used now, in
+    the counters every process of `settings` shares)."""
+    # Remembered as long as a challenge lives (reCAPTCHA's answers live shorter).
+    seconds = int(CHALLENGE_TTL.total_seconds())
+    return (
+        DatabaseStorage(database_storage_uri(settings)).incr(f"captcha:{solved.key}", seconds) == 1
+    )
 
 
 def solve(challenge: dict[str, Any]) -> str:

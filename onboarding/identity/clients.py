@@ -1,6 +1,8 @@
 """The OIDC clients Connect serves, from configuration: the app (OIDC_CLIENT_ID,
-OIDC_CLIENT_SECRET, redirect APP_BASE_URL/auth/callback) and any listed in CONNECT_CLIENTS
-(a JSON list of {"client_id", "client_secret", "redirect_uris"})."""
+OIDC_CLIENT_SECRET, redirect APP_BASE_URL/auth/callback, back after log-out to APP_BASE_URL/,
+told of log-outs at APP_BASE_URL/auth/backchannel-logout) and any listed in CONNECT_CLIENTS
+(a JSON list of {"client_id", "client_secret", "redirect_uris"}, optionally with
+"post_logout_redirect_uris" and "backchannel_logout_uri")."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ class Client(ClientMixin):  # type: ignore[misc]
     client_id: str
     client_secret: str
     redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str | None = None
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -59,12 +63,18 @@ def configured_clients(settings: Settings) -> dict[str, Client]:
             settings.oidc_client_id,
             settings.oidc_client_secret,
             (f"{settings.app_base_url}/auth/callback",),
+            post_logout_redirect_uris=(f"{settings.app_base_url}/",),
+            backchannel_logout_uri=f"{settings.app_base_url}/auth/backchannel-logout",
         )
     }
     # The shape was checked when the settings were read (onboarding.settings).
     for entry in json.loads(settings.connect_clients or "[]"):
         clients[entry["client_id"]] = Client(
-            entry["client_id"], entry["client_secret"], tuple(entry["redirect_uris"])
+            entry["client_id"],
+            entry["client_secret"],
+            tuple(entry["redirect_uris"]),
+            post_logout_redirect_uris=tuple(entry.get("post_logout_redirect_uris", ())),
+            backchannel_logout_uri=entry.get("backchannel_logout_uri"),
         )
     return clients
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -106,4 +107,44 @@ def no_account(session: Session, email: str, language: str, dedupe: str) -> None
             "email": email,
         },
         dedupe_key=f"connect:no_account:{dedupe}",
+    )
+
+
+def log_ins_throttled(session: Session, account: Account, dedupe: str) -> None:
+    """Tell the owner that wrong passwords paused log-ins from unknown browsers for a while."""
+    outbox.enqueue_mail(
+        session,
+        template="log_ins_throttled",
+        to=account.email,
+        language=account.language,
+        context={"first_name": account.first_name, "reset_url": _url(session, "/password/forgot")},
+        dedupe_key=f"connect:log_ins_throttled:{dedupe}",
+    )
+
+
+def password_changed(session: Session, account: Account, now: datetime) -> None:
+    """Tell the owner that the account's password changed (and how to take it back)."""
+    _security_mail(session, account, now, "password_changed", {})
+
+
+def two_factor_changed(session: Session, account: Account, now: datetime) -> None:
+    """Tell the owner that two-factor authentication was turned on or off."""
+    context = {"enabled": account.totp_enabled}
+    _security_mail(session, account, now, "two_factor_changed", context)
+
+
+def _security_mail(
+    session: Session, account: Account, now: datetime, template: str, context: dict[str, bool]
+) -> None:
+    outbox.enqueue_mail(
+        session,
+        template=template,
+        to=account.email,
+        language=account.language,
+        context={
+            "first_name": account.first_name,
+            "reset_url": _url(session, "/password/forgot"),
+            **context,
+        },
+        dedupe_key=f"connect:{template}:{uuid.uuid4().hex}",
     )

@@ -1,5 +1,5 @@
-"""Connect's tables: accounts and their credentials, mailed link tokens, recovery codes,
-upstream identities, and the OIDC provider's codes, tokens and signing keys."""
+"""Connect's tables: accounts and their credentials, log-in sessions, mailed link tokens,
+recovery codes, upstream identities, and the OIDC provider's codes, tokens and signing keys."""
 
 from __future__ import annotations
 
@@ -51,6 +51,25 @@ class Account(Base):
     @property
     def totp_enabled(self) -> bool:
         return self.totp_enabled_at is not None
+
+
+class ConnectSession(Base):
+    """A log-in at Connect. The cookie carries a token whose SHA-256 is `sid`: ending the row
+    ends the session wherever the cookie went."""
+
+    __tablename__ = "connect_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    # The clients given an authorization code in this session: told when it ends.
+    client_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
 
 
 class AccountToken(MailedLink, Base):
@@ -113,6 +132,8 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(8))
     auth_time: Mapped[int] = mapped_column(Integer)
+    # The Connect session it was issued in: the ID token's `sid`.
+    sid: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,7 @@ def save_code(
     code_challenge: str,
     code_challenge_method: str,
     auth_time: int,
+    sid: str | None,
     now: datetime,
 ) -> AuthorizationCode:
     row = AuthorizationCode(
@@ -45,6 +46,7 @@ def save_code(
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
         auth_time=auth_time,
+        sid=sid,
         created_at=now,
         expires_at=now + CODE_TTL,
     )

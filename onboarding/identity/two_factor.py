@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from onboarding.errors import ValidationError
+from onboarding.identity import mails, sessions
 from onboarding.identity.models import Account, RecoveryCode
 
 RECOVERY_CODES = 10
@@ -64,7 +65,8 @@ def _use_totp(account: Account, code: str, now: datetime) -> bool:
 
 
 def confirm_enrolment(session: Session, account: Account, code: str, now: datetime) -> list[str]:
-    """Turn 2FA on with a first code; returns the recovery codes (their only appearance)."""
+    """Turn 2FA on with a first code; returns the recovery codes (their only appearance).
+    Every session of the account ends, and its owner is told."""
     if account.totp_enabled or not account.totp_secret:
         raise ValidationError("Start again: scan a new QR code first.")
     if not _use_totp(account, code, now):
@@ -75,6 +77,7 @@ def confirm_enrolment(session: Session, account: Account, code: str, now: dateti
     session.add_all(
         RecoveryCode(account_id=account.id, code_hash=_code_hash(account, code)) for code in codes
     )
+    _credentials_changed(session, account, now)
     session.flush()
     return codes
 
@@ -105,7 +108,8 @@ def verify_login(session: Session, account: Account, code: str, now: datetime) -
 
 
 def disable(session: Session, account: Account, code: str, now: datetime) -> None:
-    """Turn 2FA off; needs a current code (or a recovery code)."""
+    """Turn 2FA off; needs a current code (or a recovery code). Every session of the account
+    ends, and its owner is told."""
     if not account.totp_enabled:
         return
     if not verify_login(session, account, code, now):
@@ -114,6 +118,12 @@ def disable(session: Session, account: Account, code: str, now: datetime) -> Non
     account.totp_enabled_at = None
     account.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    _credentials_changed(session, account, now)
+
+
+def _credentials_changed(session: Session, account: Account, now: datetime) -> None:
+    sessions.end_all(session, account, now)
+    mails.two_factor_changed(session, account, now)
 
 
 def remaining_recovery_codes(session: Session, account: Account) -> int:

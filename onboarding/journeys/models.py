@@ -24,7 +24,7 @@ from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
 from onboarding.journeys.machine import JourneyState
 from onboarding.link_secrets import MailedLink
-from onboarding.people.models import Organization, Person, Role
+from onboarding.people.models import NAME_LENGTH, Organization, Person, Role
 
 STATE_TYPE = Enum(
     JourneyState,
@@ -70,6 +70,10 @@ class Journey(Base):
     )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The names this organization typed for the person. People are shared by address across
+    # organizations; their names are not, so one organization never shows another's.
+    first_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="", server_default="")
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,6 +86,11 @@ class Journey(Base):
     events: Mapped[list[JourneyEvent]] = relationship(
         back_populates="journey", order_by="JourneyEvent.id", passive_deletes=True
     )
+
+    @property
+    def full_name(self) -> str:
+        """The person's name as this organization recorded it."""
+        return f"{self.first_name} {self.last_name}".strip()
 
     # Optimistic concurrency: every UPDATE checks and bumps the version, so of two concurrent
     # changes to one journey exactly one commits and the other gets StaleDataError.

@@ -130,7 +130,7 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
     journey = session.get_one(Journey, candidate.journey_id)
     person = journey.person
     context = {
-        "first_name": person.first_name,
+        "first_name": journey.first_name,
         "organization": journey.organization.name,
         "url": next_step_url(session, journey, now, settings),
         "expires_at": journey.expires_at.isoformat() if journey.expires_at else None,

@@ -191,7 +191,7 @@ def mail_invitation(session: Session, journey: Journey, event: JourneyEvent, now
         trigger=event.trigger,
         to=person.email,
         language=person.language,
-        first_name=person.first_name,
+        first_name=journey.first_name,
         organization=journey.organization.name,
         roles=[role.name for role in journey.roles],
         invited_by=journey.invited_by.full_name if journey.invited_by else None,

@@ -11,6 +11,9 @@ from onboarding.outbox.models import OutboxMessage
 
 MAIL = "mail"
 WEBHOOK = "webhook"
+# A Connect request (register, forgot password) that the worker answers with the right mail,
+# so that the request does the same work whether or not the address has an account.
+ACCOUNT_REQUEST = "account_request"
 
 
 def enqueue(
@@ -48,3 +51,10 @@ def enqueue_webhook(
 ) -> OutboxMessage:
     """A JSON `event` POSTed to `url`, signed at delivery (see onboarding.outbox.webhooks)."""
     return enqueue(session, WEBHOOK, {"url": url, "event": event}, dedupe_key)
+
+
+def enqueue_form_post(
+    session: Session, *, url: str, form: dict[str, str], dedupe_key: str
+) -> OutboxMessage:
+    """Form fields POSTed to `url`, unsigned: what they carry signs itself (a logout token)."""
+    return enqueue(session, WEBHOOK, {"url": url, "form": form}, dedupe_key)

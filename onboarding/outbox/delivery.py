@@ -1,5 +1,6 @@
 """Outbox delivery: claim due rows, send them (mail over one SMTP connection, webhooks over
-HTTP), and record each outcome.
+HTTP), and record each outcome. Connect's account requests are answered first, each in a
+transaction of its own, so that the mails they write go out in the same run.
 
 A claim pushes the row's ``next_attempt_at`` to the end of a lease and counts the attempt, in
 its own short transaction; nothing is locked while sending. A worker killed mid-batch leaves
@@ -22,11 +23,14 @@ from typing import Any, cast
 
 import requests
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import settings_of, unit_of_work
+from onboarding.errors import DomainError
+from onboarding.identity import accounts
 from onboarding.journeys import history
 from onboarding.journeys.models import Journey
 from onboarding.mail import compose_bytes, transport
@@ -89,7 +93,11 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
     lease_until = now + lease + timedelta(microseconds=random.randrange(1, 1000))
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.kind != outbox.ACCOUNT_REQUEST,
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -190,6 +198,48 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
     return timedelta(seconds=delay * random.uniform(0.5, 1.0))
 
 
+def answer_requests(factory: sessionmaker[Session], now: datetime, limit: int) -> int:
+    """Answer up to `limit` due account requests, oldest first, each in its own transaction
+    with the rows it writes; returns how many were taken."""
+    for taken in range(limit):
+        with unit_of_work(factory) as session:
+            if not answer_request(session, now, settings_of(session)):
+                return taken
+    return limit
+
+
+def answer_request(session: Session, now: datetime, settings: Settings) -> bool:
+    """Answer the oldest due account request in `session`'s transaction; False when none is
+    due. One that fails waits for a retry, as a mail would."""
+    row = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == outbox.ACCOUNT_REQUEST,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if row is None:
+        return False
+    row.attempts += 1
+    try:
+        with session.begin_nested():
+            accounts.answer(session, row.payload)
+    except (SQLAlchemyError, DomainError) as error:
+        log.warning("account request %s failed", row.id, exc_info=True)
+        row.last_error = _describe(error)
+        if row.attempts >= settings.outbox_max_attempts:
+            row.status = OutboxStatus.dead
+        else:
+            row.next_attempt_at = now + backoff(row.attempts, settings)
+    else:
+        row.status, row.sent_at, row.last_error = OutboxStatus.sent, now, None
+    return True
+
+
 def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
@@ -203,6 +253,8 @@ def deliver_due(
         settings = settings_of(session)
     size, lease = settings.outbox_batch_size, settings.outbox_lease
     total = Report()
+    # Answered before claiming, so that the mails they write are due in this run.
+    total.more = answer_requests(factory, now or utcnow(), size * max_batches) == size * max_batches
 
     def claim_batch() -> Batch:
         with unit_of_work(factory) as session:
@@ -302,11 +354,15 @@ def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
 
 
 def _post_webhook(batch: Batch, row: Claimed, settings: Settings) -> None:
-    body = json.dumps(row.payload["event"]).encode()
-    headers = {
-        "Content-Type": "application/json",
-        webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
-    }
+    body: bytes | dict[str, str]
+    if "form" in row.payload:
+        body, headers = row.payload["form"], {}
+    else:
+        body = json.dumps(row.payload["event"]).encode()
+        headers = {
+            "Content-Type": "application/json",
+            webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
+        }
     try:
         response = requests.post(
             row.payload["url"], data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS

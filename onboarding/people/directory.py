@@ -16,7 +16,7 @@ from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
-from onboarding.people.models import Organization, Person, Role
+from onboarding.people.models import NAME_LENGTH, Organization, Person, Role
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -88,7 +88,7 @@ def create_person(
     """Add a person to `organization` with one or more roles; returns the new journey (created).
 
     The person row is shared across organizations (one per email); the journey is per
-    organization and there is at most one per person and organization.
+    organization, at most one per person and organization, and keeps the names given here.
     """
     now = now or utcnow()
     role_rows = resolve_roles(organization, roles)
@@ -96,6 +96,12 @@ def create_person(
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not first_name:
         raise ValidationError("First name is required.", "first_name")
+    for field, label, value in (
+        ("first_name", "First name", first_name),
+        ("last_name", "Last name", last_name),
+    ):
+        if len(value) > NAME_LENGTH:
+            raise ValidationError(f"{label} is longer than {NAME_LENGTH} characters.", field)
     if language not in LANGUAGES:
         raise ValidationError(f"Language must be one of {', '.join(LANGUAGES)}.", "language")
     person = session.scalar(select(Person).where(Person.email == address))
@@ -120,6 +126,8 @@ def create_person(
     journey = Journey(
         person=person,
         organization=organization,
+        first_name=first_name,
+        last_name=last_name,
         roles=role_rows,
         state=JourneyState.created,
         invited_by_id=invited_by_id,

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
 
+# The longest first or last name kept (the width of the name columns).
+NAME_LENGTH = 100
+
 
 class Organization(Base):
     __tablename__ = "organizations"
@@ -39,8 +42,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored normalised (onboarding.email_address), so unique is case-insensitive.
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    last_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     language: Mapped[str] = mapped_column(String(8), default="en")
     country: Mapped[str | None] = mapped_column(String(2))
     connect_subject: Mapped[str | None] = mapped_column(String(255), unique=True)

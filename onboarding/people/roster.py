@@ -20,6 +20,6 @@ def people_of(session: Session, organization_id: int) -> list[Journey]:
         .join(Person, Journey.person_id == Person.id)
         .where(Journey.organization_id == organization_id)
         .options(selectinload(Journey.person), selectinload(Journey.roles))
-        .order_by(Person.last_name, Person.first_name, Person.email)
+        .order_by(Journey.last_name, Journey.first_name, Person.email)
     )
     return list(session.scalars(query))

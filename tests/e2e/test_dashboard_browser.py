@@ -18,9 +18,9 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from tests import helpers
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Steps
-from tests.helpers import admin_of, organization
+from tests.helpers import admin_of, app_session, organization
 from web import create_app
-from web.auth import SESSION_KEY
+from web.auth import SESSION_ID_KEY, SESSION_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,9 @@ def server(factory: sessionmaker[Session]) -> Iterator[tuple[str, str]]:
                     )
         admin_id = admin.id
     app = create_app({"RATELIMIT_ENABLED": False})
-    cookie = app.session_interface.get_signing_serializer(app).dumps({SESSION_KEY: admin_id})
+    cookie = app.session_interface.get_signing_serializer(app).dumps(
+        {SESSION_KEY: admin_id, SESSION_ID_KEY: app_session(admin_id)}
+    )
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

@@ -171,3 +171,36 @@ def test_upgrade_widens_the_journey_states_and_keeps_every_history_row(empty_eng
             state,
             state,
         )
+
+
+def test_upgrade_gives_each_journey_the_names_of_its_person(empty_engine):
+    upgrade(empty_engine, "0009_rate_limits")
+    at = "2026-01-01 00:00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organizations (id, name, slug, created_at) VALUES"
+                " (1, 'O', 'o', :at), (2, 'P', 'p', :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO people (id, email, first_name, last_name, language, is_superadmin,"
+                " created_at) VALUES (1, 'p@example.com', 'Ada', 'Lovelace', 'en', false, :at),"
+                " (2, 'q@example.com', 'Bo', '', 'en', false, :at)"
+            ),
+            {"at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO journeys (id, person_id, organization_id, state, version,"
+                " state_entered_at, created_at) VALUES (1, 1, 1, 'invited', 1, :at, :at),"
+                " (2, 1, 2, 'created', 1, :at, :at), (3, 2, 1, 'created', 1, :at, :at)"
+            ),
+            {"at": at},
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        names = conn.execute(text("SELECT id, first_name, last_name FROM journeys ORDER BY id"))
+        assert names.all() == [(1, "Ada", "Lovelace"), (2, "Ada", "Lovelace"), (3, "Bo", "")]

@@ -131,3 +131,52 @@ def test_connect_issuer_alone_is_still_the_apps_issuer_with_one_warning(tmp_path
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert "CONNECT_ISSUER" in record.getMessage() and "OIDC_ISSUER" in record.getMessage()
+
+
+PRODUCTION = {
+    "ONBOARDING_ENV": "production",
+    "SECRET_KEY": "k" * 32,
+    "APP_BASE_URL": "https://app.example.com",
+    "CONNECT_ISSUER": "https://connect.example.com",
+}
+
+
+def test_production_starts_with_https_addresses(tmp_path):
+    settings = Settings.from_env(env(tmp_path, **PRODUCTION))
+    assert settings.reached_over_tls(settings.app_base_url)
+    assert settings.reached_over_tls(settings.connect_issuer)
+
+
+@pytest.mark.parametrize("name", ["APP_BASE_URL", "CONNECT_ISSUER", "OIDC_ISSUER"])
+def test_production_refuses_an_http_address_and_names_its_variable(tmp_path, name):
+    values = {**PRODUCTION, "OIDC_ISSUER": "https://id.example.com", name: "http://x.example"}
+    with pytest.raises(SettingsError, match=f"^{name}: production needs an https://"):
+        Settings.from_env(env(tmp_path, **values))
+
+
+def test_production_refuses_the_default_http_addresses(tmp_path):
+    with pytest.raises(SettingsError, match="APP_BASE_URL.*TLS_TERMINATED_BY_PROXY=1"):
+        Settings.from_env(env(tmp_path, ONBOARDING_ENV="production", SECRET_KEY="k" * 32))
+
+
+def test_behind_a_tls_proxy_http_addresses_start_and_cookies_stay_secure(tmp_path):
+    values = {
+        **PRODUCTION,
+        "APP_BASE_URL": "http://app.internal",
+        "CONNECT_ISSUER": "http://connect.internal",
+        "TLS_TERMINATED_BY_PROXY": "1",
+    }
+    settings = Settings.from_env(env(tmp_path, **values))
+    assert settings.reached_over_tls(settings.app_base_url)
+    assert settings.reached_over_tls(settings.connect_issuer)
+
+
+def test_development_keeps_http_cookies_not_secure(tmp_path):
+    settings = Settings.from_env(env(tmp_path))
+    assert settings.app_base_url.startswith("http://")
+    assert not settings.reached_over_tls(settings.app_base_url)
+
+
+def test_tls_terminated_by_proxy_is_a_flag(tmp_path):
+    with pytest.raises(SettingsError, match="TLS_TERMINATED_BY_PROXY"):
+        Settings.from_env(env(tmp_path, TLS_TERMINATED_BY_PROXY="yes please"))

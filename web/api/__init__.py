@@ -51,6 +51,14 @@ def authenticate_and_record_use() -> Any:
     return None
 
 
+@bp.after_app_request
+def never_stored(response: Response) -> Response:
+    """No cache keeps an API answer, errors and unknown /api addresses included."""
+    if request.path == bp.url_prefix or request.path.startswith(f"{bp.url_prefix}/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _actor() -> str:
     token = g.api_token
     return f"api:{token.name} (token of {token.created_by})"

@@ -79,7 +79,7 @@ def entry(value: Entry) -> dict[str, Any]:
 def journey(value: Journey, findings: list[Finding], entries: list[Entry]) -> dict[str, Any]:
     return {
         "id": value.id,
-        "name": value.person.full_name,
+        "name": value.full_name,
         "email": value.person.email,
         "organization": value.organization.name,
         "roles": [role.name for role in value.roles],

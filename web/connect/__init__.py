@@ -15,7 +15,13 @@ from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
 from web.db import TransactionalFlask
 from web.errors import init_errors
-from web.extensions import JSONProvider, csrf, limiter_storage_uri
+from web.extensions import (
+    JSONProvider,
+    csrf,
+    limiter_storage_uri,
+    refuse_unshared_limits,
+    trust_proxies,
+)
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
@@ -39,10 +45,12 @@ def create_connect_app(
     if test_config:
         app.config.update(test_config)
     app.json = JSONProvider(app)
+    refuse_unshared_limits(app, settings)
+    trust_proxies(app, settings)
     init_security(
         app,
         cookie_name="connect_session",
-        secure=settings.connect_issuer.startswith("https"),
+        secure=settings.reached_over_tls(settings.connect_issuer),
         # Forms and redirects lead back to the app, and to the upstream provider.
         form_action=" ".join(filter(None, [settings.app_base_url, settings.upstream_issuer])),
     )

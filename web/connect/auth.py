@@ -1,8 +1,9 @@
-"""Who is logged in to Connect (its own session cookie)."""
+"""Who is logged in to Connect: its own session cookie names a server-side session
+(onboarding.identity.sessions), which a log-out, a new password or a change of second factor
+ends."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -10,40 +11,32 @@ from typing import Any, TypeVar
 from flask import g, redirect, request, session, url_for
 
 from onboarding.clock import utcnow
-from onboarding.identity import oidc
+from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
-from web.connect.oauth import AUTH_TIME_KEY
+from web.connect.oauth import AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
-CREDENTIAL_KEY = "credential_fingerprint"  # a new password ends the sessions started before it
 
 
 def current_account() -> Account | None:
     if "account" not in g:
-        account_id = session.get(ACCOUNT_KEY)
-        account = db_session().get(Account, account_id) if account_id else None
-        current = oidc.active_account(account) and session.get(CREDENTIAL_KEY) == _fingerprint(
-            account
-        )
-        g.account = account if current else None
+        row = sessions.live(db_session(), session.get(SESSION_ID_KEY))
+        account = row.account if row and row.account_id == session.get(ACCOUNT_KEY) else None
+        g.account = account if oidc.active_account(account) else None
     return g.account
 
 
-def _fingerprint(account: Account | None) -> str:
-    """Changes whenever the password hash does (a reset, a new password)."""
-    password_hash = account.password_hash if account else None
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
-
-
 def log_in_account(account: Account) -> None:
+    """Start a new session of `account` (the caller commits)."""
+    now = utcnow()
     session.clear()  # a new session on log-in: no fixation
     session[ACCOUNT_KEY] = account.id
-    session[CREDENTIAL_KEY] = _fingerprint(account)
-    session[AUTH_TIME_KEY] = int(utcnow().timestamp())
+    session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
+    session[AUTH_TIME_KEY] = int(now.timestamp())
     g.account = account
 
 
@@ -78,5 +71,14 @@ def pending_next() -> str | None:
 
 
 def log_out() -> None:
+    """End this browser's session, telling the clients it logged in to (the caller commits)."""
+    sessions.end(db_session(), session.get(SESSION_ID_KEY), utcnow())
+    session.clear()
+    g.pop("account", None)
+
+
+def log_out_everywhere(account: Account) -> None:
+    """End every session of `account`, this browser's included (the caller commits)."""
+    sessions.end_all(db_session(), account, utcnow())
     session.clear()
     g.pop("account", None)

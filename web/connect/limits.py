@@ -1,33 +1,50 @@
-"""Connect's rate limits, on the shared limiter storage (Redis when REDIS_URL is set).
+"""Connect's rate limits, on storage every process shares (Redis when REDIS_URL is set, the
+database otherwise).
 
 Limits are read from the app config, so that a deployment (or a test) can tune them. Failed
 log-ins count per account in tiers (a minute, an hour, a day): each failure beyond a tier
-makes the wait longer.
+makes the wait longer. Accounts are keyed by the address as `normalise_email` finds them, so
+that look-alike spellings of one address share one count.
+
+The owner keeps access (OWASP "device cookies"): a browser that logged in to an account before
+carries a signed cookie for it and has an allowance of its own, while failures from every other
+browser count against the account, and the owner hears of it (`log_ins_throttled`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, request
-from flask_limiter import Limiter
+from flask import after_this_request, current_app, g, request
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from onboarding import errors
+from onboarding.email_address import normalise_email
+from onboarding.identity import accounts, mails
+from web.db import db_session
 
 DEFAULTS = {
     "LIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
     "LIMIT_LOGIN_FAILURES_PER_ACCOUNT": "5 per minute;20 per hour;50 per day",
     "LIMIT_REGISTER": "10 per hour",
+    "LIMIT_REGISTER_PER_ADDRESS": "3 per hour",
     "LIMIT_FORGOT": "10 per hour",
     "LIMIT_FORGOT_PER_ADDRESS": "3 per hour",
     "LIMIT_RESEND": "5 per hour",
     "LIMIT_TOTP_FAILURES": "5 per minute;20 per hour",
 }
+DEVICE_COOKIE = "connect_device"
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
 limiter = Limiter(
     key_func=get_remote_address,
-    strategy="moving-window",
+    strategy="fixed-window",
     headers_enabled=True,
     key_prefix="connect",
 )
@@ -37,10 +54,74 @@ def configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
+def _address_hash() -> str:
+    raw = request.form.get("email") or ""
+    try:
+        address = normalise_email(raw)
+    except errors.ValidationError:
+        # Not an address any account has; counted all the same, as typed.
+        address = raw.strip().lower()
+    return hashlib.sha256(address.encode()).hexdigest()
+
+
 def address_key() -> str:
-    """The submitted email, hashed: per-account limits that work alike for unknown addresses."""
-    email = (request.form.get("email") or "").strip().lower()
-    return "address:" + hashlib.sha256(email.encode()).hexdigest()
+    """The submitted email in its canonical form, hashed: per-account limits that hold for
+    every spelling of an address, and work alike for unknown addresses."""
+    return "address:" + _address_hash()
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="connect-device")
+
+
+def login_key() -> str:
+    """The device's own key when this browser logged in to the submitted account before, else
+    the account's key, shared by every unknown device."""
+    try:
+        device = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        device = None
+    address = _address_hash()
+    if isinstance(device, dict) and device.get("address") == address:
+        return f"device:{device['nonce']}"
+    return "address:" + address
+
+
+def remember_device() -> None:
+    """Mark this browser as one the submitted account logged in from (on the response)."""
+    value = _devices().dumps({"address": _address_hash(), "nonce": secrets.token_urlsafe(16)})
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_COOKIE_AGE,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+def log_ins_throttled(limit: RequestLimit) -> None:
+    """Log-ins to an account from unknown browsers are held back: mail its owner, once while
+    the breached limit's window lasts."""
+    if not login_key().startswith("address:"):
+        return
+    try:
+        address = normalise_email(request.form.get("email") or "")
+    except errors.ValidationError:
+        return
+    session = db_session()
+    account = accounts.find_by_email(session, address)
+    if account is None:
+        return
+    told = f"log-ins-throttled/{account.id}"
+    if limiter.storage.incr(told, limit.limit.get_expiry()) == 1:
+        mails.log_ins_throttled(session, account, f"{account.id}:{limit.reset_at}")
+        # Committed here: a refused request never reaches its view.
+        session.commit()
 
 
 def failed() -> None:

@@ -12,12 +12,14 @@ from onboarding.identity import accounts, two_factor
 from onboarding.identity.models import Account
 from web.connect import auth
 from web.connect.limits import (
-    address_key,
     code_attempts,
     configured,
     count_failures,
     failed,
     limiter,
+    log_ins_throttled,
+    login_key,
+    remember_device,
 )
 from web.db import db_session
 from web.extensions import app_settings
@@ -48,9 +50,10 @@ def login() -> Any:
 @limiter.limit(configured("LIMIT_LOGIN_PER_IP"))
 @limiter.limit(
     configured("LIMIT_LOGIN_FAILURES_PER_ACCOUNT"),
-    key_func=address_key,
+    key_func=login_key,
     deduct_when=count_failures,
     scope="login-account",
+    on_breach=log_ins_throttled,
 )
 def login_post() -> Any:
     session = db_session()
@@ -66,6 +69,7 @@ def login_post() -> Any:
             email=request.form.get("email", ""),
             error="The email address or password is not right.",
         ), 200
+    remember_device()
     return finish(account, _next())
 
 

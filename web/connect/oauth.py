@@ -16,12 +16,13 @@ from authlib.oidc.core import UserInfoEndpoint as BaseUserInfoEndpoint
 from flask import Flask, current_app, session
 
 from onboarding.clock import utcnow
-from onboarding.identity import clients, keys, oidc
+from onboarding.identity import clients, keys, oidc, sessions
 from onboarding.identity.models import AccessToken, Account, AuthorizationCode
 from web.db import db_session
 from web.extensions import app_settings
 
 AUTH_TIME_KEY = "auth_time"
+SESSION_ID_KEY = "session"  # the server-side session's token (onboarding.identity.sessions)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class IssuedCode:
     def get_auth_time(self) -> int:
         return self.row.auth_time
 
+    def get_sid(self) -> str | None:
+        return self.row.sid
+
     def get_acr(self) -> None:
         return None
 
@@ -62,6 +66,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: Any) -> AuthorizationCode:
         data = request.payload.data
+        sid = sessions.note_client(
+            db_session(), session.get(SESSION_ID_KEY), request.client.client_id
+        )
         return oidc.save_code(
             db_session(),
             code=code,
@@ -73,6 +80,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=data["code_challenge"],
             code_challenge_method=data.get("code_challenge_method", "S256"),
             auth_time=session.get(AUTH_TIME_KEY) or int(utcnow().timestamp()),
+            sid=sid,
             now=utcnow(),
         )
 
@@ -114,6 +122,13 @@ class ConnectOpenIDCode(OpenIDCode):
         if len(nonce) > longest:
             raise InvalidRequestError(f"'nonce' is longer than {longest} characters.")
         super().validate_openid_authorization_request(grant, redirect_uri)
+
+    def get_authorization_code_claims(self, authorization_code: IssuedCode) -> dict[str, Any]:
+        """authlib's claims, and `sid`: the Connect session a logout token will name."""
+        claims: dict[str, Any] = super().get_authorization_code_claims(authorization_code)
+        if sid := authorization_code.get_sid():
+            claims["sid"] = sid
+        return claims
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
         return oidc.nonce_used(db_session(), request.payload.client_id, nonce)

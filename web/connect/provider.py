@@ -1,7 +1,9 @@
-"""The OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo."""
+"""The OpenID Connect endpoints: discovery, JWKS, authorize, token, userinfo, and log-out
+(RP-Initiated Logout 1.0; the clients hear of it through Back-Channel Logout 1.0)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,7 +11,8 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
 from onboarding.clock import utcnow
-from onboarding.identity import clients, keys
+from onboarding.identity import clients, keys, logout
+from web.connect import auth
 from web.connect.auth import current_account
 from web.connect.oauth import oauth_server
 from web.db import db_session, keep_changes_of_refusal
@@ -28,6 +31,9 @@ def discovery() -> Response:
             "token_endpoint": f"{issuer}/token",
             "userinfo_endpoint": f"{issuer}/userinfo",
             "jwks_uri": f"{issuer}/jwks",
+            "end_session_endpoint": f"{issuer}/end-session",
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code"],
             "subject_types_supported": ["public"],
@@ -43,6 +49,7 @@ def discovery() -> Response:
                 "iat",
                 "auth_time",
                 "nonce",
+                "sid",
                 "email",
                 "email_verified",
                 "given_name",
@@ -111,3 +118,74 @@ def token() -> Any:
 @csrf.exempt
 def userinfo() -> Any:
     return oauth_server().create_endpoint_response("userinfo")
+
+
+END_SESSION_PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    """A client's request to end the Connect session, checked."""
+
+    params: dict[str, str]  # as received, to carry through the confirmation
+    subject: str | None  # whom the ID token hint names
+    redirect_to: str | None  # the registered post_logout_redirect_uri, with the state
+
+
+def _logout_request(values: Any) -> LogoutRequest | None:
+    """The request in `values`, or None when its hint, client or redirect is not valid."""
+    params = {name: values[name] for name in END_SESSION_PARAMS if values.get(name)}
+    claims = None
+    if "id_token_hint" in params:
+        claims = logout.read_id_token_hint(db_session(), params["id_token_hint"], utcnow())
+        if claims is None:
+            return None
+    audience = claims.get("aud", []) if claims else []
+    audience = [audience] if isinstance(audience, str) else list(audience)
+    client_id = params.get("client_id") or next(iter(audience), None)
+    if claims and client_id not in audience:
+        return None
+    redirect_to = params.get("post_logout_redirect_uri")
+    if redirect_to:
+        client = clients.find_client(client_id, app_settings())
+        if client is None or redirect_to not in client.post_logout_redirect_uris:
+            return None
+        if "state" in params:
+            separator = "&" if "?" in redirect_to else "?"
+            redirect_to += separator + urlencode({"state": params["state"]})
+    return LogoutRequest(params, claims["sub"] if claims else None, redirect_to)
+
+
+def _logged_out(logout_request: LogoutRequest) -> Any:
+    auth.log_out()
+    if logout_request.redirect_to:
+        return redirect(logout_request.redirect_to)
+    return render_template("end_session.html", account=None)
+
+
+def _invalid_logout() -> Any:
+    message = "This log-out request is not valid."
+    return render_template("error.html", status=400, message=message), 400
+
+
+@bp.route("/end-session", methods=["GET", "POST"])
+@csrf.exempt
+def end_session() -> Any:
+    """A client sends the browser here to end its Connect session. With an ID token of the
+    logged-in account as the hint the session ends at once; otherwise its owner confirms, so
+    that a link on any page cannot log anyone out."""
+    logout_request = _logout_request(request.values)
+    if logout_request is None:
+        return _invalid_logout()
+    account = current_account()
+    if account is None or logout_request.subject == account.subject:
+        return _logged_out(logout_request)
+    return render_template("end_session.html", account=account, params=logout_request.params)
+
+
+@bp.post("/end-session/confirm")
+def end_session_confirmed() -> Any:
+    logout_request = _logout_request(request.form)
+    if logout_request is None:
+        return _invalid_logout()
+    return _logged_out(logout_request)

@@ -7,8 +7,6 @@ from typing import Any
 
 import pycountry
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
-from limits import parse
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from onboarding import errors
@@ -18,13 +16,12 @@ from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings
 from web.connect.i18n import refusal
-from web.connect.limits import configured, limiter
+from web.connect.limits import address_key, configured, limiter
 from web.db import db_session
 from web.extensions import app_settings
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
-_CAPTCHA_ONCE = parse("1 per 30 minutes")
 
 
 @cache
@@ -82,14 +79,14 @@ def _check_captcha() -> None:
         solved = checker.verify(request.form.get(field, ""), request.remote_addr, utcnow())
     except captcha.CaptchaFailed as error:
         raise errors.ValidationError(str(error), "captcha") from None
-    # Each answer once: the storage is shared by every process. With rate limiting turned off
-    # there is no storage, and an answer holds until its challenge expires.
-    if limiter.enabled and not limiter.limiter.hit(_CAPTCHA_ONCE, "connect-captcha", solved.key):
+    if not captcha.first_use(solved, app_settings()):
         raise errors.ValidationError("This captcha was already used; solve a new one.", "captcha")
 
 
 @bp.post("/register")
 @limiter.limit(configured("LIMIT_REGISTER"))
+# Registering an address that awaits activation mails the activation link again.
+@limiter.limit(configured("LIMIT_REGISTER_PER_ADDRESS"), key_func=address_key, scope="register")
 def register_post() -> Any:
     form = request.form
     try:
@@ -106,9 +103,6 @@ def register_post() -> Any:
         )
     except errors.ValidationError as error:
         return _form(error)
-    except IntegrityError:
-        # The same address registered at the same moment: the other request won and mailed.
-        db_session().rollback()
     return redirect(url_for("register.thanks"), code=303)
 
 

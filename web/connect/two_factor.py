@@ -1,5 +1,6 @@
 """Account security: turn TOTP two-factor authentication on (QR code, manual key, a first
-code, recovery codes shown once) and off (needs a code)."""
+code, recovery codes shown once) and off (needs a code), and sign out everywhere. A change of
+second factor ends every session of the account; this browser's starts again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.identity import two_factor
+from web.connect import auth
 from web.connect.auth import current_account, login_required
 from web.connect.limits import code_attempts, failed
 from web.db import db_session
@@ -73,6 +75,7 @@ def confirm() -> Any:
         return render_template(
             "totp_enrol.html", secret=account.totp_secret, qr=qr_data_uri(uri), error=str(error)
         ), 422
+    auth.log_in_account(account)
     return render_template("recovery_codes.html", codes=codes)
 
 
@@ -89,5 +92,16 @@ def disable() -> Any:
         failed()
         flash(str(error), "error")
         return redirect(url_for("two_factor.security"))
+    auth.log_in_account(account)
     flash("Two-factor authentication is off.", "success")
     return redirect(url_for("two_factor.security"))
+
+
+@bp.post("/account/security/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Any:
+    account = current_account()
+    assert account is not None
+    auth.log_out_everywhere(account)
+    flash("You are signed out everywhere.", "success")
+    return redirect(url_for("login.login"))

@@ -115,3 +115,18 @@ def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
             case.validate_response(response, checks=checks)
 
         call()
+
+
+def test_no_api_answer_may_be_kept_by_a_cache(client, factory):
+    headers = bearer(two_organizations(factory)["acme_token"])
+    answers = [
+        client.get("/api/funnel", headers=headers),  # 200
+        client.get("/api/journeys?limit=0", headers=headers),  # 422
+        client.get("/api/journeys/999999", headers=headers),  # 404
+        client.get("/api/funnel"),  # 401
+        client.delete("/api/funnel", headers=headers),  # 405
+        client.get("/api/no-such-thing", headers=headers),  # 404 without a view
+        client.get("/api/openapi.json"),
+    ]
+    assert [a.headers.get("Cache-Control") for a in answers] == ["no-store"] * len(answers)
+    assert client.get("/healthz").headers.get("Cache-Control") != "no-store"

@@ -17,7 +17,14 @@ from onboarding.identity import accounts, captcha, federation
 from onboarding.identity.activation_expiry import expire_activations
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account
-from tests.helpers import PASSWORD, csrf_token, link_token, log_in_to_connect, mails
+from tests.helpers import (
+    PASSWORD,
+    answer_requests,
+    csrf_token,
+    link_token,
+    log_in_to_connect,
+    mails,
+)
 
 A = AccountState
 TTL = timedelta(hours=24)  # ACTIVATION_TTL of the test settings
@@ -34,6 +41,8 @@ def register(factory, email, now):
             country="GB",
             now=now,
         )
+    with unit_of_work(factory) as session:
+        answer_requests(session)
 
 
 def states(factory):
@@ -204,6 +213,7 @@ def test_an_account_a_resend_is_locking_is_skipped_and_keeps_its_fresh_link(post
     register(postgres_factory, "ada@example.com", utcnow() - TTL - timedelta(hours=1))
     with unit_of_work(postgres_factory) as resending:
         accounts.request_password_reset(resending, "ada@example.com")
+        answer_requests(resending)  # as the worker does: it locks the account
         with unit_of_work(postgres_factory) as sweeping:
             assert expire_activations(sweeping, utcnow()) == 0
     with unit_of_work(postgres_factory) as sweeping:
@@ -222,6 +232,7 @@ def _wait_until_someone_waits_for_a_row_lock(session):
         )
         if waiting:
             return
+        session.rollback()  # pg_stat_activity is read once per transaction
         threading.Event().wait(0.05)
     raise AssertionError("the resend never waited for the sweep's row lock")
 
@@ -234,6 +245,7 @@ def test_a_resend_waiting_for_the_sweep_sees_the_expiry_and_makes_the_account_re
     def forgot_password():
         with unit_of_work(postgres_factory) as session:
             accounts.request_password_reset(session, "ada@example.com")
+            answer_requests(session)  # as the worker does: it waits for the account's lock
 
     with unit_of_work(postgres_factory) as sweeping:
         assert expire_activations(sweeping, utcnow()) == 1

@@ -18,7 +18,14 @@ from onboarding.journeys.refs import make_ref
 from onboarding.outbox import webhooks
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
-from tests.helpers import PASSWORD, csrf_token, link_token, log_in_to_connect, mails
+from tests.helpers import (
+    PASSWORD,
+    answer_requests,
+    csrf_token,
+    link_token,
+    log_in_to_connect,
+    mails,
+)
 
 
 @pytest.fixture
@@ -31,6 +38,7 @@ def app_client(factory):
 def deliver_webhooks(factory, settings, app_client):
     """What the delivery worker does with pending webhook rows: sign and POST them."""
     with unit_of_work(factory) as session:
+        answer_requests(session)
         pending = [
             (row.id, row.payload)
             for row in session.scalars(

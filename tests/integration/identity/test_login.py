@@ -50,7 +50,7 @@ def test_an_account_not_yet_activated_cannot_log_in(client, factory):
 def test_the_session_cookie_is_connects_own_and_hardened(client, factory):
     activated_account(factory)
     response = log_in_to_connect(client)
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("connect_session=")
+    cookies = response.headers.getlist("Set-Cookie")
+    cookie = next(c for c in cookies if c.startswith("connect_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert response.headers["X-Frame-Options"] == "DENY"

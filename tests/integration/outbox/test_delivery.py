@@ -10,6 +10,8 @@ from sqlalchemy import select
 from onboarding import outbox
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
+from onboarding.errors import ValidationError
+from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox import delivery, webhooks
@@ -224,6 +226,17 @@ def test_webhooks_are_posted_signed_and_retried_until_accepted(factory, receiver
     assert body == b'{"id": "e1", "type": "account.registered", "data": {"email": "a@example.com"}}'
 
 
+def test_form_posts_are_posted_form_encoded_and_unsigned(factory, receiver):
+    url, handler = receiver
+    handler.statuses = []
+    with unit_of_work(factory) as session:
+        outbox.enqueue_form_post(session, url=url, form={"logout_token": "a.b.c"}, dedupe_key="f1")
+    assert delivery.deliver_due(factory, now=utcnow()).sent == 1
+    ((body, headers),) = handler.received
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert webhooks.SIGNATURE_HEADER not in headers and body == b"logout_token=a.b.c"
+
+
 def test_backoff_grows_exponentially_up_to_the_cap_with_jitter(settings):
     settings = settings.with_overrides(
         outbox_retry_base=timedelta(seconds=10), outbox_retry_max=timedelta(seconds=100)
@@ -244,3 +257,42 @@ def test_a_long_backlog_is_left_for_the_next_run_after_max_batches(factory, mail
     assert (first.sent, first.more) == (4, True)
     second = delivery.deliver_due(factory, max_batches=2)
     assert (second.sent, second.more) == (1, False)
+
+
+def forgot_password(factory, email):
+    with unit_of_work(factory) as session:
+        accounts.request_password_reset(session, email)
+
+
+def test_account_requests_are_answered_and_their_mails_sent_in_the_same_run(factory, mailbox):
+    forgot_password(factory, "grace@example.com")
+    report = delivery.deliver_due(factory)
+    assert report.sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["grace@example.com"]
+    request, mail = rows(factory)
+    assert request.kind == outbox.ACCOUNT_REQUEST and request.status == "sent"
+    assert mail.payload["template"] == "no_account" and mail.status == "sent"
+
+
+def test_a_failing_account_request_writes_nothing_and_is_retried_then_dead(
+    factory, settings, monkeypatch
+):
+    factory.configure(info={"settings": settings.with_overrides(outbox_max_attempts=2)})
+    forgot_password(factory, "grace@example.com")
+
+    def fail(session, request):
+        outbox.enqueue_mail(
+            session, template="no_account", to="x", language="en", context={}, dedupe_key="x"
+        )
+        raise ValidationError("broken request")
+
+    monkeypatch.setattr(accounts, "answer", fail)
+    now = utcnow()
+    assert delivery.answer_requests(factory, now, limit=10) == 1
+    [request] = rows(factory)
+    assert (request.status, request.attempts) == ("pending", 1)
+    assert request.next_attempt_at > now and "broken request" in request.last_error
+    assert delivery.answer_requests(factory, now, limit=10) == 0  # not due yet
+    assert delivery.answer_requests(factory, now + timedelta(days=1), limit=10) == 1
+    [request] = rows(factory)
+    assert (request.status, request.attempts) == ("dead", 2)

@@ -53,8 +53,10 @@ from web import create_app, create_connect_app
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-APP_CSRF_EXEMPT = {"/hooks/identity"}  # plus every /api/ route (bearer tokens, no cookies)
-CONNECT_CSRF_EXEMPT = {"/token", "/userinfo"}
+# Plus every /api/ route (bearer tokens, no cookies); logout tokens are signed.
+APP_CSRF_EXEMPT = {"/hooks/identity", "/auth/backchannel-logout"}
+# A client may POST its log-out request, which ends a session only with the owner's ID token.
+CONNECT_CSRF_EXEMPT = {"/token", "/userinfo", "/end-session"}
 EVIL_TARGETS = [
     "//evil.example",
     "///evil.example",
@@ -230,6 +232,8 @@ def test_every_state_changing_route_of_connect_needs_a_csrf_token_but_the_exempt
 def test_the_exempt_routes_refuse_requests_without_their_own_credentials(app, connect_app):
     client, connect = app.test_client(), connect_app.test_client()
     assert client.post("/hooks/identity", data=b"{}").status_code == 401
+    assert client.post("/auth/backchannel-logout").status_code == 400
+    assert connect.post("/end-session", data={"id_token_hint": "forged"}).status_code == 400
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) & UNSAFE_METHODS):
             if rule.rule.startswith("/api/"):
@@ -485,6 +489,8 @@ def test_tokens_codes_and_passwords_are_stored_only_as_hashes(connect_app, facto
 
     client = connect_app.test_client()
     assert log_in_to_connect(client).status_code == 302
+    with client.session_transaction() as cookie:
+        secrets["session token"] = cookie["session"]
     verifier = generate_token(48)
     authorize = client.get(
         "/authorize?"
@@ -521,7 +527,8 @@ def test_tokens_codes_and_passwords_are_stored_only_as_hashes(connect_app, facto
     box = Mailbox().start()
     try:
         factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
-        assert delivery.deliver_due(factory).sent == 5  # the links wait only until then
+        # The links wait only until then; one mail tells Bob of his second factor.
+        assert delivery.deliver_due(factory).sent == 6
     finally:
         box.stop()
     with unit_of_work(factory) as session:

@@ -65,6 +65,8 @@ def _register(factory, email, now):
             country=None,
             now=now,
         )
+    with unit_of_work(factory) as session:
+        helpers.answer_requests(session)
 
 
 def test_the_activation_sweep_task_expires_the_connect_accounts_past_activation_ttl(

@@ -25,6 +25,7 @@ ALLOWED = (
     "onboarding.mail",
     "onboarding.email_address",
     "onboarding.link_secrets",
+    "onboarding.rate_limits",
 )
 PROJECT = {"onboarding", "web", "workers", "tests"}
 FRAMEWORKS = {"flask", "celery"}

@@ -16,7 +16,15 @@ from tests.mailbox import parsed
 ROOT = Path(onboarding.__file__).parent
 TEMPLATES = ROOT / "mail" / "templates"
 CATALOG = ROOT / "translations" / "nl" / "LC_MESSAGES" / "connect.po"
-NAMES = ["activation", "account_exists", "password_reset", "no_account"]
+NAMES = [
+    "activation",
+    "account_exists",
+    "password_reset",
+    "no_account",
+    "password_changed",
+    "two_factor_changed",
+    "log_ins_throttled",
+]
 
 
 def connect_template_files():
@@ -66,9 +74,19 @@ CONTEXTS = {
         "expires_at": "2026-11-26T12:00:00+00:00",
         "valid_for": "1 hour",
     },
+    "log_ins_throttled": {
+        "first_name": "Ada",
+        "reset_url": "http://connect.test/password/forgot",
+    },
     "no_account": {
         "email": "x@example.com",
         "register_url": "http://connect.test/register?email=x%40example.com",
+    },
+    "password_changed": {"first_name": "Ada", "reset_url": "http://connect.test/password/forgot"},
+    "two_factor_changed": {
+        "first_name": "Ada",
+        "reset_url": "http://connect.test/password/forgot",
+        "enabled": False,
     },
 }
 
@@ -84,3 +102,6 @@ def test_connect_mails_render_with_their_links(name, language, settings):
     if name == "activation":
         expected = {"en": "Welcome to", "nl": "Welkom bij"}[language]
         assert message["Subject"].startswith(expected)
+    if name == "two_factor_changed":
+        off = {"en": "Two-factor authentication is off", "nl": "Tweestapsverificatie staat uit"}
+        assert message["Subject"].startswith(off[language])

@@ -16,6 +16,7 @@ CONTEXT = {
     "expires_at": "2026-12-25T10:00:00+00:00",
     "email": "ada@example.com",
     "valid_for": "24 hours & <more>",
+    "enabled": True,
     **{
         name: "http://app.test/x?a=1&b=<2>"
         for name in ("accept_url", "activate_url", "login_url", "register_url", "reset_url", "url")

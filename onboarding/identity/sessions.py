@@ -1,0 +1,74 @@
+"""Connect's log-in sessions, kept server-side: the cookie carries only a random token, so
+ending the row ends the session wherever the cookie went. The row keeps the token's SHA-256,
+which is also the session's public id (`sid` in ID and logout tokens). Ending sessions tells
+the clients given a code in them (see onboarding.identity.logout)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onboarding.identity import logout
+from onboarding.identity.models import Account, ConnectSession
+
+
+def _sid(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, account: Account, now: datetime) -> str:
+    """Start a live session of `account`; returns the token for its cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(ConnectSession(sid=_sid(token), account=account, client_ids=[], created_at=now))
+    session.flush()
+    return token
+
+
+def live(session: Session, token: str | None) -> ConnectSession | None:
+    """The session of the cookie's `token` if it has not ended."""
+    if not token:
+        return None
+    return session.scalar(
+        select(ConnectSession).where(
+            ConnectSession.sid == _sid(token), ConnectSession.ended_at.is_(None)
+        )
+    )
+
+
+def note_client(session: Session, token: str | None, client_id: str) -> str | None:
+    """Remember that `client_id` was given a code in the session of `token`; returns the
+    session's public id."""
+    row = live(session, token)
+    if row is None:
+        return None
+    if client_id not in row.client_ids:
+        row.client_ids = [*row.client_ids, client_id]
+    return row.sid
+
+
+def end(session: Session, token: str | None, now: datetime) -> ConnectSession | None:
+    """End the session of `token` and tell its clients; returns it, or None when it was not
+    live."""
+    row = live(session, token)
+    if row is not None:
+        row.ended_at = now
+        logout.tell_clients(session, row.client_ids, row.account.subject, row.sid, now)
+    return row
+
+
+def end_all(session: Session, account: Account, now: datetime) -> None:
+    """End every session of `account` (its credentials changed, or its owner asked) and tell
+    every client given a code in one of them that all of the account's sessions ended."""
+    rows = session.scalars(
+        select(ConnectSession).where(
+            ConnectSession.account_id == account.id, ConnectSession.ended_at.is_(None)
+        )
+    ).all()
+    client_ids = [client_id for row in rows for client_id in row.client_ids]
+    for row in rows:
+        row.ended_at = now
+    logout.tell_clients(session, client_ids, account.subject, None, now)
