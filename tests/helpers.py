@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.db import session_factory, unit_of_work
+from onboarding.db import session_factory, settings_of, unit_of_work
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
@@ -155,16 +155,23 @@ def log_in_to_app(client: FlaskClient, person: Person, connect_email: str | None
     """Log `client` in as `person`, as the OIDC callback does (see web.auth.log_in_person)."""
     with client.session_transaction() as session:
         session[SESSION_KEY] = person.id
-        session[SESSION_ID_KEY] = app_session(person.id, object_session(person))
+        session[SESSION_ID_KEY] = app_session(
+            person.id, object_session(person), client.application.extensions["session_factory"]
+        )
         session[CONNECT_EMAIL_KEY] = connect_email or person.email
 
 
-def app_session(person_id: int, within: Session | None = None) -> str:
+def app_session(
+    person_id: int,
+    within: Session | None = None,
+    factory: sessionmaker[Session] | None = None,
+) -> str:
     """The cookie's token of a new live app session of the person `person_id`, started in the
-    open transaction `within` (committed with it) or in one of its own."""
+    open transaction `within` (committed with it) or in one of its own from `factory` (the
+    process's database by default)."""
     if within is not None:
         return sessions.start(within, within.get_one(Person, person_id))
-    with unit_of_work(session_factory()) as session:
+    with unit_of_work(factory or session_factory(get_settings())) as session:
         return sessions.start(session, session.get_one(Person, person_id))
 
 
@@ -190,7 +197,7 @@ def answer_requests(session: Session) -> None:
     """Answer the queued Connect requests (register, forgot password) in `session`, as the
     outbox worker does before delivering."""
     session.flush()  # requests of this transaction are due from now on
-    while delivery.answer_request(session, utcnow(), get_settings()):
+    while delivery.answer_request(session, utcnow(), settings_of(session)):
         pass
 
 

@@ -54,7 +54,7 @@ def world(app, factory):
 
 def logged_in(app, factory, log_in, person_id: int):
     client = app.test_client()
-    with factory() as session:
+    with unit_of_work(factory) as session:
         log_in(client, session.get(Person, person_id))
     return client
 
