@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+from web import scim
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -41,6 +42,8 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
+        if request.path.startswith(scim.bp.url_prefix or "/scim"):
+            return scim.error_answer(status, MESSAGES.get(status, error.description or "Error."))
         return error_response(status, MESSAGES.get(status, error.description or "Error."))
 
     @app.errorhandler(DomainError)

@@ -23,6 +23,8 @@ class Fact(StrEnum):
     nudge = "nudge"  # a reminder mail sent
     extend = "extend"  # the invitation's expiry pushed back
     switch_account = "switch_account"  # the person chose another account for the invitation
+    directory_update = "directory_update"  # the organization's directory changed the person
+    roles_changed = "roles_changed"  # roles given or taken (a directory's group membership)
 
 
 def record(

@@ -9,6 +9,7 @@ import onboarding.journeys.models  # noqa: F401
 import onboarding.outbox.models  # noqa: F401
 import onboarding.people.models  # noqa: F401
 import onboarding.provider.models  # noqa: F401
+import onboarding.scim.models  # noqa: F401
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings
 
