@@ -3,6 +3,8 @@ attributes it keeps, and its resource types."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -12,6 +14,8 @@ from scim2_models import (
     Group,
     Meta,
     Patch,
+    Required,
+    Resource,
     ResourceType,
     Schema,
     ServiceProviderConfig,
@@ -22,7 +26,7 @@ from scim2_models import (
 MAX_RESULTS = 200
 
 # The attributes the service keeps, with the sub-attributes it keeps; the others it ignores.
-KEPT = {
+KEPT: dict[type[Resource[Any]], dict[str, set[str] | None]] = {
     User: {
         "userName": None,
         "name": {"givenName", "familyName"},
@@ -67,14 +71,17 @@ def schemas(base_url: str) -> list[Schema]:
         schema = model.to_schema()
         schema.attributes = [a for a in schema.attributes or [] if a.name in kept]
         for attribute in schema.attributes:
-            attribute.required = attribute.required or attribute.name in REQUIRED
-            subs = kept[attribute.name]
+            name = str(attribute.name)
+            if name in REQUIRED:
+                attribute.required = Required.true
+            subs = kept[name]
             if subs is not None:
                 attribute.sub_attributes = [
                     s for s in attribute.sub_attributes or [] if s.name in subs
                 ]
                 for sub in attribute.sub_attributes:
-                    sub.required = sub.required or f"{attribute.name}.{sub.name}" in REQUIRED
+                    if f"{name}.{sub.name}" in REQUIRED:
+                        sub.required = Required.true
         schema.meta = Meta(resource_type="Schema", location=f"{base_url}/Schemas/{schema.id}")
         found.append(schema)
     return found
@@ -83,13 +90,18 @@ def schemas(base_url: str) -> list[Schema]:
 def resource_types(base_url: str) -> list[ResourceType]:
     """Users and Groups."""
     return [
-        ResourceType(
-            id=name,
-            name=name,
-            endpoint=f"/{name}s",
-            description=description,
-            schema_=str(model.__schema__),
-            meta=Meta(resource_type="ResourceType", location=f"{base_url}/ResourceTypes/{name}"),
+        ResourceType.model_validate(
+            {
+                "id": name,
+                "name": name,
+                "endpoint": f"/{name}s",
+                "description": description,
+                "schema": str(model.__schema__),
+                "meta": {
+                    "resourceType": "ResourceType",
+                    "location": f"{base_url}/ResourceTypes/{name}",
+                },
+            }
         )
         for name, model, description in (
             ("User", User, "The people of the organization, each with an invitation."),

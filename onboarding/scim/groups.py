@@ -59,10 +59,8 @@ def resource(session: Session, role: Role, base_url: str) -> Group:
         external_id=link.external_id if link else None,
         display_name=role.name,
         members=[
-            GroupMember(
-                value=str(journey.id),
-                ref=f"{base_url}/Users/{journey.id}",
-                type="User",
+            GroupMember.model_validate(
+                {"value": str(journey.id), "$ref": f"{base_url}/Users/{journey.id}", "type": "User"}
             )
             for journey in members(session, role)
         ],

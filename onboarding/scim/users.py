@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scim2_models import Email, GroupMembership, Meta, Name, User
+from scim2_models import Email, EnterpriseUser, GroupMembership, Meta, Name, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,8 @@ from onboarding.people.models import Person
 from onboarding.scim.models import ScimUser
 
 INACTIVE = frozenset({JourneyState.revoked, JourneyState.expired})
+# Entra sends the enterprise extension; its attributes are accepted and not kept.
+DirectoryUser = User[EnterpriseUser]
 
 
 def actor_of(token: ApiToken) -> str:
@@ -57,13 +59,13 @@ def find(session: Session, organization_id: int, user_id: str) -> tuple[Journey,
     return journey, link
 
 
-def resource(journey: Journey, link: ScimUser | None, base_url: str) -> User:
+def resource(journey: Journey, link: ScimUser | None, base_url: str) -> DirectoryUser:
     """The SCIM representation of a journey."""
     person = journey.person
     emails = (link.emails if link else None) or [
         {"value": person.email, "type": "work", "primary": True}
     ]
-    return User(
+    return DirectoryUser(
         id=str(journey.id),
         external_id=link.external_id if link else None,
         user_name=link.user_name if link else person.email,
@@ -71,8 +73,12 @@ def resource(journey: Journey, link: ScimUser | None, base_url: str) -> User:
         emails=[Email.model_validate(email) for email in emails],
         active=journey.state not in INACTIVE,
         groups=[
-            GroupMembership(
-                value=str(role.id), display=role.name, ref=f"{base_url}/Groups/{role.id}"
+            GroupMembership.model_validate(
+                {
+                    "value": str(role.id),
+                    "display": role.name,
+                    "$ref": f"{base_url}/Groups/{role.id}",
+                }
             )
             for role in journey.roles
         ],

@@ -15,6 +15,7 @@ from scim2_models import (
     Context,
     Error,
     Group,
+    InvalidFilterException,
     InvalidValueException,
     ListResponse,
     NotFoundException,
@@ -117,9 +118,14 @@ def _dump(resource: Resource[Any], context: Context) -> dict[str, Any]:
 
 def _search() -> SearchRequest[Any]:
     """The query of a listing: from the URL (GET) or the body (POST .search)."""
-    if request.method == "POST":
-        return _body(SearchRequest, Context.SEARCH_REQUEST)
-    return SearchRequest.model_validate(dict(request.args), scim_ctx=Context.SEARCH_REQUEST)
+    try:
+        if request.method == "POST":
+            return _body(SearchRequest, Context.SEARCH_REQUEST)
+        return SearchRequest.model_validate(dict(request.args), scim_ctx=Context.SEARCH_REQUEST)
+    except pydantic.ValidationError as error:
+        if any(e["loc"][:1] == ("filter",) for e in error.errors()):
+            raise InvalidFilterException(detail=str(error.errors()[0]["msg"])) from None
+        raise
 
 
 def _listing(kind: type[Resource[Any]], found: list[Any]) -> Response:
@@ -188,7 +194,7 @@ def list_users() -> Response:
 @bp.post("/Users")
 def create_user() -> Response:
     session = db_session()
-    user = _body(User, Context.RESOURCE_CREATION_REQUEST)
+    user = _body(users.DirectoryUser, Context.RESOURCE_CREATION_REQUEST)
     try:
         journey, link = users.create(session, g.scim_token, user, utcnow())
     except Conflict as conflict:
@@ -213,7 +219,7 @@ def get_user(user_id: str) -> Response:
 def replace_user(user_id: str) -> Response:
     session = db_session()
     journey, link = users.find(session, g.scim_token.organization_id, user_id)
-    user = _body(User, Context.RESOURCE_REPLACEMENT_REQUEST)
+    user = _body(users.DirectoryUser, Context.RESOURCE_REPLACEMENT_REQUEST)
     link = users.replace(session, g.scim_token, journey, link, user, utcnow())
     return _answer(
         _dump(users.resource(journey, link, _base_url()), Context.RESOURCE_REPLACEMENT_RESPONSE)
@@ -224,7 +230,7 @@ def replace_user(user_id: str) -> Response:
 def patch_user(user_id: str) -> Response:
     session, base = db_session(), _base_url()
     journey, link = users.find(session, g.scim_token.organization_id, user_id)
-    patch = _body(PatchOp[User], Context.RESOURCE_PATCH_REQUEST)
+    patch = _body(PatchOp[users.DirectoryUser], Context.RESOURCE_PATCH_REQUEST)
     user = users.resource(journey, link, base)
     patch.patch(user)
     link = users.replace(session, g.scim_token, journey, link, user, utcnow())
