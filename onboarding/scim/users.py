@@ -9,10 +9,12 @@ recorded as a fact in the journey's history, with the directory as actor.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from scim2_models import Email, EnterpriseUser, GroupMembership, Meta, Name, User
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from scim2_models import Email, EnterpriseUser, GroupMembership, Meta, Name, ScimFilter, User
+from scim2_models.path import CompareOperator, Comparison
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from onboarding import journeys
 from onboarding.dashboard.models import ApiToken
@@ -35,15 +37,35 @@ def actor_of(token: ApiToken) -> str:
     return f"directory:{token.name} (token of {token.created_by})"
 
 
-def listed(session: Session, organization_id: int) -> list[tuple[Journey, ScimUser | None]]:
-    """Every journey of the organization the directory sees, oldest first."""
-    rows = session.execute(
+def listed(
+    session: Session, organization_id: int, wanted: ScimFilter[Any] | None = None
+) -> list[tuple[Journey, ScimUser | None]]:
+    """The journeys of the organization the directory sees, oldest first.
+
+    What directories ask before each change (`userName eq`, `externalId eq`) is narrowed in
+    the query; the caller still matches `wanted` on what is returned.
+    """
+    query = (
         select(Journey, ScimUser)
+        .join(Person, Person.id == Journey.person_id)
         .outerjoin(ScimUser, ScimUser.journey_id == Journey.id)
         .where(Journey.organization_id == organization_id, ScimUser.removed_at.is_(None))
+        .options(selectinload(Journey.roles), contains_eager(Journey.person))
         .order_by(Journey.id)
     )
-    return [(journey, link) for journey, link in rows]
+    node = wanted.ast if wanted is not None else None
+    if (
+        isinstance(node, Comparison)
+        and node.op is CompareOperator.eq
+        and isinstance(node.value, str)
+    ):
+        attribute = (node.attr_path.attr.lower(), node.attr_path.sub_attr)
+        if attribute == ("username", None):  # caseExact false (RFC 7643 §4.1.1)
+            user_name = func.coalesce(ScimUser.user_name, Person.email)
+            query = query.where(func.lower(user_name) == node.value.lower())
+        elif attribute == ("externalid", None):
+            query = query.where(ScimUser.external_id == node.value)
+    return [(journey, link) for journey, link in session.execute(query)]
 
 
 def find(session: Session, organization_id: int, user_id: str) -> tuple[Journey, ScimUser | None]:

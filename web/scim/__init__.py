@@ -128,11 +128,15 @@ def _search() -> SearchRequest[Any]:
         raise
 
 
+def _filter(kind: type[Resource[Any]]) -> ScimFilter[Any] | None:
+    query = _search()
+    return ScimFilter[kind](str(query.filter)) if query.filter is not None else None  # type: ignore[valid-type]
+
+
 def _listing(kind: type[Resource[Any]], found: list[Any]) -> Response:
     """One page of `found` per filter, startIndex and count (RFC 7644 §3.4.2)."""
-    query = _search()
-    if query.filter is not None:
-        matcher = ScimFilter[kind](str(query.filter))  # type: ignore[valid-type]
+    query, matcher = _search(), _filter(kind)
+    if matcher is not None:
         found = [resource for resource in found if matcher.match(resource)]
     start = query.start_index or 1
     count = min(DEFAULT_COUNT if query.count is None else query.count, discovery.MAX_RESULTS)
@@ -187,7 +191,7 @@ def search_everything() -> Response:
 @bp.post("/Users/.search")
 def list_users() -> Response:
     session, base = db_session(), _base_url()
-    found = users.listed(session, g.scim_token.organization_id)
+    found = users.listed(session, g.scim_token.organization_id, _filter(User))
     return _listing(User, [users.resource(journey, link, base) for journey, link in found])
 
 

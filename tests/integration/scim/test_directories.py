@@ -8,6 +8,7 @@ from sqlalchemy import select
 from onboarding.dashboard import api_tokens
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey, JourneyEvent
+from onboarding.people.directory import find_organization
 from tests import helpers
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -261,3 +262,17 @@ def test_an_unknown_address_and_a_bad_filter_answer_in_scim_s_format(client, acm
         "/scim/v2/Users", query_string={"filter": "userName eq"}, headers=acme["headers"]
     )
     assert bad.status_code == 400 and bad.json["scimType"] == "invalidFilter"
+
+
+def test_a_person_invited_in_the_app_is_found_by_their_address_in_any_case(client, factory, acme):
+    with unit_of_work(factory) as session:
+        organization = find_organization(session, acme["id"])
+        ivy = helpers.journey(session, organization, email="ivy@acme.example").id
+    found = client.get(
+        "/scim/v2/Users",
+        query_string={"filter": 'userName eq "IVY@acme.example"'},
+        headers=acme["headers"],
+    ).json
+    assert [(r["id"], r["userName"]) for r in found["Resources"]] == [
+        (str(ivy), "ivy@acme.example")
+    ]
