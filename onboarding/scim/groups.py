@@ -111,7 +111,15 @@ def replace(session: Session, token: ApiToken, role: Role, group: Group, now: da
 
 
 def remove(session: Session, token: ApiToken, role: Role, now: datetime) -> None:
-    """Delete the role, taken from everyone holding it first."""
+    """Delete the role, taken from everyone holding it first; a directory's default role stays."""
+    if session.scalar(
+        select(ApiToken.id).where(
+            ApiToken.default_role_id == role.id, ApiToken.revoked_at.is_(None)
+        )
+    ):
+        raise Conflict(
+            f"The role '{role.name}' is what a directory gives everyone it adds; it stays."
+        )
     for journey in members(session, role):
         _set_roles(session, token, journey, [r for r in journey.roles if r.id != role.id], now)
     session.flush()

@@ -165,8 +165,8 @@ def create(
     )
     if taken is not None:
         raise Conflict(f"A user named '{user.user_name}' exists already.")
-    returning = session.scalar(
-        select(Journey)
+    returning = session.execute(
+        select(Journey, ScimUser)
         .join(Person, Person.id == Journey.person_id)
         .join(ScimUser, ScimUser.journey_id == Journey.id)
         .where(
@@ -174,15 +174,14 @@ def create(
             Person.email == address,
             ScimUser.removed_at.is_not(None),
         )
-    )
+    ).first()
     if returning is not None:
-        link = session.get(ScimUser, returning.id)
-        assert link is not None
+        journey, link = returning
         link.removed_at = None
         _keep(link, user)
         if user.active is not False:
-            journeys.reinvite(session, returning.id, actor=actor, now=now)
-        return returning, link
+            journeys.reinvite(session, journey.id, actor=actor, now=now)
+        return journey, link
     if token.default_role is None:
         raise ValidationError("The directory's token has no default role; issue a new one.")
     journey = create_person(

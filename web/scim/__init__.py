@@ -29,7 +29,6 @@ from scim2_models import (
     ScimFilter,
     SearchRequest,
     UniquenessException,
-    User,
 )
 
 from onboarding.clock import utcnow
@@ -191,8 +190,10 @@ def search_everything() -> Response:
 @bp.post("/Users/.search")
 def list_users() -> Response:
     session, base = db_session(), _base_url()
-    found = users.listed(session, g.scim_token.organization_id, _filter(User))
-    return _listing(User, [users.resource(journey, link, base) for journey, link in found])
+    found = users.listed(session, g.scim_token.organization_id, _filter(users.DirectoryUser))
+    return _listing(
+        users.DirectoryUser, [users.resource(journey, link, base) for journey, link in found]
+    )
 
 
 @bp.post("/Users")

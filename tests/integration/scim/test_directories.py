@@ -276,3 +276,14 @@ def test_a_person_invited_in_the_app_is_found_by_their_address_in_any_case(clien
     assert [(r["id"], r["userName"]) for r in found["Resources"]] == [
         (str(ivy), "ivy@acme.example")
     ]
+
+
+def test_an_empty_group_can_be_deleted_but_not_the_directory_s_default_role(client, acme):
+    listed = client.get("/scim/v2/Groups", headers=acme["headers"]).json["Resources"]
+    by_name = {group["displayName"]: group["id"] for group in listed}
+    editor = client.delete(f"/scim/v2/Groups/{by_name['editor']}", headers=acme["headers"])
+    assert editor.status_code == 204
+    viewer = client.delete(f"/scim/v2/Groups/{by_name['viewer']}", headers=acme["headers"])
+    assert viewer.status_code == 409
+    remaining = client.get("/scim/v2/Groups", headers=acme["headers"]).json["Resources"]
+    assert sorted(group["displayName"] for group in remaining) == ["admin", "viewer"]
