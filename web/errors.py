@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+from web import scim
 from web.i18n import ngettext
 
 MESSAGES = {
@@ -69,6 +70,8 @@ def init_errors(app: Flask) -> None:
         status = error.code or 500
         if status == 429:
             return error_response(status, wait_message())
+        if request.path.startswith(scim.bp.url_prefix or "/scim"):
+            return scim.error_answer(status, MESSAGES.get(status, error.description or "Error."))
         return error_response(status, MESSAGES.get(status, error.description or "Error."))
 
     @app.errorhandler(DomainError)
