@@ -8,8 +8,6 @@ import uuid
 import redis
 from sqlalchemy import select
 
-from onboarding import outbox
-from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
@@ -26,23 +24,7 @@ def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
     mailbox = Mailbox().start()
     total = 300
     with unit_of_work(postgres_factory) as session:
-        for n in range(total):
-            outbox.enqueue_mail(
-                session,
-                template="invitation",
-                to=f"pair-{n}@example.com",
-                language="en",
-                context={
-                    "first_name": "Ada",
-                    "organization": "Acme",
-                    "roles": ["viewer"],
-                    "invited_by": None,
-                    "accept_url": f"http://app.test/invitations/{n}",
-                    "expires_at": utcnow().isoformat(),
-                    "trigger": "invite",
-                },
-                dedupe_key=f"pair-{n}",
-            )
+        helpers.invitation_mails(session, total, "pair")
     prefix = f"test-{uuid.uuid4().hex[:10]}:"
     url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
     env = worker_env(
