@@ -3,12 +3,14 @@
 These tests start their own workers (no other worker may run on the database meanwhile).
 """
 
+import time
 import uuid
 
 import redis
 from sqlalchemy import select
 
 from onboarding.db import unit_of_work
+from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
@@ -93,3 +95,48 @@ def test_a_worker_killed_mid_batch_loses_nothing(factory, tmp_path):
     finally:
         doomed.stop()
         box.stop()
+
+
+def test_a_worker_killed_twice_mid_stream_resends_only_the_mails_in_flight(
+    postgres_factory, tmp_path
+):
+    total, in_flight = 300, 2 * delivery.RECORD_EVERY + 1
+    box = Mailbox(delay=0.005).start()
+    with unit_of_work(postgres_factory) as session:
+        helpers.invitation_mails(session, total, "kill")
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, OUTBOX_LEASE="3s")
+    client = client_app(env)
+
+    def kicked_until(condition, message):
+        # The test kicks twice a second as beat would (a beat inside a killed worker outlives it).
+        kicked = [0.0]
+
+        def kick_and_check():
+            if time.monotonic() - kicked[0] > 0.5:
+                kick.kick(client)
+                kicked[0] = time.monotonic()
+            return condition()
+
+        wait_until(kick_and_check, timeout=90, message=message)
+
+    current = Worker(env, "kill0").start()
+    try:
+        for n, count in ((1, 100), (2, 200)):
+            kicked_until(lambda count=count: len(box.messages) >= count, "mails sent")
+            current.process.kill()  # SIGKILL mid-stream
+            current.stop()
+            current = Worker(env, f"kill{n}").start()
+        kicked_until(lambda: len(sent_rows(postgres_factory)) == total, "every row sent")
+    finally:
+        current.stop()
+        box.stop()
+    received = [m["Message-ID"] for m in box.messages]
+    lost, duplicated = total - len(set(received)), len(received) - len(set(received))
+    assert lost == 0
+    assert duplicated <= 2 * in_flight
+
+
+def sent_rows(factory):
+    with unit_of_work(factory) as session:
+        return session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent")).all()
