@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
@@ -17,6 +18,7 @@ MESSAGES = {
     429: "Too many attempts. Please wait a moment and try again.",
 }
 DOMAIN_STATUS = {NotFound: 404, ConcurrentUpdate: 409, Conflict: 409, InvitationExpired: 410}
+UNAVAILABLE = "The service is briefly unavailable. Nothing was changed: please try again."
 
 
 def wants_json() -> bool:
@@ -42,6 +44,16 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         return error_response(status, MESSAGES.get(status, error.description or "Error."))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError):  # type: ignore[no-untyped-def]
+        # A lost connection (a failover, a terminated backend): the request's transaction was
+        # rolled back with it, so the same request may simply be sent again.
+        if not error.connection_invalidated:
+            raise error
+        response = app.make_response(error_response(503, UNAVAILABLE, "unavailable"))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
