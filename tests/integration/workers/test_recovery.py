@@ -3,6 +3,9 @@
 These tests start their own workers (no other worker may run on the database meanwhile).
 """
 
+from __future__ import annotations
+
+import subprocess
 import time
 import uuid
 
@@ -14,7 +17,7 @@ from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
-from tests.mailbox import Mailbox
+from tests.mailbox import Mailbox, free_port
 from workers import kick
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -140,3 +143,63 @@ def test_a_worker_killed_twice_mid_stream_resends_only_the_mails_in_flight(
 def sent_rows(factory):
     with unit_of_work(factory) as session:
         return session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent")).all()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, without persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> PrivateRedis:
+        argv = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603
+        wait_until(self._answers, timeout=10, message="redis started")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def test_a_worker_that_a_broker_outage_stops_exits_and_its_restart_delivers_the_rest(
+    postgres_factory, tmp_path
+):
+    # kombu's Redis transport cannot close a channel whose server is gone when a prefork
+    # worker has a task in flight ("Unrecoverable error ... 'hostname'"): the worker exits, and
+    # its supervisor (serve, systemd Restart=always) starts it again. The outbox keeps the rest.
+    broker = PrivateRedis().start()
+    box = Mailbox(delay=0.01).start()
+    with unit_of_work(postgres_factory) as session:
+        helpers.invitation_mails(session, 300, "before")
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, CELERY_BROKER_URL=broker.url, OUTBOX_LEASE="3s")
+    worker = Worker(env, "outage", pool="prefork").start()
+    try:
+        kick.kick(client_app(env))
+        wait_until(lambda: len(box.messages) >= 50, message="delivery under way")
+        broker.stop()  # while the delivery task runs
+        wait_until(lambda: worker.process.poll() is not None, timeout=60, message="exited")
+        assert worker.process.returncode != 0
+        worker.stop()
+        broker.start()
+        with unit_of_work(postgres_factory) as session:
+            helpers.invitation_mails(session, 5, "after")
+        worker = Worker(env, "restarted", pool="prefork", beat=True).start()
+        wait_until(lambda: len(sent_rows(postgres_factory)) == 305, timeout=60, message="sent")
+    finally:
+        worker.stop()
+        broker.stop()
+        box.stop()
+    received = [m["Message-ID"] for m in box.messages]
+    assert len(set(received)) == 305
