@@ -16,6 +16,7 @@ from web.connect.oauth import init_oauth
 from web.db import TransactionalFlask
 from web.errors import init_errors
 from web.extensions import JSONProvider, csrf, limiter_storage_uri
+from web.health import init_health
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
@@ -54,9 +55,6 @@ def create_connect_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     kick_outbox_after_commit(celery_app)
     for module in (provider, login, register, password, two_factor, federation):
         app.register_blueprint(module.bp)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    init_health(app, celery_app)
 
     return app
