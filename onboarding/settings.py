@@ -123,6 +123,7 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env.get("OUTBOX_BATCH_SIZE", "500"), 1),
         "outbox_retry_base": duration("OUTBOX_RETRY_BASE", "30s"),
         "outbox_retry_max": duration("OUTBOX_RETRY_MAX", "1h"),
+        "outbox_retry_for": duration("OUTBOX_RETRY_FOR", "24h"),
         "outbox_lease": duration("OUTBOX_LEASE", "5m"),
         "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL", "5s"),
         "sweep_interval": duration("SWEEP_INTERVAL", "5m"),
@@ -188,7 +189,8 @@ class Settings:
     # and cookies stay Secure because browsers still reach the proxy over https.
     tls_terminated_by_proxy: bool = False
     webhook_secret: str = ""
-    outbox_max_attempts: int = 8
+    # Attempts after which a failing message is dead even within outbox_retry_for; no cap if None.
+    outbox_max_attempts: int | None = None
     prometheus_multiproc_dir: str | None = None
     # Bearer token Prometheus sends to /metrics; without one, /metrics is off in production.
     metrics_token: str | None = None
@@ -198,6 +200,8 @@ class Settings:
     # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta = timedelta(seconds=30)
     outbox_retry_max: timedelta = timedelta(hours=1)
+    # A failing message is retried this long after it was written, then dead (as mail servers do).
+    outbox_retry_for: timedelta = timedelta(hours=24)
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
     outbox_lease: timedelta = timedelta(minutes=5)
     outbox_poll_interval: timedelta = timedelta(seconds=5)
@@ -311,7 +315,9 @@ class Settings:
             idp_name=env.get("IDP_NAME", "Connect"),
             redis_url=redis_url,
             trusted_proxies=_int("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"), 0),
-            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env.get("OUTBOX_MAX_ATTEMPTS", "8"), 1),
+            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env["OUTBOX_MAX_ATTEMPTS"], 1)
+            if env.get("OUTBOX_MAX_ATTEMPTS")
+            else None,
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,
             **_mail_settings(env),
