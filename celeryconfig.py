@@ -32,6 +32,8 @@ def settings_for(settings: Settings) -> dict[str, Any]:
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
         "beat_schedule": _beat_schedule(settings),
+        # Two beats started by mistake fire the schedule once: see workers/beat.py.
+        "beat_scheduler": "workers.beat:OneBeat",
     }
     broker = settings.celery_broker_url
     if broker.startswith("filesystem://"):

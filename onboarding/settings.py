@@ -38,7 +38,6 @@ DEFAULTS: Mapping[str, str] = {
     "ACTIVATION_TTL": "24h",
     "APP_NAME": "Measurements",
     "IDP_NAME": "Connect",
-    "OUTBOX_MAX_ATTEMPTS": "8",
     "TRUSTED_PROXIES": "0",
     "MAIL_FROM": "Measurements <no-reply@example.com>",
     "SUPPORT_EMAIL": "support@example.com",
@@ -46,6 +45,7 @@ DEFAULTS: Mapping[str, str] = {
     "OUTBOX_BATCH_SIZE": "500",
     "OUTBOX_RETRY_BASE": "30s",
     "OUTBOX_RETRY_MAX": "1h",
+    "OUTBOX_RETRY_FOR": "24h",
     "OUTBOX_LEASE": "5m",
     "OUTBOX_POLL_INTERVAL": "5s",
     "SWEEP_INTERVAL": "5m",
@@ -163,6 +163,7 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "outbox_batch_size": _int("OUTBOX_BATCH_SIZE", env["OUTBOX_BATCH_SIZE"], 1),
         "outbox_retry_base": duration("OUTBOX_RETRY_BASE"),
         "outbox_retry_max": duration("OUTBOX_RETRY_MAX"),
+        "outbox_retry_for": duration("OUTBOX_RETRY_FOR"),
         "outbox_lease": duration("OUTBOX_LEASE"),
         "outbox_poll_interval": duration("OUTBOX_POLL_INTERVAL"),
         "sweep_interval": duration("SWEEP_INTERVAL"),
@@ -228,7 +229,8 @@ class Settings:
     # and cookies stay Secure because browsers still reach the proxy over https.
     tls_terminated_by_proxy: bool
     webhook_secret: str
-    outbox_max_attempts: int
+    # Attempts after which a failing message is dead even within outbox_retry_for; no cap if None.
+    outbox_max_attempts: int | None
     prometheus_multiproc_dir: str | None
     # Bearer token Prometheus sends to /metrics; without one, /metrics is off in production.
     metrics_token: str | None
@@ -238,6 +240,8 @@ class Settings:
     # Retry n waits outbox_retry_base * 2**(n-1), at most outbox_retry_max, less up to half.
     outbox_retry_base: timedelta
     outbox_retry_max: timedelta
+    # A failing message is retried this long after it was written, then dead (as mail servers do).
+    outbox_retry_for: timedelta
     # A claimed row is due again after the lease, so a worker killed mid-batch loses nothing.
     outbox_lease: timedelta
     outbox_poll_interval: timedelta
@@ -348,7 +352,9 @@ class Settings:
             idp_name=env["IDP_NAME"],
             redis_url=redis_url,
             trusted_proxies=_int("TRUSTED_PROXIES", env["TRUSTED_PROXIES"], 0),
-            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env["OUTBOX_MAX_ATTEMPTS"], 1),
+            outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", env["OUTBOX_MAX_ATTEMPTS"], 1)
+            if env.get("OUTBOX_MAX_ATTEMPTS")
+            else None,
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,
             **_mail_settings(env),

@@ -46,15 +46,18 @@ def client_app(env: dict[str, str]) -> Celery:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], name: str, beat: bool = False) -> None:
-        self.env, self.name, self.beat = env, name, beat
+    def __init__(
+        self, env: dict[str, str], name: str, beat: bool = False, pool: str = "solo"
+    ) -> None:
+        self.env, self.name, self.beat, self.pool = env, name, beat, pool
         self.output: list[str] = []
         self.process: subprocess.Popen[str] | None = None
 
     def start(self, timeout: float = 60) -> Worker:
         argv = [
             sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-            "--pool", "solo", "--hostname", f"{self.name}@%h", "--loglevel", "INFO",
+            "--pool", self.pool, "--concurrency", "2",
+            "--hostname", f"{self.name}@%h", "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         if self.beat:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, sessionmaker
 from werkzeug.serving import make_server
 
-from onboarding import journeys
+from onboarding import journeys, outbox
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, settings_of, unit_of_work
 from onboarding.identity import accounts
@@ -219,6 +219,27 @@ def webhooks(session: Session) -> list[dict[str, Any]]:
         select(OutboxMessage).where(OutboxMessage.kind == "webhook").order_by(OutboxMessage.id)
     )
     return [r.payload for r in rows]
+
+
+def invitation_mails(session: Session, count: int, prefix: str) -> None:
+    """Queue `count` invitation mails to <prefix>-<n>@example.com, without journeys (load)."""
+    for n in range(count):
+        outbox.enqueue_mail(
+            session,
+            template="invitation",
+            to=f"{prefix}-{n}@example.com",
+            language="en",
+            context={
+                "first_name": "Ada",
+                "organization": "Acme",
+                "roles": ["viewer"],
+                "invited_by": None,
+                "accept_url": f"http://app.test/invitations/{n}",
+                "expires_at": utcnow().isoformat(),
+                "trigger": "invite",
+            },
+            dedupe_key=f"{prefix}-{n}",
+        )
 
 
 def link_token(url: str) -> str:

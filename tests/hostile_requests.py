@@ -246,6 +246,13 @@ def unclear(response: TestResponse) -> str | None:
         # OAuth 2.0 errors (RFC 6749): a code, and a description when there is more to say.
         if isinstance(error, str) and error.strip():
             return None
+        # SCIM errors (RFC 7644 §3.12): the Error schema, with a detail.
+        if (
+            isinstance(body, dict)
+            and "urn:ietf:params:scim:api:messages:2.0:Error" in body.get("schemas", [])
+            and str(body.get("detail", "")).strip()
+        ):
+            return None
         return f"JSON without an error message: {response.get_data(as_text=True)[:200]!r}"
     if response.mimetype == "text/html":
         blocks = {tag.lower(): [] for tag in ("h1", "p", "li", "dd")}  # type: ignore[var-annotated]

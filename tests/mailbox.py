@@ -24,11 +24,13 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """Accepts every mail except to addresses starting with "nobody" (550, unknown mailbox)."""
+    """Accepts every mail except to addresses starting with "nobody" (550, unknown mailbox),
+    each after `delay` seconds (a slow server)."""
 
-    def __init__(self, port: int | None = None, pipelining: bool = True) -> None:
+    def __init__(self, port: int | None = None, pipelining: bool = True, delay: float = 0) -> None:
         self.port = port or free_port()
         self.pipelining = pipelining
+        self.delay = delay
         self.messages: list[EmailMessage] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -80,6 +82,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await asyncio.sleep(self.delay)
         if b"X-Refuse: yes" in envelope.content:
             return "554 5.6.0 Message refused"
         message = parsed(envelope.content)

@@ -22,6 +22,7 @@ from web.extensions import (
     trust_proxies,
 )
 from web.front import init_front
+from web.health import init_health
 from web.ids import init_ids
 from web.security import init_security
 from workers.celery_app import app as celery_app
@@ -69,9 +70,6 @@ def create_app(
     # does not publish an inbox.
     init_dev_mail(app, enabled=settings.local_mail_sink)
     app.register_blueprint(hooks.bp)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    init_health(app, celery_app)
 
     return app

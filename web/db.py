@@ -5,14 +5,18 @@ below 400, redirects included) the request's changes are committed before the re
 so that whoever follows a redirect reads them. An exception, or an answer of 400 or more, rolls
 everything back; `keep_changes_of_refusal()` is the one way for a refusal to keep what it
 recorded. A failed commit goes through the error handlers like any exception (a concurrency
-loser still gets its 409). One hook commits early, on purpose: the API's token check
-(web.api), so that a call refused afterwards still counts as a use of the token.
+loser still gets its 409; a lost database connection a 503, see web.errors). One hook commits
+early, on purpose: the API's token check (web.api), so that a call refused afterwards still
+counts as a use of the token.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, g
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding.db import session_factory
@@ -60,7 +64,7 @@ class TransactionalFlask(Flask):
         finally:
             g.pop("keep_changes_of_refusal", None)
             if "db_session" in g:
-                g.db_session.rollback()  # what was not committed; nothing after a commit
+                _on_a_lost_connection_too(g.db_session.rollback)  # nothing after a commit
         return response
 
 
@@ -68,4 +72,14 @@ def _close_session(_error: BaseException | None) -> None:
     # Whatever was not committed (a request that never reached its view) is discarded here.
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        _on_a_lost_connection_too(session.close)
+
+
+def _on_a_lost_connection_too(end: Callable[[], None]) -> None:
+    """Roll back or close the session; on a connection that was lost there is nothing left to
+    undo, and the answer already made (a page, or the 503 of a failed commit) stands."""
+    try:
+        end()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise

@@ -6,9 +6,11 @@ import time
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+from web import scim
 from web.i18n import ngettext
 
 MESSAGES = {
@@ -20,6 +22,7 @@ MESSAGES = {
     429: "Too many attempts. Please wait a moment and try again.",
 }
 DOMAIN_STATUS = {NotFound: 404, ConcurrentUpdate: 409, Conflict: 409, InvitationExpired: 410}
+UNAVAILABLE = "The service is briefly unavailable. Nothing was changed: please try again."
 
 
 def wants_json() -> bool:
@@ -69,7 +72,19 @@ def init_errors(app: Flask) -> None:
         status = error.code or 500
         if status == 429:
             return error_response(status, wait_message())
+        if request.path.startswith(scim.bp.url_prefix or "/scim"):
+            return scim.error_answer(status, MESSAGES.get(status, error.description or "Error."))
         return error_response(status, MESSAGES.get(status, error.description or "Error."))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError):  # type: ignore[no-untyped-def]
+        # A lost connection (a failover, a terminated backend): the request's transaction was
+        # rolled back with it, so the same request may simply be sent again.
+        if not error.connection_invalidated:
+            raise error
+        response = app.make_response(error_response(503, UNAVAILABLE, "unavailable"))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]

@@ -1,5 +1,7 @@
 """Periodic and kicked tasks: each calls one use case of onboarding/ and returns a count."""
 
+from functools import partial
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,6 +13,7 @@ from onboarding.journeys import nudges
 from onboarding.journeys.sweeps import expire_stale
 from onboarding.outbox import delivery
 from onboarding.settings import get_settings
+from workers import kick
 from workers.celery_app import app
 
 
@@ -21,11 +24,12 @@ def _sessions() -> sessionmaker[Session]:
 
 @app.task(name="outbox.deliver")
 def deliver_outbox() -> int:
-    """Send every due outbox row (kicked after commit, and by beat as a safety net)."""
-    report = delivery.deliver_due(_sessions())
-    if report.more:
-        # A long backlog continues in a fresh task, so sweeps and nudges get their turn.
-        deliver_outbox.delay()
+    """Send one batch of due outbox rows (kicked after commit, and by beat as a safety net).
+
+    A full batch kicks the next task before sending, so that every idle worker takes a batch
+    of a long backlog.
+    """
+    report = delivery.deliver_batch(_sessions(), get_settings(), more=partial(kick.kick, app))
     return report.sent
 
 

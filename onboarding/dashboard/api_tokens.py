@@ -1,9 +1,11 @@
-"""Per-organization API tokens: random, shown once, stored as SHA-256, revocable."""
+"""Per-organization tokens of the JSON API and of the SCIM service: random, shown once, stored
+as SHA-256, revocable. A token serves one purpose; the other refuses it."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,33 +15,62 @@ from onboarding.dashboard.models import ApiToken
 from onboarding.dashboard.text import plain_text
 from onboarding.errors import NotFound, ValidationError
 from onboarding.journeys.link_tokens import hash_token
-from onboarding.people.models import Organization
+from onboarding.people.models import Organization, Role
 
 PREFIX = "onb_"
 
 
+class Purpose(StrEnum):
+    """What a token opens."""
+
+    api = "api"  # the JSON API under /api
+    scim = "scim"  # the SCIM service under /scim/v2, for the organization's directory
+
+
 def issue(
-    session: Session, organization: Organization, name: str, *, actor: str
+    session: Session,
+    organization: Organization,
+    name: str,
+    *,
+    actor: str,
+    purpose: Purpose = Purpose.api,
+    default_role: Role | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for `organization`; returns the row and the raw token (its only copy)."""
+    """Create a token for `organization`; returns the row and the raw token (its only copy).
+
+    A SCIM token names the role that people its directory provisions get first.
+    """
     name = plain_text(name or "", "name", 100)
     if not name:
         raise ValidationError("Give the token a name, so that you know later what uses it.", "name")
+    if purpose is Purpose.scim and (
+        default_role is None or default_role.organization_id != organization.id
+    ):
+        raise ValidationError(
+            f"Choose the role of {organization.name} that people the directory adds get.", "role"
+        )
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        organization=organization, name=name, token_hash=hash_token(raw), created_by=actor
+        organization=organization,
+        name=name,
+        purpose=purpose,
+        default_role=default_role if purpose is Purpose.scim else None,
+        token_hash=hash_token(raw),
+        created_by=actor,
     )
     session.add(token)
     session.flush()
     return token, raw
 
 
-def authenticate(session: Session, raw: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token for `raw`, or None; records when it was last used."""
+def authenticate(
+    session: Session, raw: str, now: datetime | None = None, purpose: Purpose = Purpose.api
+) -> ApiToken | None:
+    """The live token of `purpose` for `raw`, or None; records when it was last used."""
     if not raw.startswith(PREFIX):
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or token.purpose != purpose:
         return None
     token.last_used_at = now or utcnow()
     return token

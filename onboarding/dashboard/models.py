@@ -1,4 +1,4 @@
-"""Tables and indexes of the dashboard: API tokens, and indexes its read queries rely on."""
+"""Tables and indexes of the dashboard: API and SCIM tokens, indexes its read queries rely on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
 from onboarding.journeys.models import Journey, JourneyEvent
-from onboarding.people.models import Organization
+from onboarding.people.models import Organization, Role
 
 # The journey table's default order (longest in its state first) and its keyset.
 Index("ix_journeys_state_entered_at_id", Journey.state_entered_at, Journey.id)
@@ -33,7 +33,8 @@ Index(
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API, bound to one organization; only its SHA-256 is stored."""
+    """A bearer token for the JSON API or the SCIM service (its purpose), bound to one
+    organization; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -42,6 +43,9 @@ class ApiToken(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
+    # SCIM: the role of everyone the directory provisions before its groups give them others.
+    default_role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -49,3 +53,4 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
+    default_role: Mapped[Role | None] = relationship()

@@ -24,6 +24,8 @@ class Fact(StrEnum):
     extend = "extend"  # the invitation's expiry pushed back
     switch_account = "switch_account"  # the person chose another account for the invitation
     account_linked = "account_linked"  # an account's owner confirmed being the invitee
+    directory_update = "directory_update"  # the organization's directory changed the person
+    roles_changed = "roles_changed"  # roles given or taken (a directory's group membership)
 
 
 def record(

@@ -11,6 +11,7 @@ import onboarding.people.models  # noqa: F401
 import onboarding.people.sessions  # noqa: F401
 import onboarding.provider.models  # noqa: F401
 import onboarding.rate_limits  # noqa: F401
+import onboarding.scim.models  # noqa: F401
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings
 

@@ -3,9 +3,11 @@ HTTP), and record each outcome. Connect's account requests are answered first, e
 transaction of its own, so that the mails they write go out in the same run.
 
 A claim pushes the row's ``next_attempt_at`` to the end of a lease and counts the attempt, in
-its own short transaction; nothing is locked while sending. A worker killed mid-batch leaves
-its rows due again once the lease ends. Marking a row checks that the lease is still the one
-this worker took, so a row reclaimed by another worker is recorded once.
+its own short transaction; nothing is locked while sending. Outcomes are recorded in small
+groups as the server answers (see RECORD_EVERY), so a worker killed mid-batch resends only the
+mails whose acceptance was not recorded yet; its other rows are due again once the lease ends.
+Marking a row checks that the lease is still the one this worker took, so a row reclaimed by
+another worker is recorded once.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ import logging
 import random
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import requests
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding import outbox
@@ -48,6 +50,12 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 # for a later claim rather than race a worker that may claim it once the lease ends.
 LEASE_MARGIN = 0.1
 LEASE_ENDING = "not sent: the batch's lease was ending"
+# Outcomes are recorded once this many have gathered, on a database thread while the next ones
+# are sent. A worker killed at any moment has sent at most 2 * RECORD_EVERY + 1 mails whose
+# acceptance is not recorded (the group being recorded, the group being gathered, the mail
+# whose reply it awaited): those are sent again after the lease, the rest never.
+RECORD_EVERY = 16
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,12 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     journey_id: int | None
+    created_at: datetime
 
 
 @dataclass
 class Batch:
-    """Rows claimed together under one lease, and what became of each."""
+    """Rows claimed together under one lease, and what became of each (not yet recorded)."""
 
     lease_until: datetime
     rows: list[Claimed]
@@ -70,6 +79,31 @@ class Batch:
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     bounced: dict[int, str] = field(default_factory=dict)
+    # Rows whose outcome was handed over for recording by take_outcomes().
+    taken: set[int] = field(default_factory=set)
+
+    def outcomes(self) -> int:
+        """How many rows have an outcome not yet taken for recording."""
+        return len(self.sent) + len(self.failed) + len(self.bounced)
+
+    def decided(self, row_id: int) -> bool:
+        """Whether the row has an outcome, recorded or not."""
+        return any(row_id in ids for ids in (self.taken, self.sent, self.failed, self.bounced))
+
+    def take_outcomes(self) -> Batch:
+        """The outcomes so far, as a batch of the same lease to record; this one forgets them."""
+        ids = {*self.sent, *self.failed, *self.bounced}
+        taken = Batch(
+            self.lease_until,
+            [row for row in self.rows if row.id in ids],
+            self.send_until,
+            self.sent,
+            self.failed,
+            self.bounced,
+        )
+        self.taken |= ids
+        self.sent, self.failed, self.bounced = [], {}, {}
+        return taken
 
 
 @dataclass
@@ -79,7 +113,7 @@ class Report:
     retrying: int = 0
     dead: int = 0
     bounced: int = 0
-    # Stopped after max_batches full batches: more rows are probably due.
+    # The last claim was full: more rows are probably due.
     more: bool = False
 
 
@@ -107,7 +141,12 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
         .where(OUTBOX.c.id.in_(due.scalar_subquery()))
         .values(next_attempt_at=lease_until, attempts=OUTBOX.c.attempts + 1)
         .returning(
-            OUTBOX.c.id, OUTBOX.c.kind, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.journey_id
+            OUTBOX.c.id,
+            OUTBOX.c.kind,
+            OUTBOX.c.payload,
+            OUTBOX.c.attempts,
+            OUTBOX.c.journey_id,
+            OUTBOX.c.created_at,
         )
     ).all()
     rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
@@ -115,8 +154,11 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
     return Batch(lease_until=lease_until, rows=rows, send_until=send_until)
 
 
-def send(batch: Batch, settings: Settings) -> None:
-    """Send every row of `batch`; mails share one SMTP connection. Records outcomes in it."""
+def send(
+    batch: Batch, settings: Settings, answered: Callable[[Batch], None] = lambda batch: None
+) -> None:
+    """Send every row of `batch`; mails share one SMTP connection. Notes outcomes in it, and
+    calls `answered` after each answer of a server (which may record the outcomes so far)."""
     mails = [row for row in batch.rows if row.kind == outbox.MAIL]
     for row in batch.rows:
         if row.kind == outbox.WEBHOOK:
@@ -124,10 +166,11 @@ def send(batch: Batch, settings: Settings) -> None:
                 batch.failed[row.id] = LEASE_ENDING
             else:
                 _post_webhook(batch, row, settings)
+                answered(batch)
         elif row.kind != outbox.MAIL:
             batch.failed[row.id] = f"unknown outbox kind {row.kind!r}"
     if mails:
-        _send_mails(batch, mails, settings)
+        _send_mails(batch, mails, settings, answered)
 
 
 def record(session: Session, batch: Batch, now: datetime, settings: Settings) -> Report:
@@ -144,7 +187,7 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
     by_id = {row.id: row for row in batch.rows}
     for row_id, error in batch.failed.items():
         row = by_id[row_id]
-        dead = row.attempts >= settings.outbox_max_attempts
+        dead = _gave_up(row.attempts, row.created_at, now, settings)
         values: dict[str, Any] = (
             {"status": OutboxStatus.dead, "last_error": error}
             if dead
@@ -189,6 +232,13 @@ def _forget_links(session: Session, batch: Batch) -> None:
         )
 
 
+def _gave_up(attempts: int, created_at: datetime, now: datetime, settings: Settings) -> bool:
+    """A failed row is retried until OUTBOX_RETRY_FOR after it was written (a server down for
+    hours still gets its mail), and within OUTBOX_MAX_ATTEMPTS where that is set."""
+    cap = settings.outbox_max_attempts
+    return now >= created_at + settings.outbox_retry_for or (cap is not None and attempts >= cap)
+
+
 def backoff(attempts: int, settings: Settings) -> timedelta:
     """The wait before retry `attempts`: exponential up to a cap, then jittered down by up to
     half, so that rows that failed together (a server outage) do not retry together."""
@@ -231,7 +281,7 @@ def answer_request(session: Session, now: datetime, settings: Settings) -> bool:
     except (SQLAlchemyError, DomainError) as error:
         log.warning("account request %s failed", row.id, exc_info=True)
         row.last_error = _describe(error)
-        if row.attempts >= settings.outbox_max_attempts:
+        if _gave_up(row.attempts, row.created_at, now, settings):
             row.status = OutboxStatus.dead
         else:
             row.next_attempt_at = now + backoff(row.attempts, settings)
@@ -240,51 +290,84 @@ def answer_request(session: Session, now: datetime, settings: Settings) -> bool:
     return True
 
 
+def deliver_batch(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime | None = None,
+    more: Callable[[], None] = lambda: None,
+) -> Report:
+    """Claim one batch of due rows and send it, recording outcomes group by group.
+
+    When the claim is full, `more` is called before sending: more rows are probably due, and
+    an idle worker can take the next batch meanwhile (`Report.more` says so too). An error
+    while recording stops the sending at once.
+    """
+
+    def moment() -> datetime:
+        return now or utcnow()
+
+    size, lease = settings.outbox_batch_size, settings.outbox_lease
+    batch = _transaction(factory, lambda session: claim(session, moment(), size, lease))
+    report = Report(more=len(batch.rows) == size)
+    if not batch.rows:
+        return report
+    if report.more:
+        more()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
+        recording: Future[Report] | None = None
+
+        def record_outcomes(batch: Batch, last: bool = False) -> None:
+            nonlocal recording
+            if batch.outcomes() < (1 if last else RECORD_EVERY):
+                return
+            if recording is not None:
+                _add(report, recording.result())
+            group = batch.take_outcomes()
+            recording = database.submit(
+                _transaction, factory, lambda session: record(session, group, moment(), settings)
+            )
+
+        send(batch, settings, record_outcomes)
+        record_outcomes(batch, last=True)
+        if recording is not None:
+            _add(report, recording.result())
+    return report
+
+
 def deliver_due(
     factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
 ) -> Report:
     """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
-    `Report.more` is set, so that a caller can continue without starving other work).
-
-    The database work runs on a thread of its own: while one batch is sent, the next is claimed
-    and the one before is recorded, so the worker's own time goes to composing and sending.
-    """
+    `Report.more` is set, so that a caller can continue without starving other work)."""
     with factory() as session:
         settings = settings_of(session)
-    size, lease = settings.outbox_batch_size, settings.outbox_lease
     total = Report()
-    # Answered before claiming, so that the mails they write are due in this run.
-    total.more = answer_requests(factory, now or utcnow(), size * max_batches) == size * max_batches
-
-    def claim_batch() -> Batch:
-        with unit_of_work(factory) as session:
-            return claim(session, now or utcnow(), size, lease)
-
-    def record_batch(batch: Batch) -> Report:
-        with unit_of_work(factory) as session:
-            return record(session, batch, now or utcnow(), settings)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
-        claiming = database.submit(claim_batch)
-        recording: Future[Report] | None = None
-        for number in range(1, max_batches + 1):
-            batch = claiming.result()
-            if not batch.rows:
-                break
-            full = len(batch.rows) == size
-            if full and number < max_batches:
-                claiming = database.submit(claim_batch)
-            send(batch, settings)
-            if recording is not None:
-                _add(total, recording.result())
-            recording = database.submit(record_batch, batch)
-            if not full:
-                break
-        else:
-            total.more = True
-        if recording is not None:
-            _add(total, recording.result())
+    # Account requests are answered first, so that the mails they write are due in this run.
+    limit = settings.outbox_batch_size * max_batches
+    requests_left = answer_requests(factory, now or utcnow(), limit) == limit
+    for _ in range(max_batches):
+        report = deliver_batch(factory, settings, now)
+        _add(total, report)
+        total.more = report.more
+        if not report.more:
+            break
+    total.more = total.more or requests_left
     return total
+
+
+def _transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """`work` in one transaction, run once more if the database connection was lost (an idle
+    connection terminated, a failover): claims and records are safe to repeat, and a batch
+    whose recording failed would otherwise wait out its lease."""
+    try:
+        with unit_of_work(factory) as session:
+            return work(session)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("outbox: database connection lost, running the transaction again")
+    with unit_of_work(factory) as session:
+        return work(session)
 
 
 def _add(total: Report, report: Report) -> None:
@@ -292,7 +375,9 @@ def _add(total: Report, report: Report) -> None:
         setattr(total, name, getattr(total, name) + getattr(report, name))
 
 
-def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
+def _send_mails(
+    batch: Batch, mails: list[Claimed], settings: Settings, answered: Callable[[Batch], None]
+) -> None:
     try:
         with smtp_connection(settings.smtp_url) as connection:
             outcomes = transport.send_all(
@@ -307,12 +392,13 @@ def _send_mails(batch: Batch, mails: list[Claimed], settings: Settings) -> None:
                     _refused(batch, row, refusal.smtp_code, refusal.smtp_error)
                 else:
                     batch.failed[row.id] = _describe(refusal)
+                answered(batch)
     except (smtplib.SMTPException, OSError, ValueError) as error:
         # The connection is gone (or the sender address is unusable): every mail without an
         # outcome waits for the next attempt.
         for row in mails:
-            if row.id not in batch.sent and row.id not in batch.bounced:
-                batch.failed.setdefault(row.id, _describe(error))
+            if not batch.decided(row.id):
+                batch.failed[row.id] = _describe(error)
 
 
 def _composed(

@@ -87,6 +87,7 @@ ENTRY_POINTS = {
     "web/connect/__init__.py",
     "workers/mail_sink.py",
     "workers/tasks.py",
+    "workers/beat.py",
 }
 
 

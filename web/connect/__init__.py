@@ -22,6 +22,7 @@ from web.extensions import (
     refuse_unshared_limits,
     trust_proxies,
 )
+from web.health import init_health
 from web.security import init_security
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
@@ -64,9 +65,6 @@ def create_connect_app(
     kick_outbox_after_commit(celery_app)
     for module in (provider, login, register, password, two_factor, federation):
         app.register_blueprint(module.bp)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    init_health(app, celery_app)
 
     return app

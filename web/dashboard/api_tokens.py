@@ -1,4 +1,4 @@
-"""API tokens of the organizations an admin administers: create (shown once) and revoke."""
+"""API and SCIM tokens of the organizations an admin administers: create (shown once), revoke."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard import api_tokens
+from onboarding.dashboard.api_tokens import Purpose
+from onboarding.errors import ValidationError
 from onboarding.people.access import organizations_in
 from onboarding.people.directory import find_organization
 from web.auth import require_admin_of
@@ -39,8 +41,19 @@ def create_token() -> str:
     admin = require_admin_of(organization_id)
     session = db_session()
     organization = find_organization(session, organization_id)
+    try:
+        purpose = Purpose(request.form.get("purpose", Purpose.api))
+    except ValueError:
+        raise ValidationError("A token is for the API or for SCIM.", "purpose") from None
+    role_id = parse_id(request.form.get("default_role"))
+    default_role = next((r for r in organization.roles if r.id == role_id), None)
     _, raw = api_tokens.issue(
-        session, organization, request.form.get("name", ""), actor=admin.email
+        session,
+        organization,
+        request.form.get("name", ""),
+        actor=admin.email,
+        purpose=purpose,
+        default_role=default_role,
     )
     return _page(allowed, raw)
 

@@ -1,4 +1,4 @@
-"""Attach the dashboard, its JSON API and /metrics to the app."""
+"""Attach the dashboard, its JSON API, the SCIM service and /metrics to the app."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ API_RATE_LIMIT = "300 per minute"
 
 
 def register_dashboard(app: Flask, limiter: Limiter) -> None:
-    from web import api, dashboard, metrics
+    from web import api, dashboard, metrics, scim
 
     # Per client address, on the shared limiter storage: a token is no licence to flood.
     limiter.limit(API_RATE_LIMIT)(api.bp)
+    limiter.limit(API_RATE_LIMIT)(scim.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(scim.bp)
     app.register_blueprint(metrics.bp)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from onboarding import outbox
 from onboarding.clock import utcnow
@@ -26,6 +26,16 @@ def mailbox(factory, settings):
     factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
     yield box
     box.stop()
+
+
+def carried(factory):
+    """The settings `factory`'s sessions carry."""
+    return factory.kw["info"]["settings"]
+
+
+def configured(factory, settings):
+    """Sessions of `factory` carry `settings` from now on."""
+    factory.configure(info={"settings": settings})
 
 
 def invite(factory, email=None, language="en"):
@@ -296,3 +306,109 @@ def test_a_failing_account_request_writes_nothing_and_is_retried_then_dead(
     assert delivery.answer_requests(factory, now + timedelta(days=1), limit=10) == 1
     [request] = rows(factory)
     assert (request.status, request.attempts) == ("dead", 2)
+
+
+def queue(factory, count, prefix="load"):
+    with unit_of_work(factory) as session:
+        helpers.invitation_mails(session, count, prefix)
+
+
+def sent_ids(factory):
+    with unit_of_work(factory) as session:
+        return set(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent")))
+
+
+# What a worker killed at any moment has sent without having recorded it (see RECORD_EVERY).
+IN_FLIGHT = 2 * delivery.RECORD_EVERY + 1
+
+
+class Watching(Mailbox):
+    """Notes, at each mail it accepts, how many mails had been marked sent in the database."""
+
+    def __init__(self, factory):
+        super().__init__()
+        self.factory = factory
+        self.unrecorded: list[int] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        reply = await super().handle_DATA(server, session, envelope)
+        self.unrecorded.append(len(self.messages) - 1 - len(sent_ids(self.factory)))
+        return reply
+
+
+def test_mails_are_marked_sent_as_the_server_accepts_them_not_after_the_batch(factory, settings):
+    box = Watching(factory).start()
+    try:
+        configured(factory, settings.with_overrides(smtp_url=box.url))
+        queue(factory, 100)
+        report = delivery.deliver_due(factory)
+    finally:
+        box.stop()
+    assert (report.sent, report.claimed, len(box.messages)) == (100, 100, 100)
+    # A worker killed at any point would have sent again only the mails it had not recorded.
+    assert max(box.unrecorded) <= IN_FLIGHT
+
+
+def test_an_error_while_recording_stops_the_sending_at_once(factory, mailbox, monkeypatch):
+    configured(factory, carried(factory).with_overrides(outbox_batch_size=50))
+    queue(factory, 100)
+
+    def broken(*args):
+        raise RuntimeError("the database refused the write")
+
+    monkeypatch.setattr(delivery, "record", broken)
+    with pytest.raises(RuntimeError, match="refused the write"):
+        delivery.deliver_due(factory)
+    assert len(mailbox.messages) <= IN_FLIGHT
+
+
+def test_a_connection_dropped_while_recording_is_replaced_and_nothing_waits_a_lease(
+    postgres_factory, mailbox
+):
+    engine = postgres_factory.kw["bind"]
+    queue(postgres_factory, 100)
+    drops = []  # the first row of each group whose marking lost its connection
+
+    def terminate_while_marking(conn, cursor, statement, parameters, context, executemany):
+        marking = statement.startswith("UPDATE outbox_messages SET status")
+        group = None if executemany else parameters.get("id_1_1")
+        if marking and group not in drops and len(drops) < 3:
+            drops.append(group)
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            with engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    event.listen(engine, "before_cursor_execute", terminate_while_marking)
+    try:
+        report = delivery.deliver_due(postgres_factory)
+    finally:
+        event.remove(engine, "before_cursor_execute", terminate_while_marking)
+    assert len(drops) == 3
+    assert report.sent == 100
+    assert len(sent_ids(postgres_factory)) == 100
+    received = [m["Message-ID"] for m in mailbox.messages]
+    assert len(received) == 100 == len(set(received))
+
+
+def test_a_full_claim_asks_for_another_worker_before_sending(factory, mailbox, settings):
+    configured(factory, settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=3))
+    queue(factory, 4)
+    asked = []
+    full = delivery.deliver_batch(
+        factory, carried(factory), more=lambda: asked.append(len(mailbox.messages))
+    )
+    assert (full.sent, full.more, asked) == (3, True, [0])
+    rest = delivery.deliver_batch(factory, carried(factory), more=lambda: asked.append("again"))
+    assert (rest.sent, rest.more, asked) == (1, False, [0])
+
+
+def test_failing_mail_is_retried_for_the_retry_period_whatever_the_attempts(factory, settings):
+    configured(factory, settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}"))
+    queue(factory, 1)
+    written = rows(factory)[0].created_at
+    for hour in range(12):  # twelve attempts within the day: more than any count used to allow
+        assert delivery.deliver_due(factory, now=written + timedelta(hours=hour)).retrying == 1
+    assert delivery.deliver_due(factory, now=written + timedelta(hours=24)).dead == 1
+    (row,) = rows(factory)
+    assert (row.status, row.attempts) == ("dead", 13)
+    assert "ConnectionRefusedError" in row.last_error

@@ -4,7 +4,7 @@ exception or an error answer keeps none, and a GET that records something does s
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from onboarding import journeys
 from onboarding.db import unit_of_work
@@ -154,3 +154,38 @@ def test_connect_uses_the_same_request_transaction(factory):
     assert client.post("/test/writes-then/succeeds").status_code == 201
     assert client.post("/test/writes-then/refuses").status_code == 422
     assert organizations(factory) == ["connect-succeeds"]
+
+
+@pytest.fixture
+def losing_app(app, factory):
+    """The app on PostgreSQL, with a view whose database connection is terminated midway."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+
+    @app.get("/test/loses-its-connection/<then>")
+    def loses_its_connection(then: str):
+        session = db_session()
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        if then == "reads":
+            session.execute(text("SELECT 1"))
+        return {"refused": True}, 404
+
+    return app
+
+
+def test_a_connection_lost_during_a_request_answers_503_to_send_again(losing_app):
+    client = losing_app.test_client()
+    response = client.get("/test/loses-its-connection/reads", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "please try again" in response.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_was_made_keeps_the_answer(losing_app):
+    client = losing_app.test_client()
+    response = client.get("/test/loses-its-connection/answers")
+    assert (response.status_code, response.json) == (404, {"refused": True})

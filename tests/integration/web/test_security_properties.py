@@ -215,7 +215,8 @@ def superadmin_client(app: Flask, factory: sessionmaker[Session]) -> tuple[Flask
 
 def test_every_state_changing_route_of_the_app_needs_a_csrf_token_but_the_exemptions(app):
     refused, exempt = csrf_refused_and_exempt(app)
-    api = {rule for _, rule in unsafe_routes(app) if rule.startswith("/api/")}
+    # The bearer-token services: the JSON API and SCIM.
+    api = {rule for _, rule in unsafe_routes(app) if rule.startswith(("/api/", "/scim/v2/"))}
     assert api, "the API has state-changing routes"
     assert exempt == APP_CSRF_EXEMPT | api
     assert refused and not refused & exempt

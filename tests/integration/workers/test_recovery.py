@@ -3,18 +3,21 @@
 These tests start their own workers (no other worker may run on the database meanwhile).
 """
 
+from __future__ import annotations
+
+import subprocess
+import time
 import uuid
 
 import redis
 from sqlalchemy import select
 
-from onboarding import outbox
-from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
+from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
-from tests.mailbox import Mailbox
+from tests.mailbox import Mailbox, free_port
 from workers import kick
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -26,23 +29,7 @@ def test_two_workers_on_redis_drain_one_postgres_outbox_sending_each_row_once(
     mailbox = Mailbox().start()
     total = 300
     with unit_of_work(postgres_factory) as session:
-        for n in range(total):
-            outbox.enqueue_mail(
-                session,
-                template="invitation",
-                to=f"pair-{n}@example.com",
-                language="en",
-                context={
-                    "first_name": "Ada",
-                    "organization": "Acme",
-                    "roles": ["viewer"],
-                    "invited_by": None,
-                    "accept_url": f"http://app.test/invitations/{n}",
-                    "expires_at": utcnow().isoformat(),
-                    "trigger": "invite",
-                },
-                dedupe_key=f"pair-{n}",
-            )
+        helpers.invitation_mails(session, total, "pair")
     prefix = f"test-{uuid.uuid4().hex[:10]}:"
     url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
     env = worker_env(
@@ -111,3 +98,108 @@ def test_a_worker_killed_mid_batch_loses_nothing(factory, tmp_path):
     finally:
         doomed.stop()
         box.stop()
+
+
+def test_a_worker_killed_twice_mid_stream_resends_only_the_mails_in_flight(
+    postgres_factory, tmp_path
+):
+    total, in_flight = 300, 2 * delivery.RECORD_EVERY + 1
+    box = Mailbox(delay=0.005).start()
+    with unit_of_work(postgres_factory) as session:
+        helpers.invitation_mails(session, total, "kill")
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, OUTBOX_LEASE="3s")
+    client = client_app(env)
+
+    def kicked_until(condition, message):
+        # The test kicks twice a second as beat would (a beat inside a killed worker outlives it).
+        kicked = [0.0]
+
+        def kick_and_check():
+            if time.monotonic() - kicked[0] > 0.5:
+                kick.kick(client)
+                kicked[0] = time.monotonic()
+            return condition()
+
+        wait_until(kick_and_check, timeout=90, message=message)
+
+    current = Worker(env, "kill0").start()
+    try:
+        for n, count in ((1, 100), (2, 200)):
+            kicked_until(lambda count=count: len(box.messages) >= count, "mails sent")
+            current.process.kill()  # SIGKILL mid-stream
+            current.stop()
+            current = Worker(env, f"kill{n}").start()
+        kicked_until(lambda: len(sent_rows(postgres_factory)) == total, "every row sent")
+    finally:
+        current.stop()
+        box.stop()
+    received = [m["Message-ID"] for m in box.messages]
+    lost, duplicated = total - len(set(received)), len(received) - len(set(received))
+    assert lost == 0
+    assert duplicated <= 2 * in_flight
+
+
+def sent_rows(factory):
+    with unit_of_work(factory) as session:
+        return session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent")).all()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, without persistence."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> PrivateRedis:
+        argv = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603
+        wait_until(self._answers, timeout=10, message="redis started")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def test_a_worker_that_a_broker_outage_stops_exits_and_its_restart_delivers_the_rest(
+    postgres_factory, tmp_path
+):
+    # kombu's Redis transport cannot close a channel whose server is gone when a prefork
+    # worker has a task in flight ("Unrecoverable error ... 'hostname'"): the worker exits, and
+    # its supervisor (serve, systemd Restart=always) starts it again. The outbox keeps the rest.
+    broker = PrivateRedis().start()
+    box = Mailbox(delay=0.01).start()
+    with unit_of_work(postgres_factory) as session:
+        helpers.invitation_mails(session, 300, "before")
+    url = postgres_factory.kw["bind"].url.render_as_string(hide_password=False)
+    env = worker_env(tmp_path, url, box.url, CELERY_BROKER_URL=broker.url, OUTBOX_LEASE="3s")
+    worker = Worker(env, "outage", pool="prefork").start()
+    try:
+        kick.kick(client_app(env))
+        wait_until(lambda: len(box.messages) >= 50, message="delivery under way")
+        broker.stop()  # while the delivery task runs
+        wait_until(lambda: worker.process.poll() is not None, timeout=60, message="exited")
+        assert worker.process.returncode != 0
+        worker.stop()
+        broker.start()
+        with unit_of_work(postgres_factory) as session:
+            helpers.invitation_mails(session, 5, "after")
+        worker = Worker(env, "restarted", pool="prefork", beat=True).start()
+        wait_until(lambda: len(sent_rows(postgres_factory)) == 305, timeout=60, message="sent")
+    finally:
+        worker.stop()
+        broker.stop()
+        box.stop()
+    received = [m["Message-ID"] for m in box.messages]
+    assert len(set(received)) == 305
