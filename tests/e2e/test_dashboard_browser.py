@@ -52,7 +52,10 @@ def server(factory: sessionmaker[Session]) -> Iterator[tuple[str, str]]:
         admin_id = admin.id
     app = create_app({"RATELIMIT_ENABLED": False})
     cookie = app.session_interface.get_signing_serializer(app).dumps(
-        {SESSION_KEY: admin_id, SESSION_ID_KEY: app_session(admin_id)}
+        {
+            SESSION_KEY: admin_id,
+            SESSION_ID_KEY: app_session(admin_id, factory=app.extensions["session_factory"]),
+        }
     )
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

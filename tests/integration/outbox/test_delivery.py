@@ -366,6 +366,7 @@ def test_a_connection_dropped_while_recording_is_replaced_and_nothing_waits_a_le
     postgres_factory, mailbox
 ):
     engine = postgres_factory.kw["bind"]
+    configured(postgres_factory, carried(postgres_factory).with_overrides(smtp_url=mailbox.url))
     queue(postgres_factory, 100)
     drops = []  # the first row of each group whose marking lost its connection
 
