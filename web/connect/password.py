@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from onboarding import errors
 from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, links, passwords
+from onboarding.identity.models import Account
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
 from web.db import db_session
@@ -55,12 +56,7 @@ def reset(token: str) -> Any:
         account = accounts.open_link(db_session(), token, links.PASSWORD_RESET)
     except accounts.LinkNotUsable as error:
         return _unusable(error)
-    return render_template(
-        "set_password.html",
-        account=account,
-        rules=passwords.rules(app_settings().password_min_length),
-        action=url_for("password.reset_post", token=token),
-    )
+    return set_password_form(account, url_for("password.reset_post", token=token))
 
 
 @bp.post("/password/reset/<token>")
@@ -77,12 +73,21 @@ def reset_post(token: str) -> Any:
         return _unusable(error)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.PASSWORD_RESET)
-        return render_template(
-            "set_password.html",
-            account=account,
-            rules=passwords.rules(app_settings().password_min_length),
-            **refusal(error),
-            action=url_for("password.reset_post", token=token),
-        ), 422
+        return set_password_form(account, url_for("password.reset_post", token=token), error)
     flash("Your password is set. You can log in with it now.", "success")
     return redirect(url_for("login.login"), code=303)
+
+
+def set_password_form(
+    account: Account, action: str, error: errors.ValidationError | None = None
+) -> tuple[str, int]:
+    """The form that sets a password (activation or reset), with the policy's rules, and the
+    refusal of the last try (422) when there was one."""
+    page = render_template(
+        "set_password.html",
+        account=account,
+        rules=passwords.rules(app_settings().password_min_length),
+        action=action,
+        **(refusal(error) if error else {}),
+    )
+    return page, 422 if error else 200

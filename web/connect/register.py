@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 from onboarding import errors
 from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE
-from onboarding.identity import accounts, captcha, links, passwords
+from onboarding.identity import accounts, captcha, links
 from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
+from web.connect.password import set_password_form
 from web.db import db_session
 from web.extensions import app_settings
 
@@ -143,12 +144,7 @@ def activate(token: str) -> Any:
         return _link_page(token)
     if not awaits_activation(account):
         return _link_page(token)
-    return render_template(
-        "set_password.html",
-        account=account,
-        rules=passwords.rules(app_settings().password_min_length),
-        action=url_for("register.activate_post", token=token),
-    )
+    return set_password_form(account, url_for("register.activate_post", token=token))
 
 
 @bp.post("/activate/<token>")
@@ -165,13 +161,7 @@ def activate_post(token: str) -> Any:
         return _link_page(token)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.ACTIVATION)
-        return render_template(
-            "set_password.html",
-            account=account,
-            rules=passwords.rules(app_settings().password_min_length),
-            **refusal(error),
-            action=url_for("register.activate_post", token=token),
-        ), 422
+        return set_password_form(account, url_for("register.activate_post", token=token), error)
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
     return redirect(_app_login(), code=303)
 
