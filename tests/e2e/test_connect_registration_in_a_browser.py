@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 from onboarding.db import unit_of_work
 from onboarding.identity.accounts import find_by_email
 from onboarding.settings import use_settings
-from tests.helpers import serve
+from tests.helpers import answer_requests, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -46,5 +46,6 @@ def test_the_captcha_solves_itself_and_registration_reaches_the_thank_you_page(c
         finally:
             browser.close()
     with unit_of_work(factory) as session:
+        answer_requests(session)  # as the worker does: the account exists once it is answered
         account = find_by_email(session, "ada@example.com")
         assert (account.language, account.country, account.journey_ref) == ("nl", "NL", "REF")
