@@ -296,7 +296,8 @@ def deliver_batch(
     now: datetime | None = None,
     more: Callable[[], None] = lambda: None,
 ) -> Report:
-    """Claim one batch of due rows and send it, recording outcomes group by group.
+    """Answer up to a batch of due account requests, then claim one batch of due rows and send
+    it, recording outcomes group by group.
 
     When the claim is full, `more` is called before sending: more rows are probably due, and
     an idle worker can take the next batch meanwhile (`Report.more` says so too). An error
@@ -307,12 +308,14 @@ def deliver_batch(
         return now or utcnow()
 
     size, lease = settings.outbox_batch_size, settings.outbox_lease
+    # Requests first, so that the mails they write go out in this very batch.
+    requests_left = answer_requests(factory, moment(), size) == size
     batch = _transaction(factory, lambda session: claim(session, moment(), size, lease))
-    report = Report(more=len(batch.rows) == size)
-    if not batch.rows:
-        return report
+    report = Report(more=len(batch.rows) == size or requests_left)
     if report.more:
         more()
+    if not batch.rows:
+        return report
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
         recording: Future[Report] | None = None
 
@@ -342,16 +345,12 @@ def deliver_due(
     with factory() as session:
         settings = settings_of(session)
     total = Report()
-    # Account requests are answered first, so that the mails they write are due in this run.
-    limit = settings.outbox_batch_size * max_batches
-    requests_left = answer_requests(factory, now or utcnow(), limit) == limit
     for _ in range(max_batches):
         report = deliver_batch(factory, settings, now)
         _add(total, report)
         total.more = report.more
         if not report.more:
             break
-    total.more = total.more or requests_left
     return total
 
 

@@ -284,6 +284,13 @@ def test_account_requests_are_answered_and_their_mails_sent_in_the_same_run(fact
     assert mail.payload["template"] == "no_account" and mail.status == "sent"
 
 
+def test_one_batch_of_a_worker_answers_the_account_requests_and_sends_their_mails(factory, mailbox):
+    forgot_password(factory, "grace@example.com")
+    report = delivery.deliver_batch(factory, carried(factory))
+    assert report.sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["grace@example.com"]
+
+
 def test_a_failing_account_request_writes_nothing_and_is_retried_then_dead(
     factory, settings, monkeypatch
 ):
