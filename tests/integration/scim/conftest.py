@@ -1,29 +1,16 @@
-"""Fixtures for SCIM: the app, a client, and an organization with its directory's token."""
+"""Fixtures for SCIM: an organization with its directory's token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding.dashboard import api_tokens
 from onboarding.dashboard.api_tokens import Purpose
 from onboarding.db import unit_of_work
 from tests import helpers
-from web import create_app
-
-
-@pytest.fixture
-def app(factory: sessionmaker[Session]) -> Flask:
-    return create_app({"TESTING": True, "RATELIMIT_ENABLED": False})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture

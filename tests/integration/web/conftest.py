@@ -1,10 +1,9 @@
-"""The app under test, on the database of the `factory` fixture (SQLite and PostgreSQL)."""
+"""The app under test without CSRF checks: these tests post forms directly."""
 
 from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from web import create_app
 
@@ -12,8 +11,3 @@ from web import create_app
 @pytest.fixture
 def app(factory) -> Flask:
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
