@@ -119,33 +119,13 @@ def register(
     )
 
 
-def _register(
-    session: Session,
-    *,
-    email: str,
-    first_name: str,
-    last_name: str,
-    language: str,
-    country: str | None,
-    journey_ref: str | None,
-    dedupe: str,
-    now: datetime,
-) -> None:
-    """A new account gets the activation mail and an account.registered event; an existing
-    one gets a mail saying so (or, not yet activated, whether or not its activation expired, a
-    fresh activation mail)."""
+def _register(session: Session, *, email: str, dedupe: str, now: datetime, **details: Any) -> None:
+    """A new account (with `details`, as `new_account` takes them) gets the activation mail
+    and an account.registered event; an existing one gets a mail saying so (or, not yet
+    activated, whether or not its activation expired, a fresh activation mail)."""
     account = find_by_email(session, email)
     if account is None:
-        account = new_account(
-            session,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            language=language,
-            country=country,
-            journey_ref=journey_ref,
-            now=now,
-        )
+        account = new_account(session, email=email, now=now, **details)
         mails.activation(session, account, now, "activation")
     elif awaits_activation(lock(session, account)):
         fire("resend_activation", account)
@@ -300,7 +280,7 @@ def reset_password(
     account.password_hash = passwords.hash_password(password)
     links.consume_all(session, account, links.PASSWORD_RESET, now)
     sessions.end_all(session, account, now)
-    mails.password_changed(session, account, now)
+    mails.password_changed(session, account)
     session.flush()
     return account
 

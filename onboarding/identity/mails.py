@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_timedelta
@@ -64,35 +65,18 @@ def _link_mail(
     expires_at = now + ttl
     raw = link_secrets.issue(session, AccountToken, purpose, expires_at, now, account=account)
     url_key, path = link
-    outbox.enqueue_mail(
-        session,
-        template=purpose,
-        to=account.email,
-        language=account.language,
-        context={
-            "first_name": account.first_name,
-            url_key: _url(session, f"{path}/{raw}"),
-            "expires_at": expires_at.isoformat(),
-            "valid_for": _duration(ttl, account.language),
-        },
-        dedupe_key=f"connect:{dedupe}:{links.digest(raw)}",
-    )
+    context = {
+        url_key: _url(session, f"{path}/{raw}"),
+        "expires_at": expires_at.isoformat(),
+        "valid_for": _duration(ttl, account.language),
+    }
+    _to_owner(session, account, purpose, context, f"{dedupe}:{links.digest(raw)}")
 
 
 def account_exists(session: Session, account: Account, now: datetime, dedupe: str) -> None:
     """Tell the owner of an existing account that someone registered with its address."""
-    outbox.enqueue_mail(
-        session,
-        template="account_exists",
-        to=account.email,
-        language=account.language,
-        context={
-            "first_name": account.first_name,
-            "login_url": _url(session, "/login"),
-            "reset_url": _url(session, "/password/forgot"),
-        },
-        dedupe_key=f"connect:account_exists:{dedupe}",
-    )
+    context = {"login_url": _url(session, "/login"), "reset_url": _forgot(session)}
+    _to_owner(session, account, "account_exists", context, f"account_exists:{dedupe}")
 
 
 def no_account(session: Session, email: str, language: str, dedupe: str) -> None:
@@ -112,39 +96,42 @@ def no_account(session: Session, email: str, language: str, dedupe: str) -> None
 
 def log_ins_throttled(session: Session, account: Account, dedupe: str) -> None:
     """Tell the owner that wrong passwords paused log-ins from unknown browsers for a while."""
-    outbox.enqueue_mail(
-        session,
-        template="log_ins_throttled",
-        to=account.email,
-        language=account.language,
-        context={"first_name": account.first_name, "reset_url": _url(session, "/password/forgot")},
-        dedupe_key=f"connect:log_ins_throttled:{dedupe}",
-    )
+    context = {"reset_url": _forgot(session)}
+    _to_owner(session, account, "log_ins_throttled", context, f"log_ins_throttled:{dedupe}")
 
 
-def password_changed(session: Session, account: Account, now: datetime) -> None:
+def password_changed(session: Session, account: Account) -> None:
     """Tell the owner that the account's password changed (and how to take it back)."""
-    _security_mail(session, account, now, "password_changed", {})
+    _security_mail(session, account, "password_changed", {})
 
 
-def two_factor_changed(session: Session, account: Account, now: datetime) -> None:
+def two_factor_changed(session: Session, account: Account) -> None:
     """Tell the owner that two-factor authentication was turned on or off."""
     context = {"enabled": account.totp_enabled}
-    _security_mail(session, account, now, "two_factor_changed", context)
+    _security_mail(session, account, "two_factor_changed", context)
 
 
 def _security_mail(
-    session: Session, account: Account, now: datetime, template: str, context: dict[str, bool]
+    session: Session, account: Account, template: str, context: dict[str, bool]
 ) -> None:
+    """A change to the account's credentials, each one told (never deduplicated)."""
+    context_with_reset = {"reset_url": _forgot(session), **context}
+    _to_owner(session, account, template, context_with_reset, f"{template}:{uuid.uuid4().hex}")
+
+
+def _to_owner(
+    session: Session, account: Account, template: str, context: dict[str, Any], dedupe: str
+) -> None:
+    """The mail `template` to the account's owner, in the owner's language, greeting them."""
     outbox.enqueue_mail(
         session,
         template=template,
         to=account.email,
         language=account.language,
-        context={
-            "first_name": account.first_name,
-            "reset_url": _url(session, "/password/forgot"),
-            **context,
-        },
-        dedupe_key=f"connect:{template}:{uuid.uuid4().hex}",
+        context={"first_name": account.first_name, **context},
+        dedupe_key=f"connect:{dedupe}",
     )
+
+
+def _forgot(session: Session) -> str:
+    return _url(session, "/password/forgot")

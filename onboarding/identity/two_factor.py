@@ -123,7 +123,7 @@ def disable(session: Session, account: Account, code: str, now: datetime) -> Non
 
 def _credentials_changed(session: Session, account: Account, now: datetime) -> None:
     sessions.end_all(session, account, now)
-    mails.two_factor_changed(session, account, now)
+    mails.two_factor_changed(session, account)
 
 
 def remaining_recovery_codes(session: Session, account: Account) -> int:
