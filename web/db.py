@@ -5,9 +5,9 @@ below 400, redirects included) the request's changes are committed before the re
 so that whoever follows a redirect reads them. An exception, or an answer of 400 or more, rolls
 everything back; `keep_changes_of_refusal()` is the one way for a refusal to keep what it
 recorded. A failed commit goes through the error handlers like any exception (a concurrency
-loser still gets its 409; a lost database connection a 503, see web.errors). One hook commits
-early, on purpose: the API's token check (web.api), so that a call refused afterwards still
-counts as a use of the token.
+loser still gets its 409; a lost database connection a 503, see web.errors). Two hooks commit
+early, on purpose: the bearer-token checks of the API (web.api) and of SCIM (web.scim), so that
+a call refused afterwards still counts as a use of the token.
 """
 
 from __future__ import annotations
