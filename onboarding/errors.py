@@ -19,6 +19,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The action exists, but not for this administrator."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

@@ -9,7 +9,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from onboarding.errors import ConcurrentUpdate, Conflict, DomainError, InvitationExpired, NotFound
+from onboarding.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvitationExpired,
+    NotFound,
+)
 from web import scim
 from web.i18n import ngettext
 
@@ -21,7 +28,13 @@ MESSAGES = {
     405: "That action is not possible here.",
     429: "Too many attempts. Please wait a moment and try again.",
 }
-DOMAIN_STATUS = {NotFound: 404, ConcurrentUpdate: 409, Conflict: 409, InvitationExpired: 410}
+DOMAIN_STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    ConcurrentUpdate: 409,
+    Conflict: 409,
+    InvitationExpired: 410,
+}
 UNAVAILABLE = "The service is briefly unavailable. Nothing was changed: please try again."
 
 

@@ -26,6 +26,8 @@ class Fact(StrEnum):
     account_linked = "account_linked"  # an account's owner confirmed being the invitee
     directory_update = "directory_update"  # the organization's directory changed the person
     roles_changed = "roles_changed"  # roles given or taken (a directory's group membership)
+    reminders_stopped = "reminders_stopped"  # the person asked for no more reminder mails
+    erased = "erased"  # the person's names and address were replaced by a pseudonym
 
 
 def record(
