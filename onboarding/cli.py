@@ -124,6 +124,19 @@ def people_add(
         click.echo(f"journey {journey.id}: {journey.person.email} is {journey.state.value}")
 
 
+@people_group.command("erase")
+@click.argument("email")
+@click.confirmation_option(prompt="Erase this person's names and address for good?")
+@clear_errors
+def people_erase(email: str) -> None:
+    """Erase a person: names and address replaced by a pseudonym, links and mails cancelled."""
+    from onboarding.people import erasure
+
+    with transaction() as session:
+        erased = erasure.erase_by_address(session, email, scope=None, actor=CLI_ACTOR)
+        click.echo(f"person {erased.id} is erased; now known as {erased.email}")
+
+
 @main.group("journeys")
 def journeys_group() -> None:
     """Journeys (one per person and organization)."""

@@ -1,8 +1,9 @@
-"""Settings > People: administrators list, create, invite, resend, revoke and re-invite."""
+"""Settings > People: administrators list, create, invite, resend, revoke and re-invite, and
+erase a person."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -11,7 +12,7 @@ from onboarding.dashboard import actions
 from onboarding.dashboard.actions import Surface
 from onboarding.errors import Conflict, ValidationError
 from onboarding.journeys.models import Journey
-from onboarding.people import access, directory, roster
+from onboarding.people import access, directory, erasure, export, roster
 from onboarding.people.models import Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
@@ -78,11 +79,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
 def history(organization_id: int, journey_id: int) -> str:
     organization = _administered(organization_id)
     journey = access.journey_in_scope(db_session(), journey_id, frozenset({organization.id}))
-    return render_template(
-        "people/history.html",
-        organization=organization,
-        journey=journey,
-    )
+    return _history(organization, journey)
 
 
 @bp.post("/<int:organization_id>/journeys/<int:journey_id>/<action>")
@@ -98,6 +95,50 @@ def act(organization_id: int, journey_id: int, action: str) -> Response:
     )
     flash(chosen.message_for(journey))
     return redirect(url_for("people.organization", organization_id=organization.id))
+
+
+@bp.get("/<int:organization_id>/journeys/<int:journey_id>/export.json")
+@login_required
+def export_data(organization_id: int, journey_id: int) -> Response:
+    organization = _administered(organization_id)
+    admin = current_person()
+    assert admin is not None
+    db = db_session()
+    journey = access.journey_in_scope(db, journey_id, frozenset({organization.id}))
+    scope = access.administered_organization_ids(db, admin)
+    response = jsonify(export.export_person(db, journey.person_id, scope=scope))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="person-{journey.person_id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:organization_id>/journeys/<int:journey_id>/erase")
+@login_required
+def erase(organization_id: int, journey_id: int) -> Response | tuple[str, int]:
+    organization = _administered(organization_id)
+    admin = current_person()
+    assert admin is not None
+    db = db_session()
+    journey = access.journey_in_scope(db, journey_id, frozenset({organization.id}))
+    if request.form.get("confirm") != "erase":
+        error = "Tick the box to confirm that the person is to be erased for good."
+        return _history(organization, journey, error), 422
+    scope = access.administered_organization_ids(db, admin)
+    person = erasure.erase_person(db, journey.person_id, scope=scope, actor=admin.email)
+    flash(f"The person was erased; they now appear as {person.email}.")
+    return redirect(url_for("people.organization", organization_id=organization.id))
+
+
+def _history(organization: Organization, journey: Journey, error: str | None = None) -> str:
+    return render_template(
+        "people/history.html",
+        organization=organization,
+        journey=journey,
+        erased=erasure.is_erased(journey.person),
+        error=error,
+    )
 
 
 def _administered(organization_id: int) -> Organization:

@@ -92,12 +92,19 @@ def erase_person(
     return person
 
 
-def find_person(session: Session, email: str) -> Person:
-    """The person of `email` (in its canonical form); NotFound otherwise."""
+def erase_by_address(
+    session: Session, email: str, *, scope: Scope, actor: str, now: datetime | None = None
+) -> Person:
+    """Erase the person of `email` (any case), as `erase_person` does; the same NotFound
+    whether nobody has the address or only people out of `scope`."""
     person = session.scalar(select(Person).where(Person.email == normalise_email(email)))
+    unknown = NotFound(f"No person with the address {email}.")
     if person is None:
-        raise NotFound(f"No person with the address {email}.")
-    return person
+        raise unknown
+    try:
+        return erase_person(session, person.id, scope=scope, actor=actor, now=now)
+    except NotFound:
+        raise unknown from None
 
 
 def _journeys_of(session: Session, person_id: int) -> list[Journey]:

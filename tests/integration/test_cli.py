@@ -84,3 +84,27 @@ def test_errors_print_one_clear_line_and_exit_non_zero(run, args, message):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_erase_replaces_the_persons_address_and_a_second_erase_finds_nobody(run):
+    run("org", "create", "Acme", "--role", "viewer")
+    run(
+        "people",
+        "add",
+        "--org",
+        "acme",
+        "--email",
+        "ann@example.com",
+        "--first-name",
+        "Ann",
+        "--role",
+        "viewer",
+        "--invite",
+    )
+    erased = run("people", "erase", "Ann@Example.com", "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert "@erased.invalid" in erased.output
+    assert "ann@example.com" not in run("journeys", "list").output
+    again = run("people", "erase", "ann@example.com", "--yes")
+    assert again.exit_code == 1
+    assert again.output.startswith("error: No person with the address ann@example.com")

@@ -17,6 +17,7 @@ from onboarding.dashboard.actions import Surface
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
+from onboarding.people import erasure
 from onboarding.people.access import journey_in_scope
 from web.api import serialize
 from web.dashboard.params import journey_filter, table_query
@@ -144,3 +145,15 @@ def invite_csv() -> tuple[dict[str, Any], int]:
     organization = g.api_token.organization
     report = bulk_invite(session, organization, text, dry_run=raw_flag == "true", actor=_actor())
     return serialize.report(report), 200 if report.dry_run else 201
+
+
+@bp.post("/erasures")
+def erase_person() -> dict[str, Any]:
+    """Erase the person of `{"email": ...}` (see onboarding.people.erasure)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("email"), str):
+        raise ValidationError('The body must be {"email": "<address>"}.', "email")
+    erased = erasure.erase_by_address(
+        db_session(), body["email"], scope=g.api_scope, actor=_actor()
+    )
+    return {"person_id": erased.id, "email": erased.email}

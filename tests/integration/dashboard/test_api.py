@@ -92,6 +92,25 @@ def test_keyset_pages_cover_every_journey_once(client, factory):
     assert bad.status_code == 422 and bad.json["error"]["code"] == "invalid"
 
 
+def test_a_token_erases_a_person_of_its_organization_and_no_one_elses(client, factory):
+    ids = two_organizations(factory)
+    headers = bearer(ids["acme_token"])
+    for body in (None, {"email": 7}, ["ivy@acme.example"]):
+        refused = client.post("/api/erasures", json=body, headers=headers)
+        assert refused.status_code == 422 and refused.json["error"]["code"] == "invalid"
+    for email in ("gus@globex.example", "nobody@acme.example"):
+        unknown = client.post("/api/erasures", json={"email": email}, headers=headers)
+        assert unknown.status_code == 404
+        assert unknown.json["error"]["message"] == f"No person with the address {email}."
+    erased = client.post("/api/erasures", json={"email": "IVY@acme.example"}, headers=headers)
+    assert erased.status_code == 200
+    ivy = client.get(f"/api/journeys/{ids['ivy@acme.example']}", headers=headers).json
+    assert (
+        ivy["email"] == erased.json["email"] == f"erased-{erased.json['person_id']}@erased.invalid"
+    )
+    assert ivy["timeline"][-1]["actor"] == "api:ci (token of boss@acme.example)"
+
+
 def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
     """Every operation of openapi.json, with generated valid and invalid input, against the
     app in-process with a real token and database."""
@@ -99,7 +118,7 @@ def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 9
 
     for operation in operations:
 

@@ -253,3 +253,68 @@ def test_a_persons_page_shows_the_full_history_within_the_organization_only(clie
         assert what in page
     assert client.get(f"/settings/people/{a.id}/journeys/{bob.id}").status_code == 404
     assert client.get(f"/settings/people/{b.id}/journeys/{bob.id}").status_code == 403
+
+
+def test_an_admin_erases_a_person_only_once_the_box_is_ticked(client, factory, two_orgs):
+    a, ann = two_orgs["a"], two_orgs["ann"]
+    log_in_to_app(client, two_orgs["admin_a"])
+    page = f"/settings/people/{a.id}/journeys/{ann.id}"
+    assert "Erase ann@a.example for good" in client.get(page).get_data(as_text=True)
+    unconfirmed = client.post(f"{page}/erase", data={})
+    assert unconfirmed.status_code == 422
+    assert "Tick the box" in unconfirmed.get_data(as_text=True)
+    with unit_of_work(factory) as session:
+        assert session.get_one(Person, ann.person_id).email == "ann@a.example"
+    done = client.post(f"{page}/erase", data={"confirm": "erase"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert f"they now appear as erased-{ann.person_id}@erased.invalid" in text
+    assert "ann@a.example" not in text
+    assert "Erase this person" not in client.get(page).get_data(as_text=True)
+
+
+def test_an_admin_of_a_cannot_erase_or_export_a_person_of_b(client, factory, two_orgs):
+    a, b, bob = two_orgs["a"], two_orgs["b"], two_orgs["bob"]
+    log_in_to_app(client, two_orgs["admin_a"])
+    data = {"confirm": "erase"}
+    assert (
+        client.post(f"/settings/people/{b.id}/journeys/{bob.id}/erase", data=data).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/settings/people/{a.id}/journeys/{bob.id}/erase", data=data).status_code
+        == 404
+    )
+    assert client.get(f"/settings/people/{b.id}/journeys/{bob.id}/export.json").status_code == 403
+    with unit_of_work(factory) as session:
+        assert session.get_one(Person, bob.person_id).email == "bob@b.example"
+
+
+def test_a_person_in_two_organizations_is_erased_only_by_an_admin_of_both(
+    client, factory, two_orgs
+):
+    a, b = two_orgs["a"], two_orgs["b"]
+    with unit_of_work(factory) as session:
+        in_b = invitee(session, b, email="ann@a.example")
+    log_in_to_app(client, two_orgs["admin_a"])
+    refused = client.post(
+        f"/settings/people/{a.id}/journeys/{two_orgs['ann'].id}/erase", data={"confirm": "erase"}
+    )
+    assert refused.status_code == 403
+    assert "organizations you do not administer" in refused.get_data(as_text=True)
+    with unit_of_work(factory) as session:
+        assert session.get_one(Person, in_b.person_id).email == "ann@a.example"
+
+
+def test_an_admin_downloads_what_is_kept_of_a_person_as_json(client, two_orgs):
+    a, ann = two_orgs["a"], two_orgs["ann"]
+    log_in_to_app(client, two_orgs["admin_a"])
+    response = client.get(f"/settings/people/{a.id}/journeys/{ann.id}/export.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    data = response.json
+    assert data["person"]["email"] == "ann@a.example"
+    [journey] = data["journeys"]
+    assert journey["organization"] == "Alpha" and journey["state"] == "invited"
+    assert [event["what"] for event in journey["history"]] == ["create", "invite"]
+    assert [mail["template"] for mail in journey["mails"]] == ["invitation"]
