@@ -1,4 +1,5 @@
-"""The app's pages: log-in, invitation links, Measurements and Settings > People."""
+"""The app's pages: log-in, invitation links, stopping reminders, Measurements and
+Settings > People."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from onboarding.people.access import administered_organization_ids
-from web import invitations, login, measurements, people
+from web import invitations, login, measurements, people, reminders
 from web.auth import current_person
 from web.db import db_session
 from web.extensions import app_settings
@@ -17,19 +18,23 @@ from web.oidc import init_oidc
 
 def init_front(app: Flask) -> None:
     init_oidc(app)
-    for blueprint in (login.bp, invitations.bp, measurements.bp, people.bp):
+    for blueprint in (login.bp, invitations.bp, measurements.bp, people.bp, reminders.bp):
         app.register_blueprint(blueprint)
     app.context_processor(page_context)
     init_i18n(app, preferred_language)
 
 
 def preferred_language() -> str | None:
-    """The signed-in person's language, else that of the invitation shown or opened in this
-    browser."""
+    """The signed-in person's language, else that of the invitation (or its reminders) shown or
+    opened in this browser."""
     person = current_person()
     if person is not None:
         return person.language
-    journey = invitations.shown_invitation() or login.invitation_in_progress()
+    journey = (
+        invitations.shown_invitation()
+        or reminders.shown_journey()
+        or login.invitation_in_progress()
+    )
     return journey.person.language if journey else None
 
 

@@ -110,6 +110,15 @@ def diagnose(
                 "Remind them to click Accept on the invitation page after logging in.",
             )
         )
+    stopped = _last(events, Fact.reminders_stopped)
+    if stopped is not None:
+        findings.append(
+            Finding(
+                "reminders_stopped",
+                f"They stopped the reminder mails on {_day(stopped.at)}; no more are sent.",
+                "Contact them yourself if they still need a reminder; the invitation is as it was.",
+            )
+        )
     if (
         state in LIVE
         and journey.expires_at is not None

@@ -1,6 +1,7 @@
 """Reminders for journeys stuck in a state: each kind after its own delay (NUDGE_SCHEDULE),
 at most one per person per NUDGE_GAP, at most NUDGE_CAP per journey, each kind once per
-stay in a state, each recorded in the journey's history.
+stay in a state, none after the person stopped the journey's reminders (reminders.py), each
+recorded in the journey's history.
 
 Candidates are chosen set-based, one query per kind; a rerun or a duplicate beat sends
 nothing twice, because every nudge's outbox row has a dedupe key (a concurrent duplicate run
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from onboarding import link_secrets, outbox
 from onboarding.db import settings_of
-from onboarding.journeys import history, link_tokens
+from onboarding.journeys import history, link_tokens, reminders
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
 from onboarding.outbox.models import OutboxMessage
@@ -88,7 +89,11 @@ def _due(
         .where(JourneyEvent.journey_id == Journey.id, JourneyEvent.trigger == history.Fact.nudge)
         .scalar_subquery()
     )
-    conditions: list[Any] = [~nudged_recently, nudges_so_far < settings.nudge_cap]
+    conditions: list[Any] = [
+        ~nudged_recently,
+        nudges_so_far < settings.nudge_cap,
+        ~reminders.stopped(Journey.id),
+    ]
     if kind == "expiring":
         conditions += [
             Journey.state.in_(LIVE),
@@ -134,6 +139,7 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
         "organization": journey.organization.name,
         "url": next_step_url(session, journey, now, settings),
         "expires_at": journey.expires_at.isoformat() if journey.expires_at else None,
+        "unsubscribe_url": reminders.stop_url(journey.id, settings),
     }
     outbox.enqueue_mail(
         session,

@@ -66,7 +66,8 @@ def compose_bytes(
     now: datetime | None = None,
 ) -> bytes:
     """The mail `template` in `language`, ready for SMTP: multipart text + HTML, with Date,
-    Message-ID, From, Reply-To, DKIM-signed when a key is configured.
+    Message-ID, From, Reply-To, the one-click unsubscribe headers when the context carries an
+    `unsubscribe_url`, DKIM-signed when a key is configured.
 
     `to` must be a bare address (no display name, no line breaks); `outbox_id` gives a stable
     Message-ID, so that a retried mail is recognisably the same mail.
@@ -88,10 +89,26 @@ def compose_bytes(
         ("Content-Language", language),
         ("Auto-Submitted", "auto-generated"),
     ]
+    if context.get("unsubscribe_url"):
+        headers += one_click_unsubscribe(context["unsubscribe_url"])
     raw = two_part(headers, rendered.text, rendered.html)
     if settings.dkim_key_file is not None:
         raw = dkim_sign(raw, settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain)
     return raw
+
+
+def one_click_unsubscribe(url: str) -> list[tuple[str, str]]:
+    """The RFC 8058 headers that let a mail client stop these mails with one POST to `url`."""
+    if (
+        not url.isascii()
+        or not url.startswith(("https://", "http://"))
+        or any(c in url for c in "<>\r\n ")
+    ):
+        raise ValueError(f"not an unsubscribe address: {url!r}")
+    return [
+        ("List-Unsubscribe", f"<{url}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    ]
 
 
 def envelope_sender(settings: Settings) -> str:

@@ -15,6 +15,9 @@ SIGNED_HEADERS = [
     b"reply-to",
     b"mime-version",
     b"content-type",
+    # RFC 8058: the one-click unsubscribe is honoured only when the signature covers it.
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
 ]
 
 

@@ -35,6 +35,7 @@ CONTEXT = {
     "login_url": "http://connect.test/login",
     "reset_url": "http://connect.test/password/reset/T",
     "register_url": "http://connect.test/register",
+    "unsubscribe_url": "http://app.test/reminders/stop/T",
     "enabled": True,
 }
 

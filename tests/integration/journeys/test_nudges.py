@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journeys import link_tokens, refs
+from onboarding.errors import NotFound
+from onboarding.journeys import link_tokens, refs, reminders
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.nudges import send_nudges
@@ -18,6 +19,7 @@ from onboarding.mail import compose_bytes
 from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
+from tests.helpers import link_token
 from tests.mailbox import Mailbox, parsed
 from workers import tasks
 
@@ -236,3 +238,55 @@ def test_two_nudge_runs_at_once_queue_each_nudge_once(factory, monkeypatch):
     second.join(30)
     assert (first, results) == (3, [0])
     assert len(nudge_mails(factory)) == 3
+
+
+def test_a_nudge_carries_one_click_unsubscribe_headers_through_a_real_smtp_server(
+    factory, settings
+):
+    box = Mailbox().start()
+    try:
+        factory.configure(info={"settings": settings.with_overrides(smtp_url=box.url)})
+        start = utcnow()
+        journey_id = in_state(factory, S.activated, start)
+        run(factory, start + DAY + HOUR)
+        delivery.deliver_due(factory)
+        invitation, nudge = box.messages
+        url = nudge["List-Unsubscribe"].removeprefix("<").removesuffix(">")
+        assert url.startswith("http://app.test/reminders/stop/")
+        assert nudge["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert url in nudge.get_body(("plain",)).get_content()
+        assert f'href="{url}"' in nudge.get_body(("html",)).get_content()
+        assert invitation["List-Unsubscribe"] is None
+        with unit_of_work(factory) as session:
+            assert reminders.journey_of(session, link_token(url)).id == journey_id
+    finally:
+        box.stop()
+
+
+def test_stopped_reminders_end_every_later_nudge_and_leave_the_invitation_as_it_was(factory):
+    start = utcnow()
+    journey_id = in_state(factory, S.invited, start)
+    run(factory, start + 3 * DAY + HOUR)
+    [(_, _, payload)] = nudge_mails(factory)
+    with unit_of_work(factory) as session:
+        for _ in range(2):  # a second click, or the provider repeating its POST
+            reminders.stop_reminders(session, link_token(payload["context"]["unsubscribe_url"]))
+    # The next one due (expiring) is not sent.
+    with unit_of_work(factory) as session:
+        expires_at = session.get_one(Journey, journey_id).expires_at
+    assert run(factory, expires_at - DAY) == 0
+    with unit_of_work(factory) as session:
+        journey = session.get_one(Journey, journey_id)
+        assert (journey.state, journey.expires_at) == (S.invited, expires_at)
+        facts = [e.trigger for e in journey.events]
+        assert facts.count("reminders_stopped") == 1
+    assert len(nudge_mails(factory)) == 1
+
+
+def test_a_forged_or_foreign_stop_link_is_not_found(factory, settings):
+    with unit_of_work(factory) as session:
+        journey = helpers.journey(session)
+        forged = reminders.stop_url(journey.id, settings.with_overrides(secret_key="x" * 32))
+        for token in (link_token(forged), "garbage", "A" * 300):
+            with pytest.raises(NotFound):
+                reminders.stop_reminders(session, token)

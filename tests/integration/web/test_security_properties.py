@@ -54,7 +54,8 @@ from web import create_app, create_connect_app
 REDIS_URL = "redis://127.0.0.1:6379/0"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Plus every /api/ route (bearer tokens, no cookies); logout tokens are signed.
-APP_CSRF_EXEMPT = {"/hooks/identity", "/auth/backchannel-logout"}
+# The one-click unsubscribe of RFC 8058: mail clients POST it; its signed token is the proof.
+APP_CSRF_EXEMPT = {"/hooks/identity", "/auth/backchannel-logout", "/reminders/stop/<token>"}
 # A client may POST its log-out request, which ends a session only with the owner's ID token.
 CONNECT_CSRF_EXEMPT = {"/token", "/userinfo", "/end-session"}
 EVIL_TARGETS = [
@@ -234,6 +235,7 @@ def test_the_exempt_routes_refuse_requests_without_their_own_credentials(app, co
     client, connect = app.test_client(), connect_app.test_client()
     assert client.post("/hooks/identity", data=b"{}").status_code == 401
     assert client.post("/auth/backchannel-logout").status_code == 400
+    assert client.post("/reminders/stop/forged").status_code == 404
     assert connect.post("/end-session", data={"id_token_hint": "forged"}).status_code == 400
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) & UNSAFE_METHODS):

@@ -216,3 +216,22 @@ def test_no_text_is_translated_two_ways_across_the_catalogs_of_a_language():
                 if first[1] != message.string:
                     clashes.append((message.id, first, (path.name, message.string)))
     assert clashes == []
+
+
+def test_a_mail_with_an_unsubscribe_address_offers_the_one_click_headers(settings):
+    context = {**INVITATION, "unsubscribe_url": "https://app.test/reminders/stop/T"}
+    message = parsed(compose_bytes("invitation", "en", context, settings, to="ada@example.com"))
+    assert message["List-Unsubscribe"] == "<https://app.test/reminders/stop/T>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = parsed(compose_bytes("invitation", "en", INVITATION, settings, to="ada@example.com"))
+    assert plain["List-Unsubscribe"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://app.test/x>\r\nBcc: eve@evil.example", "mailto:x@example.com", "https://é.test/"],
+)
+def test_an_unsubscribe_address_that_could_break_the_header_is_refused(settings, url):
+    context = {**INVITATION, "unsubscribe_url": url}
+    with pytest.raises(ValueError, match="not an unsubscribe address"):
+        compose_bytes("invitation", "en", context, settings, to="ada@example.com")

@@ -19,7 +19,15 @@ CONTEXT = {
     "enabled": True,
     **{
         name: "http://app.test/x?a=1&b=<2>"
-        for name in ("accept_url", "activate_url", "login_url", "register_url", "reset_url", "url")
+        for name in (
+            "accept_url",
+            "activate_url",
+            "login_url",
+            "register_url",
+            "reset_url",
+            "unsubscribe_url",
+            "url",
+        )
     },
 }
 TEMPLATES = sorted(
