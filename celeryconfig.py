@@ -10,6 +10,8 @@ from onboarding.settings import Settings, get_settings
 
 MAIL_QUEUE = "mail"
 SWEEPS_QUEUE = "sweeps"
+# Retention is counted in days: an hourly purge keeps every limit to within the hour.
+PURGE_INTERVAL_SECONDS = 3600
 
 
 def settings_for(settings: Settings) -> dict[str, Any]:
@@ -66,6 +68,7 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
         "deliver-outbox": every(poll, "outbox.deliver"),
         "expire-invitations": every(sweep, "sweeps.expire_invitations"),
         "send-nudges": every(sweep, "nudges.send"),
+        "purge-personal-data": every(PURGE_INTERVAL_SECONDS, "sweeps.purge_personal_data"),
     }
     # Connect runs where it is the app's provider (OIDC_ISSUER is CONNECT_ISSUER); with
     # another provider its accounts and tokens stay untouched, so its sweeps are not scheduled.

@@ -51,6 +51,9 @@ DEFAULTS: Mapping[str, str] = {
     "SWEEP_INTERVAL": "5m",
     "NUDGE_CAP": "3",
     "NUDGE_GAP": "1d",
+    "HISTORY_DETAIL_RETENTION": "365d",
+    "OUTBOX_BODY_RETENTION": "30d",
+    "LINK_FETCH_RETENTION": "90d",
     "OIDC_CLIENT_ID": "app",
     "SIGNING_KEY_ROTATION": "30d",
     "PASSWORD_RESET_TTL": "1h",
@@ -171,6 +174,9 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "nudge_schedule": _nudge_schedule(env.get("NUDGE_SCHEDULE", "")),
         "nudge_cap": _int("NUDGE_CAP", env["NUDGE_CAP"]),
         "nudge_gap": duration("NUDGE_GAP"),
+        "history_detail_retention": duration("HISTORY_DETAIL_RETENTION"),
+        "outbox_body_retention": duration("OUTBOX_BODY_RETENTION"),
+        "link_fetch_retention": duration("LINK_FETCH_RETENTION"),
     }
 
 
@@ -250,6 +256,11 @@ class Settings:
     nudge_schedule: Mapping[str, timedelta]
     nudge_cap: int
     nudge_gap: timedelta
+    # How long the app keeps what it no longer needs of a person (see journeys/retention.py):
+    # history details of finished journeys, delivered outbox bodies, link-fetch facts.
+    history_detail_retention: timedelta
+    outbox_body_retention: timedelta
+    link_fetch_retention: timedelta
     # Redis key prefix of the broker, so that several deployments can share one Redis.
     celery_key_prefix: str
     mail_reply_to: str

@@ -10,6 +10,7 @@ from onboarding.db import session_factory, unit_of_work
 from onboarding.identity.activation_expiry import expire_activations
 from onboarding.identity.retention import purge_spent_tokens
 from onboarding.journeys import nudges
+from onboarding.journeys.retention import purge_kept_too_long
 from onboarding.journeys.sweeps import expire_stale
 from onboarding.outbox import delivery
 from onboarding.settings import get_settings
@@ -52,6 +53,13 @@ def purge_connect_tokens() -> int:
     """Delete Connect codes, access tokens and links spent longer ago than the retention."""
     with unit_of_work(_sessions()) as session:
         return purge_spent_tokens(session, utcnow()).total
+
+
+@app.task(name="sweeps.purge_personal_data")
+def purge_personal_data() -> int:
+    """Purge history details, outbox bodies and link fetches kept past their retention."""
+    with unit_of_work(_sessions()) as session:
+        return purge_kept_too_long(session, utcnow()).total
 
 
 @app.task(name="nudges.send")

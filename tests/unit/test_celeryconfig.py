@@ -2,7 +2,12 @@
 
 from celeryconfig import settings_for
 
-APP_TASKS = {"outbox.deliver", "sweeps.expire_invitations", "nudges.send"}
+APP_TASKS = {
+    "outbox.deliver",
+    "sweeps.expire_invitations",
+    "nudges.send",
+    "sweeps.purge_personal_data",
+}
 CONNECT_TASKS = {"sweeps.expire_activations", "sweeps.purge_connect_tokens"}
 
 
