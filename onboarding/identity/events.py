@@ -1,5 +1,6 @@
-"""Identity events Connect sends the app: account.registered and account.activated, as
-signed webhooks through the outbox (written in the transaction that causes them)."""
+"""Identity events Connect sends the app: account.registered, account.activated and
+account.deleted, as signed webhooks through the outbox (written in the transaction that causes
+them). A deleted account's event carries only its subject: its address is not sent again."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from onboarding.identity.models import Account
 
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
+DELETED = "account.deleted"
 
 
 def emit(session: Session, account: Account, event_type: str, now: datetime) -> str:
@@ -23,7 +25,9 @@ def emit(session: Session, account: Account, event_type: str, now: datetime) -> 
         "id": event_id,
         "type": event_type,
         "occurred_at": now.isoformat(),
-        "data": {
+        "data": {"subject": account.subject}
+        if event_type == DELETED
+        else {
             "subject": account.subject,
             "email": account.email,
             "journey_ref": account.journey_ref,

@@ -111,6 +111,11 @@ def two_factor_changed(session: Session, account: Account) -> None:
     _security_mail(session, account, "two_factor_changed", context)
 
 
+def account_deleted(session: Session, account: Account) -> None:
+    """Tell the former owner that the account was deleted, as they asked."""
+    _to_owner(session, account, "account_deleted", {}, f"account_deleted:{account.subject}")
+
+
 def _security_mail(
     session: Session, account: Account, template: str, context: dict[str, bool]
 ) -> None:

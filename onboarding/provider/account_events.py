@@ -1,7 +1,8 @@
 """The identity provider's account events (Connect sends them; any provider may, signed the
 same way): account.registered and account.activated advance every open journey of that
 person, and the journey named by the event's signed reference (a registration made with
-another address than the invited one).
+another address than the invited one); account.deleted unlinks the account's subject from
+the person it signed in as, and ends their log-in sessions (their journeys stay as they are).
 
 Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
@@ -21,11 +22,13 @@ from onboarding.errors import ValidationError
 from onboarding.journeys.account_progress import Account, behind, catch_up
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import read_ref
+from onboarding.people import sessions
 from onboarding.people.models import Person
 from onboarding.provider.models import ReceivedIdentityEvent
 
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
+DELETED = "account.deleted"
 ACTOR = "connect"
 
 
@@ -33,26 +36,54 @@ ACTOR = "connect"
 _ACCOUNT = {REGISTERED: Account.registered, ACTIVATED: Account.activated}
 
 
-def _parse(event: Any) -> tuple[str, str, str, str | None]:
+def _parse(event: Any) -> tuple[str, str, dict[str, Any]]:
     try:
         event_id, kind, data = str(event["id"]), str(event["type"]), event["data"]
-        email, ref = str(data["email"]), data.get("journey_ref")
     except (KeyError, TypeError):
-        raise ValidationError("An identity event needs id, type and data.email.") from None
-    if kind not in _ACCOUNT:
+        raise ValidationError("An identity event needs id, type and data.") from None
+    if kind not in (*_ACCOUNT, DELETED):
         raise ValidationError(f"Unknown identity event type {kind!r}.")
     if not event_id or len(event_id) > 64 or not event_id.isprintable():
         raise ValidationError("An identity event id is 1 to 64 printable characters.")
-    return event_id, kind, email, ref if isinstance(ref, str) else None
+    needed = "subject" if kind == DELETED else "email"
+    if not isinstance(data, dict) or not isinstance(data.get(needed), str) or not data[needed]:
+        raise ValidationError(f"An identity event {kind} needs data.{needed}.")
+    return event_id, kind, data
 
 
 def receive(session: Session, event: Any, now: datetime | None = None) -> list[int] | None:
     """Apply one identity event; returns the ids of the journeys it advanced, or None when
     the event was received before (nothing changes)."""
     now = now or utcnow()
-    event_id, kind, email, ref = _parse(event)
+    event_id, kind, data = _parse(event)
     if session.get(ReceivedIdentityEvent, event_id) is not None:
         return None
+    if kind == DELETED:
+        _unlink(session, data["subject"], now)
+        advanced = []
+    else:
+        advanced = _advance(session, kind, data["email"], data.get("journey_ref"), now)
+    session.add(
+        ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
+    )
+    session.flush()
+    return advanced
+
+
+def _unlink(session: Session, subject: str, now: datetime) -> None:
+    """The account is gone: the person it signed in as is no longer linked to it, and their
+    sessions started with it end."""
+    sessions.end_at_provider(session, subject, None, now)
+    session.execute(
+        update(Person)
+        .where(Person.connect_subject == subject)
+        .values(connect_subject=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _advance(session: Session, kind: str, email: str, ref: Any, now: datetime) -> list[int]:
+    """Advance the journeys of `email`, and the one `ref` names (when it is a signed one)."""
     address, account = normalise_email(email), _ACCOUNT[kind]
     candidates = list(
         session.scalars(
@@ -62,16 +93,11 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
             .order_by(Journey.id)
         )
     )
-    ref_id = read_ref(ref, settings_of(session))
+    ref_id = read_ref(ref if isinstance(ref, str) else None, settings_of(session))
     if ref_id is not None and ref_id not in {j.id for j in candidates}:
         referred = session.get(Journey, ref_id)
         if referred is not None and referred.state in behind(account):
             candidates.append(referred)
     for journey in candidates:
         catch_up(session, journey, account, email=address, actor=ACTOR, now=now)
-    advanced = [journey.id for journey in candidates]
-    session.add(
-        ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
-    )
-    session.flush()
-    return advanced
+    return [journey.id for journey in candidates]

@@ -17,6 +17,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.refs import make_ref
 from onboarding.outbox import webhooks
+from onboarding.people import sessions
 from tests import helpers
 from tests.helpers import webhooks as outbox_webhooks
 
@@ -200,3 +201,34 @@ def test_connects_own_outbox_event_is_accepted_by_the_app(app_client, factory, s
     assert hook["url"] == settings.identity_webhook_url
     response = post(app_client, settings, hook["event"])
     assert response.get_json() == {"status": "applied", "journeys": [journey_id]}
+
+
+def test_account_deleted_unlinks_the_subject_ends_its_sessions_and_leaves_the_journeys(
+    app_client, factory, settings
+):
+    [journey_id] = invited(factory, "del@example.com")
+    with unit_of_work(factory) as session:
+        person = session.get(Journey, journey_id).person
+        person.connect_subject = "sub-gone"
+        token = sessions.start(session, person, subject="sub-gone")
+    deleted = {
+        "id": str(uuid.uuid4()),
+        "type": "account.deleted",
+        "occurred_at": "2026-11-25T12:00:00+00:00",
+        "data": {"subject": "sub-gone"},
+    }
+    response = post(app_client, settings, deleted)
+    assert response.status_code == 200 and response.json == {"status": "applied", "journeys": []}
+    with unit_of_work(factory) as session:
+        journey = session.get(Journey, journey_id)
+        assert journey.person.connect_subject is None
+        assert journey.state is JourneyState.invited
+        assert sessions.live(session, token) is None
+    assert post(app_client, settings, deleted).json == {"status": "duplicate"}
+
+
+def test_account_deleted_without_a_subject_is_refused(app_client, factory, settings):
+    payload = {"id": "e-1", "type": "account.deleted", "data": {"email": "x@example.com"}}
+    response = post(app_client, settings, payload)
+    assert response.status_code == 422
+    assert "needs data.subject" in response.json["error"]["message"]
