@@ -70,13 +70,14 @@ def erase_person(
     if is_erased(person):
         return person
     address = person.email
-    names = {person.first_name, person.last_name} | {
+    # Their names as every organization typed them, and their account's subject at the provider.
+    named = {person.first_name, person.last_name, person.connect_subject or ""} | {
         name for j in journeys for name in (j.first_name, j.last_name)
     }
     alias, replacement = pseudonym(person.id), erased_address(person.id)
     journey_ids = [j.id for j in journeys]
 
-    own = _Scrub({address: replacement, **{name: alias for name in names}})
+    own = _Scrub({address: replacement, **{value: alias for value in named}})
     theirs = _Scrub({address: replacement})
     _scrub_outbox(session, journey_ids, address, own, theirs)
     _scrub_history(session, journey_ids, address, replacement, own, theirs)

@@ -74,9 +74,9 @@ def a_full_history(session, now):
     journeys.invite(session, second.id, actor="admin@example.com")
     journeys.register(session, second.id, email=EMAIL.upper())
     journeys.activate(session, second.id)
-    journeys.log_in(session, second.id, actor=EMAIL, subject="sub-zenobia")
+    journeys.log_in(session, second.id, actor=EMAIL, subject="sub-4711")
     journeys.accept(session, second.id, actor=EMAIL)
-    session.get_one(Person, journey.person_id).connect_subject = "sub-zenobia"
+    session.get_one(Person, journey.person_id).connect_subject = "sub-4711"
     helpers.app_session(journey.person_id, within=session)
     session.flush()
     return journey, second, raw
@@ -92,7 +92,7 @@ def test_after_an_erasure_no_table_holds_the_address_or_the_names(factory):
         erasure.erase_person(session, person_id, scope=None, actor="root@example.com", now=now)
     with unit_of_work(factory) as session:
         assert found_anywhere(session, [EMAIL, FIRST, LAST, OTHER_FIRST, OTHER_LAST]) == []
-        assert found_anywhere(session, ["sub-zenobia"]) == []
+        assert found_anywhere(session, ["sub-4711"]) == []
         person = session.get_one(Person, person_id)
         assert (person.email, person.full_name) == (
             f"erased-{person_id}@erased.invalid",

@@ -1,0 +1,85 @@
+"""The privacy pages in a real browser (Debian's Chromium): an admin erases a person from
+Settings > People with the keyboard only, and an invitee stops the reminders in Dutch; each
+page checked with axe-core and at 320 px."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
+
+from onboarding.db import settings_of, unit_of_work
+from onboarding.journeys import reminders
+from tests import helpers
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Keyboard, Steps
+from tests.helpers import admin_of, app_session, invitee, organization
+from web import create_app
+from web.auth import SESSION_ID_KEY, SESSION_KEY
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def server(factory: sessionmaker[Session]) -> Iterator[dict[str, object]]:
+    """The app on a free loopback port, an admin's session cookie and an invitee's paths."""
+    with unit_of_work(factory) as session:
+        acme = organization(session, "Acme")
+        admin_id = admin_of(session, acme, "boss@acme.example").id
+        journey = invitee(session, acme, email="ann@acme.example")
+        dutch = helpers.journey(session, acme, email="jan@acme.example", language="nl")
+        helpers.fire(session, dutch.id, "invite")
+        stop = reminders.stop_url(dutch.id, settings_of(session))
+        people = f"/settings/people/{acme.id}/journeys/{journey.id}"
+    app = create_app({"RATELIMIT_ENABLED": False})
+    cookie = app.session_interface.get_signing_serializer(app).dumps(
+        {
+            SESSION_KEY: admin_id,
+            SESSION_ID_KEY: app_session(admin_id, factory=app.extensions["session_factory"]),
+        }
+    )
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{http.server_port}"
+    yield {"base": base, "cookie": cookie, "person": people, "stop": stop.split("/reminders", 1)[1]}
+    http.shutdown()
+
+
+@pytest.fixture
+def page(server: dict[str, object]) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=str(server["base"]), viewport={"width": 1280, "height": 900}
+        )
+        context.add_cookies(
+            [{"name": "app_session", "value": str(server["cookie"]), "url": str(server["base"])}]
+        )
+        yield context.new_page()
+        browser.close()
+
+
+def test_an_admin_erases_a_person_with_the_keyboard(page: Page, server) -> None:
+    steps = Steps(prefix="privacy-", photograph=frozenset())
+    keyboard = Keyboard(page)
+    page.goto(str(server["person"]))
+    steps.check(page, "person")
+    keyboard.check(page.get_by_label("Erase ann@acme.example for good"))
+    keyboard.click(page.get_by_role("button", name="Erase", exact=True))
+    expect(page.get_by_text("The person was erased")).to_be_visible()
+    steps.check(page, "erased")
+    expect(page.get_by_text("ann@acme.example")).to_have_count(0)
+
+
+def test_an_invitee_stops_the_reminders_in_dutch(page: Page, server) -> None:
+    steps = Steps(prefix="privacy-", photograph=frozenset())
+    page.goto(f"/reminders{server['stop']}")
+    expect(page.get_by_role("heading", name="De herinneringen stoppen?")).to_be_visible()
+    steps.check(page, "stop-reminders")
+    Keyboard(page).click(page.get_by_role("button", name="Stop deze herinneringen"))
+    expect(page.get_by_role("heading", name="Je krijgt geen herinneringen meer")).to_be_visible()
+    steps.check(page, "reminders-stopped")
