@@ -77,6 +77,7 @@ def test_an_admin_erases_a_person_with_the_keyboard(page: Page, server) -> None:
 
 def test_an_invitee_stops_the_reminders_in_dutch(page: Page, server) -> None:
     steps = Steps(prefix="privacy-", photograph=frozenset())
+    page.context.clear_cookies()  # the invitee, not the admin
     page.goto(f"/reminders{server['stop']}")
     expect(page.get_by_role("heading", name="De herinneringen stoppen?")).to_be_visible()
     steps.check(page, "stop-reminders")
