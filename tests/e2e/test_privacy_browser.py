@@ -1,6 +1,6 @@
 """The privacy pages in a real browser (Debian's Chromium): an admin erases a person from
-Settings > People with the keyboard only, and an invitee stops the reminders in Dutch; each
-page checked with axe-core and at 320 px."""
+Settings > People with the keyboard only, an invitee stops the reminders in Dutch, and an owner
+deletes their account at Connect; each page checked with axe-core and at 320 px."""
 
 from __future__ import annotations
 
@@ -14,9 +14,18 @@ from werkzeug.serving import make_server
 
 from onboarding.db import settings_of, unit_of_work
 from onboarding.journeys import reminders
+from onboarding.settings import use_settings
 from tests import helpers
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Keyboard, Steps
-from tests.helpers import admin_of, app_session, invitee, organization
+from tests.helpers import (
+    PASSWORD,
+    activated_account,
+    admin_of,
+    app_session,
+    invitee,
+    organization,
+    serve,
+)
 from web import create_app
 from web.auth import SESSION_ID_KEY, SESSION_KEY
 
@@ -84,3 +93,38 @@ def test_an_invitee_stops_the_reminders_in_dutch(page: Page, server) -> None:
     Keyboard(page).click(page.get_by_role("button", name="Stop deze herinneringen"))
     expect(page.get_by_role("heading", name="Je krijgt geen herinneringen meer")).to_be_visible()
     steps.check(page, "reminders-stopped")
+
+
+@pytest.fixture
+def connect(factory, settings):
+    from web import create_connect_app
+
+    use_settings(settings)
+    activated_account(factory)
+    with serve(create_connect_app()) as url:
+        yield url
+
+
+def test_an_owner_deletes_the_account_at_connect_in_a_browser(connect) -> None:
+    steps = Steps(prefix="privacy-connect-", photograph=frozenset())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(base_url=connect, viewport={"width": 1024, "height": 800})
+            page.goto("/login?next=/account/security")
+            page.fill("#email", "ada@example.com")
+            page.fill("#password", PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+            steps.check(page, "security")
+            keyboard = Keyboard(page)
+            keyboard.fill(page.get_by_label("Your password, to confirm"), "not it")
+            keyboard.click(page.get_by_role("button", name="Delete my account"))
+            expect(page.get_by_role("alert")).to_contain_text("That is not right.")
+            steps.check(page, "refused")
+            keyboard.fill(page.get_by_label("Your password, to confirm"), PASSWORD)
+            keyboard.click(page.get_by_role("button", name="Delete my account"))
+            expect(page.get_by_role("heading", name="Your account was deleted")).to_be_visible()
+            steps.check(page, "deleted")
+        finally:
+            browser.close()
