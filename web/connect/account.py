@@ -10,15 +10,10 @@ from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.identity import deletion, export, two_factor
 from web.connect.auth import current_account, login_required
-from web.connect.limits import code_attempts, failed
+from web.connect.limits import account_key, code_attempts, failed
 from web.db import db_session
 
 bp = Blueprint("account", __name__)
-
-
-def _account_key() -> str:
-    account = current_account()
-    return f"account:{account.id if account else 0}"
 
 
 @bp.get("/account/export.json")
@@ -34,7 +29,7 @@ def download() -> Any:
 
 @bp.post("/account/delete")
 @login_required
-@code_attempts("account-delete", _account_key)
+@code_attempts("account-delete", account_key)
 def delete() -> Any:
     account = current_account()
     assert account is not None

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from onboarding import errors
 from onboarding.email_address import normalise_email
 from onboarding.identity import accounts, mails
+from web.connect.auth import current_account
 from web.db import db_session
 
 DEFAULTS = {
@@ -131,6 +132,12 @@ def failed() -> None:
 
 def count_failures(_response: object) -> bool:
     return bool(g.get("attempt_failed"))
+
+
+def account_key() -> str:
+    """The logged-in account's key: confirmations it is asked for count per account."""
+    account = current_account()
+    return f"account:{account.id if account else 0}"
 
 
 def code_attempts(scope: str, key_func: Callable[[], str]) -> Any:

@@ -17,7 +17,7 @@ from onboarding.errors import ValidationError
 from onboarding.identity import two_factor
 from web.connect import auth
 from web.connect.auth import current_account, login_required
-from web.connect.limits import code_attempts, failed
+from web.connect.limits import account_key, code_attempts, failed
 from web.db import db_session
 from web.extensions import app_settings
 
@@ -29,11 +29,6 @@ def qr_data_uri(text: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _account_key() -> str:
-    account = current_account()
-    return f"account:{account.id if account else 0}"
 
 
 @bp.get("/account/security")
@@ -57,7 +52,7 @@ def start() -> Any:
 
 @bp.post("/account/security/totp/confirm")
 @login_required
-@code_attempts("totp-confirm", _account_key)
+@code_attempts("totp-confirm", account_key)
 def confirm() -> Any:
     account = current_account()
     assert account is not None
@@ -81,7 +76,7 @@ def confirm() -> Any:
 
 @bp.post("/account/security/totp/disable")
 @login_required
-@code_attempts("totp-disable", _account_key)
+@code_attempts("totp-disable", account_key)
 def disable() -> Any:
     account = current_account()
     assert account is not None
