@@ -47,12 +47,13 @@ def journey_of(session: Session, token: str) -> Journey:
     return journey
 
 
+# Reminders end when the person stops them, and when the person is erased.
+ENDING = (history.Fact.reminders_stopped, history.Fact.erased)
+
+
 def stopped(journey_id: Any) -> Exists:
-    """Whether the reminders of the journey `journey_id` (a value or a column) were stopped."""
-    return exists().where(
-        JourneyEvent.journey_id == journey_id,
-        JourneyEvent.trigger == history.Fact.reminders_stopped,
-    )
+    """Whether the reminders of the journey `journey_id` (a value or a column) ended."""
+    return exists().where(JourneyEvent.journey_id == journey_id, JourneyEvent.trigger.in_(ENDING))
 
 
 def are_stopped(session: Session, journey: Journey) -> bool:

@@ -188,3 +188,13 @@ def test_erasing_twice_records_one_erasure(factory):
             select(JourneyEvent).where(JourneyEvent.trigger == history.Fact.erased)
         ).all()
         assert len(erased) == 1
+
+
+def test_an_erased_person_gets_no_more_reminders(factory):
+    start = utcnow()
+    with unit_of_work(factory) as session:
+        journey = helpers.journey_in(session, JourneyState.invited, now=start)
+    with unit_of_work(factory) as session:
+        erasure.erase_person(session, journey.person_id, scope=None, actor="root", now=start)
+    with unit_of_work(factory) as session:
+        assert send_nudges(session, start + timedelta(days=4)) == 0
