@@ -86,17 +86,18 @@ class ConnectAuthorizationServer(AuthorizationServer):
     def get_authorization_grant(self, request: Any) -> Any:
         data = request.payload.data
         redirect_uri = _redirect_for_errors(self, request)
+        # Request objects are not supported: say so rather than ignore what they hold (a
+        # request object may carry the other parameters, so this comes first).
+        if "request" in data:
+            raise RequestNotSupportedError(redirect_uri=redirect_uri)
+        if "request_uri" in data:
+            raise RequestURINotSupportedError(redirect_uri=redirect_uri)
         if not data.get("response_type"):
             raise InvalidRequestError("Missing 'response_type'.", redirect_uri=redirect_uri)
         if data.get("response_mode", "query") != "query":
             raise InvalidRequestError(
                 "Only 'response_mode=query' is supported.", redirect_uri=redirect_uri
             )
-        # Request objects are not supported: say so rather than ignore what they hold.
-        if "request" in data:
-            raise RequestNotSupportedError(redirect_uri=redirect_uri)
-        if "request_uri" in data:
-            raise RequestURINotSupportedError(redirect_uri=redirect_uri)
         return super().get_authorization_grant(request)
 
     def authenticate_client(self, request: Any, methods: Any, endpoint: str = "token") -> Any:
