@@ -55,8 +55,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Plus every /api/ route (bearer tokens, no cookies); logout tokens are signed.
 APP_CSRF_EXEMPT = {"/hooks/identity", "/auth/backchannel-logout"}
-# A client may POST its log-out request, which ends a session only with the owner's ID token.
-CONNECT_CSRF_EXEMPT = {"/token", "/userinfo", "/end-session"}
+# A client may POST its log-out request, which ends a session only with the owner's ID token,
+# and its authorization request, which does no more than the GET it stands for; /token and
+# /revoke authenticate the client.
+CONNECT_CSRF_EXEMPT = {"/authorize", "/token", "/revoke", "/userinfo", "/end-session"}
 EVIL_TARGETS = [
     "//evil.example",
     "///evil.example",
