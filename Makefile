@@ -13,7 +13,8 @@ $(BIN)/onboarding: pyproject.toml
 	touch $@
 
 # From npm: axe-core for the browser test (which drives Debian's Chromium, no browser
-# download), openid-client and jose for the OpenID conformance suite (tests/conformance/).
+# download), openid-client and jose for the OpenID conformance suite (tests/conformance/),
+# oidc-provider as the third-party provider the app logs in and out against.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
