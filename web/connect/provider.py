@@ -145,9 +145,11 @@ def _fresh_enough(max_age: str | None) -> bool:
 def _with_issuer(response: Any) -> Any:
     """RFC 9207: every authorization response sent back to a client, errors included, names
     Connect as its issuer. Redirects within Connect (to its log-in page) stay as they are."""
-    location = getattr(response, "location", None)
-    if getattr(response, "status_code", None) == 302 and location and not location.startswith("/"):
-        response.location = add_params_to_uri(location, {"iss": app_settings().connect_issuer})
+    issuer = app_settings().connect_issuer
+    location = getattr(response, "location", None) or ""
+    within_connect = location.startswith("/") or location.startswith(f"{issuer}/")
+    if getattr(response, "status_code", None) == 302 and location and not within_connect:
+        response.location = add_params_to_uri(location, {"iss": issuer})
     return response
 
 
