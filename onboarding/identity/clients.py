@@ -37,10 +37,8 @@ class Client(ClientMixin):  # type: ignore[misc]
         return self.redirect_uris[0]
 
     def get_allowed_scope(self, scope: str) -> str:
-        allowed = (
-            SCOPES if self.offline_access else tuple(s for s in SCOPES if s != "offline_access")
-        )
-        return " ".join(s for s in (scope or "").split() if s in allowed)
+        refused = () if self.offline_access else ("offline_access",)
+        return " ".join(s for s in (scope or "").split() if s in SCOPES and s not in refused)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # Exact match only: no prefixes, no wildcards.

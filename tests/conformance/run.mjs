@@ -141,6 +141,11 @@ async function userinfo(tokens, claims) {
   return client.fetchUserInfo(basic, tokens.access_token, claims.sub);
 }
 
+// The parameters of an RP-initiated log-out of the session `tokens` came from.
+function loggingOut(tokens) {
+  return { id_token_hint: tokens.id_token, post_logout_redirect_uri: env.POST_LOGOUT_REDIRECT_URI };
+}
+
 function logoutUrl(parameters) {
   return client.buildEndSessionUrl(basic, parameters);
 }
@@ -269,7 +274,8 @@ const modules = {
     const browser = new Browser();
     const first = await codeFlow(browser);
     const hint = first.tokens.id_token;
-    const second = await codeFlow(browser, { prompt: "none", id_token_hint: hint }, { login: false });
+    const again = { prompt: "none", id_token_hint: hint };
+    const second = await codeFlow(browser, again, { login: false });
     check(second.claims.sub === first.claims.sub, "another subject");
   },
 
@@ -337,7 +343,8 @@ const modules = {
     const { tokens, claims } = await codeFlow(browser, { scope, prompt: "consent" });
     check(tokens.refresh_token, "no refresh token for offline_access");
     const refreshed = await client.refreshTokenGrant(basic, tokens.refresh_token);
-    check(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token, "not rotated");
+    const rotated = refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token;
+    check(rotated, "the refresh token was not rotated");
     check((await userinfo(refreshed, claims)).sub === claims.sub, "another subject");
     const reused = await rejected(client.refreshTokenGrant(basic, tokens.refresh_token));
     check(reused?.error === "invalid_grant", "a spent refresh token was accepted");
@@ -391,14 +398,9 @@ const modules = {
     const browser = new Browser();
     const { tokens } = await codeFlow(browser);
     const state = client.randomState();
-    const back = await browser.visit(
-      logoutUrl({
-        id_token_hint: tokens.id_token,
-        post_logout_redirect_uri: env.POST_LOGOUT_REDIRECT_URI,
-        state,
-      }),
-    );
-    check(back instanceof URL && back.href.startsWith(env.POST_LOGOUT_REDIRECT_URI), "not sent back");
+    const back = await browser.visit(logoutUrl({ ...loggingOut(tokens), state }));
+    const sentBack = back instanceof URL && back.href.startsWith(env.POST_LOGOUT_REDIRECT_URI);
+    check(sentBack, "not sent back to the post_logout_redirect_uri");
     check(back.searchParams.get("state") === state, "state not returned");
     check(!(await loggedIn(browser)), "still logged in");
   },
@@ -406,8 +408,7 @@ const modules = {
   async "oidcc-rp-initiated-logout-no-state"() {
     const browser = new Browser();
     const { tokens } = await codeFlow(browser);
-    const params = { id_token_hint: tokens.id_token, post_logout_redirect_uri: env.POST_LOGOUT_REDIRECT_URI };
-    const back = await browser.visit(logoutUrl(params));
+    const back = await browser.visit(logoutUrl(loggingOut(tokens)));
     check(back instanceof URL && !back.searchParams.has("state"), "a state nobody sent");
   },
 
@@ -422,8 +423,8 @@ const modules = {
   async "oidcc-rp-initiated-logout-bad-post-logout-redirect-uri"() {
     const browser = new Browser();
     const { tokens } = await codeFlow(browser);
-    const params = { id_token_hint: tokens.id_token, post_logout_redirect_uri: "https://elsewhere.example/" };
-    const page = await browser.visit(logoutUrl(params));
+    const elsewhere = { post_logout_redirect_uri: "https://elsewhere.example/" };
+    const page = await browser.visit(logoutUrl({ ...loggingOut(tokens), ...elsewhere }));
     check(!(page instanceof URL), `sent to an unregistered address: ${page}`);
     check(page.status === 400, `answered ${page.status}`);
   },
@@ -433,8 +434,7 @@ const modules = {
     const { tokens } = await codeFlow(browser);
     const [header, payload] = tokens.id_token.split(".");
     const forged = `${header}.${payload}.${Buffer.from("forged").toString("base64url")}`;
-    const params = { id_token_hint: forged, post_logout_redirect_uri: env.POST_LOGOUT_REDIRECT_URI };
-    const page = await browser.visit(logoutUrl(params));
+    const page = await browser.visit(logoutUrl({ ...loggingOut(tokens), id_token_hint: forged }));
     check(!(page instanceof URL), "a forged hint was taken");
     check(await loggedIn(browser), "a forged hint logged the browser out");
   },
@@ -443,8 +443,7 @@ const modules = {
   async "oidcc-backchannel-rp-initiated-logout"() {
     const browser = new Browser();
     const { tokens, claims } = await codeFlow(browser);
-    const params = { id_token_hint: tokens.id_token, post_logout_redirect_uri: env.POST_LOGOUT_REDIRECT_URI };
-    await browser.visit(logoutUrl(params));
+    await browser.visit(logoutUrl(loggingOut(tokens)));
     const token = await logoutTokenFor(claims.sid);
     const jwks = createRemoteJWKSet(new URL(basic.serverMetadata().jwks_uri));
     const { payload, protectedHeader } = await jwtVerify(token, jwks, {
@@ -489,7 +488,13 @@ async function rejected(promise) {
 
 function unsignedRequestObject(claims) {
   const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const body = { iss: env.CLIENT_ID, aud: basic.serverMetadata().issuer, client_id: env.CLIENT_ID, response_type: "code", ...claims };
+  const body = {
+    iss: env.CLIENT_ID,
+    aud: basic.serverMetadata().issuer,
+    client_id: env.CLIENT_ID,
+    response_type: "code",
+    ...claims,
+  };
   return `${part({ alg: "none" })}.${part(body)}.`;
 }
 
