@@ -12,8 +12,10 @@ $(BIN)/onboarding: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# The browser test drives Debian's Chromium with axe-core from npm (no browser download).
-node_modules/axe-core/axe.min.js: package.json
+# From npm: axe-core for the browser test (which drives Debian's Chromium, no browser
+# download), openid-client and jose for the OpenID conformance suite (tests/conformance/),
+# oidc-provider as the third-party provider the app logs in and out against.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
 
@@ -27,7 +29,7 @@ chromium:
 
 install: $(BIN)/onboarding graphviz
 
-test-install: install chromium node_modules/axe-core/axe.min.js
+test-install: install chromium node_modules/.package-lock.json
 
 run: install
 	$(BIN)/onboarding serve

@@ -467,6 +467,7 @@ def _check_clients(raw: str) -> None:
                 isinstance(u, str) and u.startswith(("http://", "https://"))
                 for u in e["redirect_uris"]
             )
+            and isinstance(e.get("offline_access", False), bool)
             for e in entries
         )
     except ValueError:
@@ -474,7 +475,8 @@ def _check_clients(raw: str) -> None:
     if not valid:
         raise SettingsError(
             "CONNECT_CLIENTS: expected a JSON list of objects with client_id, client_secret "
-            "(at least 16 characters) and redirect_uris (a list of http(s) URLs)"
+            "(at least 16 characters) and redirect_uris (a list of http(s) URLs), optionally "
+            "offline_access (true or false)"
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, sessionmaker
@@ -272,6 +274,26 @@ def activated_account(
     raw = link_token(last_link(factory, "activation", "activate_url"))
     with unit_of_work(factory) as session:
         return accounts.activate(session, raw, password, password).subject
+
+
+APP_CALLBACK = "http://app.test/auth/callback"  # the app's redirect_uri at Connect, in tests
+
+
+def authorization_params(**overrides: str | None) -> dict[str, str]:
+    """A valid authorization request of the app to Connect; an override of None leaves that
+    parameter out."""
+    params: dict[str, str | None] = {
+        "response_type": "code",
+        "client_id": "app",
+        "redirect_uri": APP_CALLBACK,
+        "scope": "openid email profile",
+        "state": "s",
+        "nonce": secrets.token_urlsafe(8),
+        "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256",
+    }
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
 
 
 def log_in_to_connect(

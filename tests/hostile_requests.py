@@ -238,6 +238,9 @@ _BLOCK = re.compile(r"<(h1|p|li|dd)\b[^>]*>(.*?)</\1>", re.S | re.I)
 
 def unclear(response: TestResponse) -> str | None:
     """Why the 4xx `response` does not tell a person what is wrong, or None if it does."""
+    # RFC 6750 3.1: a request without a bearer token is answered with the challenge alone.
+    if response.status_code == 401 and response.headers.get("WWW-Authenticate") == "Bearer":
+        return None
     if response.is_json:
         body = response.get_json(silent=True)
         error = body.get("error") if isinstance(body, dict) else None

@@ -37,6 +37,10 @@ class Provider:
     # "nonce", "issuer", "audience", "key", "expired", or "hs256" (signed with the client
     # secret instead of the provider's key) or "unsigned" (alg none)
     tamper: str | None = None
+    # RFC 9207: whether discovery promises `iss` in authorization responses, and the `iss`
+    # sent there ("own": its issuer; None: none).
+    promises_iss: bool = False
+    iss_parameter: str | None = None
     # Claims given only by the userinfo endpoint, not in the ID token (as some providers do).
     userinfo_only: tuple[str, ...] = ()
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
@@ -60,6 +64,7 @@ class Provider:
                 id_token_signing_alg_values_supported=["RS256"],
                 code_challenge_methods_supported=["S256"],
                 token_endpoint_auth_methods_supported=["client_secret_basic"],
+                authorization_response_iss_parameter_supported=self.promises_iss,
             )
 
         @app.get("/jwks")
@@ -81,7 +86,10 @@ class Provider:
                 abort(400)
             code = secrets.token_urlsafe(16)
             self._codes[code] = {**args, "user": dict(self.user)}
-            query = urlencode({"code": code, "state": args.get("state", "")})
+            response = {"code": code, "state": args.get("state", "")}
+            if self.iss_parameter:
+                response["iss"] = self.issuer if self.iss_parameter == "own" else self.iss_parameter
+            query = urlencode(response)
             return redirect(f"{self.redirect_uri}?{query}")
 
         @app.post("/token")

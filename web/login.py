@@ -21,7 +21,7 @@ from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
 from web.extensions import app_settings, csrf
-from web.i18n import gettext
+from web.i18n import gettext, page_language
 from web.security import safe_next
 
 bp = Blueprint("login", __name__)
@@ -55,8 +55,13 @@ def login_page() -> Response | str:
 
 @bp.get("/login/connect")
 def start() -> Response | tuple[str, int]:
+    journey = invitation_in_progress()
     try:
-        return oidc.start_login(prompt="login" if request.args.get("switch") else None)
+        return oidc.start_login(
+            prompt="login" if request.args.get("switch") else None,
+            login_hint=journey.person.email if journey else None,
+            ui_locales=page_language(),
+        )
     except oidc.LoginFailed as failure:
         return _failed(failure)
 

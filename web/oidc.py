@@ -1,6 +1,7 @@
 """The app as an OpenID Connect relying party of any provider found by discovery at
 OIDC_ISSUER: authorization code flow with PKCE (S256), state and nonce, all checked by
-authlib; the ID token's signature, issuer, audience, nonce and expiry are verified. Log-out
+authlib; the ID token's signature, issuer, audience, nonce and expiry are verified, and the
+authorization response's `iss` (RFC 9207) when the provider sends one or promises to. Log-out
 goes through the provider's end_session_endpoint (RP-Initiated Logout 1.0), and the provider's
 logout tokens (Back-Channel Logout 1.0) are verified against its JWKS."""
 
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -76,11 +77,22 @@ def redirect_uri() -> str:
     return f"{app_settings().app_base_url}/auth/callback"
 
 
-def start_login(prompt: str | None = None) -> Response:
-    """Redirect the browser to the provider's authorization endpoint."""
+def start_login(
+    prompt: str | None = None, login_hint: str | None = None, ui_locales: str | None = None
+) -> Response:
+    """Redirect the browser to the provider's authorization endpoint, with the address the
+    person is expected to log in with and the language to show its pages in, when known."""
     client = _client()
     _checked_metadata(client)
-    extra = {"prompt": prompt} if prompt else {}
+    extra = {
+        name: value
+        for name, value in (
+            ("prompt", prompt),
+            ("login_hint", login_hint),
+            ("ui_locales", ui_locales),
+        )
+        if value
+    }
     try:
         response: Response = client.authorize_redirect(redirect_uri(), **extra)
     except requests.RequestException:
@@ -91,6 +103,7 @@ def start_login(prompt: str | None = None) -> Response:
 def finish_login() -> Identity:
     """Exchange the code for tokens at the callback and return the verified identity."""
     client = _client()
+    _check_issuer_parameter(_checked_metadata(client), request.args.get("iss"))
     try:
         token = client.authorize_access_token()
         claims: dict[str, Any] = dict(token.get("userinfo") or {})
@@ -114,6 +127,18 @@ def finish_login() -> Identity:
         provider_sid=str(claims["sid"]) if claims.get("sid") else None,
         id_token=token.get("id_token"),
     )
+
+
+def _check_issuer_parameter(metadata: dict[str, Any], iss: str | None) -> None:
+    """RFC 9207: an authorization response naming another issuer, or none from a provider
+    that promises to name itself, may come from a mix-up attack; its code is not exchanged."""
+    if iss is None and not metadata.get("authorization_response_iss_parameter_supported"):
+        return
+    if iss != metadata["issuer"]:
+        raise LoginFailed(
+            f"The answer of {app_settings().idp_name} did not come from where it should. "
+            "Please start again."
+        )
 
 
 def end_session_url(id_token: str | None) -> str | None:

@@ -2,7 +2,8 @@
 OIDC_CLIENT_SECRET, redirect APP_BASE_URL/auth/callback, back after log-out to APP_BASE_URL/,
 told of log-outs at APP_BASE_URL/auth/backchannel-logout) and any listed in CONNECT_CLIENTS
 (a JSON list of {"client_id", "client_secret", "redirect_uris"}, optionally with
-"post_logout_redirect_uris" and "backchannel_logout_uri")."""
+"post_logout_redirect_uris", "backchannel_logout_uri" and "offline_access": true for a client
+given refresh tokens when it asks for the scope offline_access)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from authlib.oauth2.rfc6749 import ClientMixin
 
 from onboarding.settings import Settings
 
-SCOPES = ("openid", "email", "profile")
+SCOPES = ("openid", "email", "profile", "offline_access")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# The endpoints where a client authenticates with its secret.
+AUTHENTICATED_ENDPOINTS = ("token", "revocation")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Client(ClientMixin):  # type: ignore[misc]
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...] = ()
     backchannel_logout_uri: str | None = None
+    offline_access: bool = False
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -33,7 +37,8 @@ class Client(ClientMixin):  # type: ignore[misc]
         return self.redirect_uris[0]
 
     def get_allowed_scope(self, scope: str) -> str:
-        return " ".join(s for s in (scope or "").split() if s in SCOPES)
+        refused = () if self.offline_access else ("offline_access",)
+        return " ".join(s for s in (scope or "").split() if s in SCOPES and s not in refused)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # Exact match only: no prefixes, no wildcards.
@@ -43,13 +48,15 @@ class Client(ClientMixin):  # type: ignore[misc]
         return hmac.compare_digest(self.client_secret.encode(), (client_secret or "").encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in AUTH_METHODS if endpoint == "token" else True
+        return method in AUTH_METHODS if endpoint in AUTHENTICATED_ENDPOINTS else True
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == "authorization_code"
+        return grant_type == "authorization_code" or (
+            grant_type == "refresh_token" and self.offline_access
+        )
 
     @property
     def client_metadata(self) -> dict[str, str]:
@@ -75,6 +82,7 @@ def configured_clients(settings: Settings) -> dict[str, Client]:
             tuple(entry["redirect_uris"]),
             post_logout_redirect_uris=tuple(entry.get("post_logout_redirect_uris", ())),
             backchannel_logout_uri=entry.get("backchannel_logout_uri"),
+            offline_access=entry.get("offline_access", False),
         )
     return clients
 

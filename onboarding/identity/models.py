@@ -134,6 +134,8 @@ class AuthorizationCode(Base):
     auth_time: Mapped[int] = mapped_column(Integer)
     # The Connect session it was issued in: the ID token's `sid`.
     sid: Mapped[str | None] = mapped_column(String(64))
+    # The grant the code was exchanged for: a replay of the code revokes its tokens.
+    grant_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,8 +155,34 @@ class AccessToken(Base):
         ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
     )
     scope: Mapped[str] = mapped_column(Text)
+    # Every token issued from one authorization code, refreshes included, shares its grant.
+    grant_id: Mapped[str | None] = mapped_column(String(64), index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class RefreshToken(Base):
+    """A refresh token (stored hashed) of a client allowed `offline_access`. Each is good for
+    one refresh, which issues its successor in the same grant; presenting a used one again
+    revokes the grant (RFC 9700, section 4.14.2)."""
+
+    __tablename__ = "connect_refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    grant_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()
 

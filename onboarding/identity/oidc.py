@@ -89,10 +89,18 @@ def claim_code(
 
 
 def save_access_token(
-    session: Session, *, token: str, client_id: str, account: Account, scope: str, now: datetime
+    session: Session,
+    *,
+    token: str,
+    grant_id: str,
+    client_id: str,
+    account: Account,
+    scope: str,
+    now: datetime,
 ) -> AccessToken:
     row = AccessToken(
         token_hash=digest(token),
+        grant_id=grant_id,
         client_id=client_id,
         account=account,
         scope=scope,

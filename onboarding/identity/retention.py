@@ -1,5 +1,6 @@
-"""Purge of Connect's spent secrets: authorization codes, access tokens and mailed links that
-were used or expired longer ago than CONNECT_TOKEN_RETENTION. Set-based DELETEs.
+"""Purge of Connect's spent secrets: authorization codes, access tokens, refresh tokens and
+mailed links that were used or expired longer ago than CONNECT_TOKEN_RETENTION (a used refresh
+token stays until it expires: presented again, it revokes its grant). Set-based DELETEs.
 
 Kept for the retention on purpose: a kept code remembers its nonce, so that a replayed nonce
 is refused for far longer than any ID token lives, and a kept link still tells its reader
@@ -17,22 +18,29 @@ from sqlalchemy.orm import Session
 
 from onboarding.db import settings_of
 from onboarding.identity.machine import sources_of
-from onboarding.identity.models import AccessToken, Account, AccountToken, AuthorizationCode
+from onboarding.identity.models import (
+    AccessToken,
+    Account,
+    AccountToken,
+    AuthorizationCode,
+    RefreshToken,
+)
 
 
 @dataclass(frozen=True)
 class Purged:
     codes: int
     access_tokens: int
+    refresh_tokens: int
     links: int
 
     @property
     def total(self) -> int:
-        return self.codes + self.access_tokens + self.links
+        return self.codes + self.access_tokens + self.refresh_tokens + self.links
 
 
 def purge_spent_tokens(session: Session, now: datetime) -> Purged:
-    """Delete the codes, access tokens and links that were used or expired before
+    """Delete the codes, tokens and links that were used or expired before
     `now` - CONNECT_TOKEN_RETENTION; returns how many of each.
 
     The links of an account that still awaits activation stay, however old: its expired
@@ -50,6 +58,9 @@ def purge_spent_tokens(session: Session, now: datetime) -> Purged:
             ),
         ),
         access_tokens=_deleted(session, delete(AccessToken).where(AccessToken.expires_at < cutoff)),
+        refresh_tokens=_deleted(
+            session, delete(RefreshToken).where(RefreshToken.expires_at < cutoff)
+        ),
         links=_deleted(
             session,
             delete(AccountToken).where(

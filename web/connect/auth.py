@@ -13,6 +13,7 @@ from flask import g, redirect, request, session, url_for
 from onboarding.clock import utcnow
 from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
+from web import i18n
 from web.connect.oauth import AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
 
@@ -30,10 +31,18 @@ def current_account() -> Account | None:
     return g.account
 
 
+def _new_session() -> None:
+    """A new session on log-in, against fixation; the language chosen for this browser stays."""
+    language = session.get(i18n.SESSION_KEY)
+    session.clear()
+    if language:
+        session[i18n.SESSION_KEY] = language
+
+
 def log_in_account(account: Account) -> None:
     """Start a new session of `account` (the caller commits)."""
     now = utcnow()
-    session.clear()  # a new session on log-in: no fixation
+    _new_session()
     session[ACCOUNT_KEY] = account.id
     session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
@@ -41,7 +50,7 @@ def log_in_account(account: Account) -> None:
 
 
 def start_second_factor(account: Account, next_url: str) -> None:
-    session.clear()
+    _new_session()
     session[PENDING_KEY] = account.id
     session[NEXT_KEY] = next_url
 

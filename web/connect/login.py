@@ -43,7 +43,13 @@ def finish(account: Account, next_url: str) -> Response:
 
 @bp.get("/login")
 def login() -> Any:
-    return render_template("login.html", next=_next(), settings=app_settings())
+    # login_hint: the address the client expects (OpenID Connect Core 3.1.2.1).
+    return render_template(
+        "login.html",
+        next=_next(),
+        settings=app_settings(),
+        email=request.args.get("login_hint", ""),
+    )
 
 
 @bp.post("/login")

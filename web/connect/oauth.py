@@ -1,5 +1,6 @@
 """authlib's authorization server wired to Connect's records: authorization code with PKCE
-(S256, always required) and OpenID Connect (nonce required), bearer tokens for userinfo."""
+(S256, always required) and OpenID Connect, refresh tokens for the clients allowed
+`offline_access`, revocation (RFC 7009), bearer tokens for userinfo (RFC 6750)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import grants as oauth_grants
+from authlib.oauth2.rfc6749.errors import (
+    InvalidRequestError,
+    MissingAuthorizationError,
+    UnsupportedTokenTypeError,
+)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo
 from authlib.oidc.core import UserInfoEndpoint as BaseUserInfoEndpoint
+from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
 from flask import Flask, current_app, session
+from flask import request as flask_request
 
 from onboarding.clock import utcnow
-from onboarding.identity import clients, keys, oidc, sessions
-from onboarding.identity.models import AccessToken, Account, AuthorizationCode
+from onboarding.identity import clients, grants, keys, oidc, sessions
+from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
 from web.db import db_session
 from web.extensions import app_settings
 
@@ -61,8 +70,55 @@ class IssuedCode:
         return None
 
 
-class CodeGrant(grants.AuthorizationCodeGrant):
+def _redirect_for_errors(server: AuthorizationServer, request: Any) -> str | None:
+    """Where an error about this authorization request goes: the client's redirect_uri once
+    the client and that redirect_uri are known to match, else nowhere (RFC 6749 4.1.2.1)."""
+    client = server.query_client(request.payload.client_id)
+    redirect_uri = request.payload.redirect_uri
+    if client is None or not redirect_uri or not client.check_redirect_uri(redirect_uri):
+        return None
+    return str(redirect_uri)
+
+
+class ConnectAuthorizationServer(AuthorizationServer):
+    """authlib's server, with what Connect checks of every request before any grant."""
+
+    def get_authorization_grant(self, request: Any) -> Any:
+        data = request.payload.data
+        redirect_uri = _redirect_for_errors(self, request)
+        # Request objects are not supported: say so rather than ignore what they hold (a
+        # request object may carry the other parameters, so this comes first).
+        if "request" in data:
+            raise RequestNotSupportedError(redirect_uri=redirect_uri)
+        if "request_uri" in data:
+            raise RequestURINotSupportedError(redirect_uri=redirect_uri)
+        if not data.get("response_type"):
+            raise InvalidRequestError("Missing 'response_type'.", redirect_uri=redirect_uri)
+        if data.get("response_mode", "query") != "query":
+            raise InvalidRequestError(
+                "Only 'response_mode=query' is supported.", redirect_uri=redirect_uri
+            )
+        return super().get_authorization_grant(request)
+
+    def authenticate_client(self, request: Any, methods: Any, endpoint: str = "token") -> Any:
+        # RFC 6749 section 2.3: one authentication method per request, never Basic and the
+        # body together.
+        if request.headers.get("Authorization") and "client_secret" in request.form:
+            raise InvalidRequestError("The client used more than one authentication method.")
+        return super().authenticate_client(request, methods, endpoint)
+
+
+class CodeGrant(oauth_grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def generate_token(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # A refresh token only when the client asked for offline access (and may have it).
+        scope = kwargs.get("scope") or ""
+        kwargs["include_refresh_token"] = (
+            kwargs.get("include_refresh_token", False) and "offline_access" in scope.split()
+        )
+        token: dict[str, Any] = super().generate_token(*args, **kwargs)
+        return token
 
     def save_authorization_code(self, code: str, request: Any) -> AuthorizationCode:
         data = request.payload.data
@@ -86,7 +142,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code: str, client: clients.Client) -> IssuedCode | None:
         row = oidc.claim_code(db_session(), code, client.client_id, utcnow())
-        return IssuedCode(row) if row else None
+        if row is None:
+            grants.revoke_replayed_code(db_session(), code, client.client_id, utcnow())
+            return None
+        return IssuedCode(row)
 
     def delete_authorization_code(self, authorization_code: IssuedCode) -> None:
         """Nothing to do: the code was marked used when it was claimed."""
@@ -113,6 +172,38 @@ class RequiredS256(CodeChallenge):
         if not grant.request.form.get("code_verifier"):
             raise InvalidRequestError("Missing 'code_verifier'.")
         super().validate_code_verifier(grant, result)
+
+
+@dataclass
+class IssuedRefreshToken:
+    """authlib's view of a claimed refresh token."""
+
+    row: RefreshToken
+
+    def get_scope(self) -> str:
+        return self.row.scope
+
+    def check_client(self, client: clients.Client) -> bool:
+        return self.row.client_id == client.client_id
+
+
+class RefreshGrant(oauth_grants.RefreshTokenGrant):
+    """Refresh tokens rotate: each refresh spends the token and issues the next one."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = list(clients.AUTH_METHODS)
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
+        client = self.request.client
+        row = grants.claim_refresh_token(db_session(), refresh_token, client.client_id, utcnow())
+        return IssuedRefreshToken(row) if row else None
+
+    def authenticate_user(self, refresh_token: IssuedRefreshToken) -> Account | None:
+        account = refresh_token.row.account
+        return account if oidc.active_account(account) else None
+
+    def revoke_old_credential(self, refresh_token: IssuedRefreshToken) -> None:
+        """Nothing to do: the token was marked used when it was claimed."""
 
 
 class ConnectOpenIDCode(OpenIDCode):
@@ -178,13 +269,63 @@ class BearerToken:
         return self.row.expires_at <= utcnow()
 
     def is_revoked(self) -> bool:
-        return not oidc.active_account(self.row.account)
+        return self.row.revoked_at is not None or not oidc.active_account(self.row.account)
 
     def get_user(self) -> Account:
         return self.row.account
 
     def get_client(self) -> clients.Client | None:
         return clients.find_client(self.row.client_id, app_settings())
+
+    def check_client(self, client: clients.Client) -> bool:
+        return self.row.client_id == client.client_id
+
+
+class NoBearerToken(OAuth2Error):  # type: ignore[misc]
+    """A request that holds no bearer token: 401 and a challenge, with no error code
+    (RFC 6750 section 3.1)."""
+
+    status_code = 401
+
+    def get_body(self) -> list[tuple[str, str]]:
+        return []
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        return [("WWW-Authenticate", "Bearer"), ("Content-Type", "application/json")]
+
+
+class BearerProtector(ResourceProtector):
+    """Bearer tokens in the Authorization header or in a form body (RFC 6750 section 2)."""
+
+    def parse_request_authorization(self, request: Any) -> Any:
+        in_body = flask_request.mimetype == "application/x-www-form-urlencoded" and (
+            "access_token" in flask_request.form
+        )
+        if not in_body:
+            try:
+                return super().parse_request_authorization(request)
+            except (MissingAuthorizationError, UnsupportedTokenTypeError):
+                raise NoBearerToken() from None
+        if request.headers.get("Authorization"):
+            raise InvalidRequestError("The token was sent in more than one way.")
+        return self.get_token_validator("bearer"), flask_request.form["access_token"]
+
+
+class TokenRevocation(RevocationEndpoint):
+    """RFC 7009: a client revokes its access or refresh token; unknown tokens are no error."""
+
+    CLIENT_AUTH_METHODS = list(clients.AUTH_METHODS)
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
+        session = db_session()
+        access = oidc.find_access_token(session, token_string)
+        if access is not None:
+            return BearerToken(access)
+        refresh = grants.find_refresh_token(session, token_string)
+        return IssuedRefreshToken(refresh) if refresh else None
+
+    def revoke_token(self, token: BearerToken | IssuedRefreshToken, request: Any) -> None:
+        grants.revoke_token(db_session(), token.row, utcnow())
 
 
 class UserInfoEndpoint(BaseUserInfoEndpoint):
@@ -196,26 +337,43 @@ class UserInfoEndpoint(BaseUserInfoEndpoint):
 
 
 def _save_token(token: dict[str, Any], request: Any) -> None:
+    """Store the tokens of a code exchange or a refresh, in the grant they belong to."""
+    session, now = db_session(), utcnow()
+    if request.refresh_token is not None:
+        grant_id, granted_scope = (
+            request.refresh_token.row.grant_id,
+            request.refresh_token.row.scope,
+        )
+    else:
+        grant_id, granted_scope = grants.begin(request.authorization_code.row), token["scope"]
+    common = {"client_id": request.client.client_id, "account": request.user, "now": now}
     oidc.save_access_token(
-        db_session(),
-        token=token["access_token"],
-        client_id=request.client.client_id,
-        account=request.user,
-        scope=token.get("scope", ""),
-        now=utcnow(),
+        session, token=token["access_token"], grant_id=grant_id, scope=token["scope"], **common
     )
+    if "refresh_token" in token:
+        grants.save_refresh_token(
+            session, token=token["refresh_token"], grant_id=grant_id, scope=granted_scope, **common
+        )
 
 
 def init_oauth(app: Flask) -> None:
     """One authorization server per application (see `oauth_server`)."""
-    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": 3600})
-    server = AuthorizationServer(
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": 3600, "refresh_token": 3600}
+    )
+    # Made only for the grants that ask for one (CodeGrant.generate_token).
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    server = ConnectAuthorizationServer(
         app,
         query_client=lambda client_id: clients.find_client(client_id, app_settings()),
         save_token=_save_token,
     )
-    server.register_grant(CodeGrant, [RequiredS256(required=True), ConnectOpenIDCode(True)])
-    protector = ResourceProtector()
+    # The nonce is optional in the code flow (OpenID Connect Core 3.1.2.1): PKCE binds the
+    # code to the client's request. A nonce given is still checked against replays.
+    server.register_grant(CodeGrant, [RequiredS256(required=True), ConnectOpenIDCode(False)])
+    server.register_grant(RefreshGrant)
+    server.register_endpoint(TokenRevocation)
+    protector = BearerProtector()
     protector.register_token_validator(TokenValidator())
     server.register_endpoint(UserInfoEndpoint(resource_protector=protector))
     app.extensions["connect_oauth"] = server

@@ -7,14 +7,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from authlib.oidc.core.errors import LoginRequiredError
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from onboarding.clock import utcnow
+from onboarding.i18n import LANGUAGES
 from onboarding.identity import clients, keys, logout
 from web.connect import auth
 from web.connect.auth import current_account
-from web.connect.oauth import oauth_server
+from web.connect.i18n import choose_language
+from web.connect.oauth import AUTH_TIME_KEY, oauth_server
 from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings, csrf
 
@@ -31,15 +44,23 @@ def discovery() -> Response:
             "token_endpoint": f"{issuer}/token",
             "userinfo_endpoint": f"{issuer}/userinfo",
             "jwks_uri": f"{issuer}/jwks",
+            "revocation_endpoint": f"{issuer}/revoke",
             "end_session_endpoint": f"{issuer}/end-session",
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+            "claims_parameter_supported": False,
+            "authorization_response_iss_parameter_supported": True,
+            "ui_locales_supported": list(LANGUAGES),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [keys.ALGORITHM],
             "scopes_supported": list(clients.SCOPES),
             "token_endpoint_auth_methods_supported": list(clients.AUTH_METHODS),
+            "revocation_endpoint_auth_methods_supported": list(clients.AUTH_METHODS),
             "code_challenge_methods_supported": ["S256"],
             "claims_supported": [
                 "sub",
@@ -73,14 +94,20 @@ def jwks_creating_keys_when_due() -> Response:
     return response
 
 
-@bp.get("/authorize")
+@bp.route("/authorize", methods=["GET", "POST"])
+@csrf.exempt  # a client's form post, no different from the GET it stands for
 def authorize_and_issue_code() -> Any:
     # A GET that writes, as OAuth defines it: the authorization code is stored before the
     # redirect that carries it, and the client exchanges it at once.
-    if not all(_oauth_text(k) and _oauth_text(v) for k, v in request.args.items(multi=True)):
+    if not all(_oauth_text(k) and _oauth_text(v) for k, v in request.values.items(multi=True)):
         # OAuth's parameters are printable ASCII; authlib cannot even describe other ones.
         message = "This log-in request is not valid: it holds characters OAuth does not allow."
         return render_template("error.html", status=400, message=message), 400
+    choose_language(request.values.get("ui_locales", ""))
+    return _with_issuer(_authorization_response())
+
+
+def _authorization_response() -> Any:
     server = oauth_server()
     account = current_account()
     try:
@@ -89,20 +116,49 @@ def authorize_and_issue_code() -> Any:
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
         return server.handle_error_response(None, error)
+    if account is not None and not _fresh_enough(request.values.get("max_age")):
+        if "none" in request.values.get("prompt", "").split():
+            error = LoginRequiredError(redirect_uri=grant.redirect_uri)
+            error.state = request.values.get("state")
+            return server.handle_error_response(None, error)
+        account = None
     # prompt=login: the client asks for a fresh log-in (e.g. to switch account). The request
-    # continues without it afterwards, so that the log-in is asked once.
-    fresh_login = "login" in request.args.get("prompt", "").split()
+    # continues without it (and without max_age) afterwards, so that the log-in is asked once.
+    fresh_login = "login" in request.values.get("prompt", "").split()
     if account is None or fresh_login:
-        return redirect(url_for("login.login", next=_authorize_path_without_prompt()))
+        login_hint = request.values.get("login_hint")
+        return redirect(
+            url_for("login.login", next=_resumed_authorize_path(), login_hint=login_hint)
+        )
     return server.create_authorization_response(grant=grant, grant_user=account)
+
+
+def _fresh_enough(max_age: str | None) -> bool:
+    """Whether this session's log-in is recent enough for `max_age` (seconds); OpenID Connect
+    Core 3.1.2.1: an older one MUST log in again."""
+    if max_age is None or not max_age.isdigit():
+        return True
+    logged_in_at = session.get(AUTH_TIME_KEY) or 0
+    return utcnow().timestamp() - logged_in_at <= int(max_age)
+
+
+def _with_issuer(response: Any) -> Any:
+    """RFC 9207: every authorization response sent back to a client, errors included, names
+    Connect as its issuer. Redirects within Connect (to its log-in page) stay as they are."""
+    issuer = app_settings().connect_issuer
+    location = getattr(response, "location", None) or ""
+    within_connect = location.startswith("/") or location.startswith(f"{issuer}/")
+    if getattr(response, "status_code", None) == 302 and location and not within_connect:
+        response.location = add_params_to_uri(location, {"iss": issuer})
+    return response
 
 
 def _oauth_text(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
-def _authorize_path_without_prompt() -> str:
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "prompt"]
+def _resumed_authorize_path() -> str:
+    args = [(k, v) for k, v in request.values.items(multi=True) if k not in ("prompt", "max_age")]
     return f"{request.path}?{urlencode(args)}"
 
 
@@ -112,6 +168,12 @@ def token() -> Any:
     # A refused exchange keeps the code spent: a code is claimed once, whatever follows.
     keep_changes_of_refusal()
     return oauth_server().create_token_response()
+
+
+@bp.post("/revoke")
+@csrf.exempt
+def revoke() -> Any:
+    return oauth_server().create_endpoint_response("revocation")
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])

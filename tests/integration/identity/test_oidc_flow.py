@@ -3,8 +3,6 @@ served on a loopback port."""
 
 from __future__ import annotations
 
-import re
-import secrets
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,40 +10,10 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.helpers import PASSWORD, Deferred, activated_account, serve
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-REDIRECT = "http://app.test/auth/callback"
-
-
-@pytest.fixture
-def connect(factory, settings):
-    from web import create_connect_app
-
-    app = Deferred()
-    with serve(app) as url:
-        app.app = create_connect_app(settings=settings.with_overrides(connect_issuer=url))
-        yield url
-
-
-@pytest.fixture
-def browser(connect, factory):
-    """A browser session logged in to Connect as Ada."""
-    activated_account(factory)
-    session = requests.Session()
-    page = session.get(f"{connect}/login")
-    token = CSRF.search(page.text).group(1)
-    response = session.post(
-        f"{connect}/login",
-        data={"csrf_token": token, "email": "ada@example.com", "password": PASSWORD},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302
-    return session
+from tests.helpers import APP_CALLBACK, authorization_params
 
 
 def client(settings, **kwargs):
@@ -53,7 +21,7 @@ def client(settings, **kwargs):
         settings.oidc_client_id,
         settings.oidc_client_secret,
         scope="openid email profile",
-        redirect_uri=REDIRECT,
+        redirect_uri=APP_CALLBACK,
         code_challenge_method="S256",
         **kwargs,
     )
@@ -66,7 +34,7 @@ def authorize(connect, browser, oauth, nonce, verifier):
     response = browser.get(url, allow_redirects=False)
     assert response.status_code == 302, response.text
     location = response.headers["Location"]
-    assert location.startswith(REDIRECT)
+    assert location.startswith(APP_CALLBACK)
     return location, state
 
 
@@ -114,7 +82,7 @@ def test_a_wrong_verifier_is_refused(connect, browser, settings):
         data={
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": REDIRECT,
+            "redirect_uri": APP_CALLBACK,
             "code_verifier": generate_token(48),
         },
         auth=(settings.oidc_client_id, settings.oidc_client_secret),
@@ -131,7 +99,7 @@ def test_a_code_works_once(connect, browser, settings):
     data = {
         "grant_type": "authorization_code",
         "code": code,
-        "redirect_uri": REDIRECT,
+        "redirect_uri": APP_CALLBACK,
         "code_verifier": verifier,
     }
     auth = (settings.oidc_client_id, settings.oidc_client_secret)
@@ -151,7 +119,7 @@ def test_a_wrong_client_secret_is_refused(connect, browser, settings):
         data={
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": REDIRECT,
+            "redirect_uri": APP_CALLBACK,
             "code_verifier": verifier,
         },
         auth=(settings.oidc_client_id, "not-the-secret"),
@@ -160,24 +128,11 @@ def test_a_wrong_client_secret_is_refused(connect, browser, settings):
     assert response.json()["error"] == "invalid_client"
 
 
-def _params(**overrides):
-    params = {
-        "response_type": "code",
-        "client_id": "app",
-        "redirect_uri": REDIRECT,
-        "scope": "openid email profile",
-        "state": "s",
-        "nonce": secrets.token_urlsafe(8),
-        "code_challenge": create_s256_code_challenge(generate_token(48)),
-        "code_challenge_method": "S256",
-    }
-    params.update(overrides)
-    return {k: v for k, v in params.items() if v is not None}
-
-
 def test_an_unknown_client_is_refused_without_redirecting(connect, browser):
     response = browser.get(
-        f"{connect}/authorize", params=_params(client_id="intruder"), allow_redirects=False
+        f"{connect}/authorize",
+        params=authorization_params(client_id="intruder"),
+        allow_redirects=False,
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client"
@@ -186,7 +141,7 @@ def test_an_unknown_client_is_refused_without_redirecting(connect, browser):
 def test_a_foreign_redirect_uri_is_refused_without_redirecting(connect, browser):
     response = browser.get(
         f"{connect}/authorize",
-        params=_params(redirect_uri="https://evil.example/cb"),
+        params=authorization_params(redirect_uri="https://evil.example/cb"),
         allow_redirects=False,
     )
     assert response.status_code == 400
@@ -198,13 +153,12 @@ def test_a_foreign_redirect_uri_is_refused_without_redirecting(connect, browser)
     [
         {"code_challenge": None, "code_challenge_method": None},
         {"code_challenge_method": "plain"},
-        {"nonce": None},
     ],
-    ids=["no-pkce", "plain-pkce", "no-nonce"],
+    ids=["no-pkce", "plain-pkce"],
 )
-def test_requests_without_s256_or_nonce_are_sent_back_with_an_error(connect, browser, overrides):
+def test_requests_without_s256_are_sent_back_with_an_error(connect, browser, overrides):
     response = browser.get(
-        f"{connect}/authorize", params=_params(**overrides), allow_redirects=False
+        f"{connect}/authorize", params=authorization_params(**overrides), allow_redirects=False
     )
     assert response.status_code == 302
     query = parse_qs(urlsplit(response.headers["Location"]).query)
@@ -213,7 +167,9 @@ def test_requests_without_s256_or_nonce_are_sent_back_with_an_error(connect, bro
 
 
 def test_an_anonymous_authorize_request_leads_to_the_login_page(connect, factory):
-    response = requests.get(f"{connect}/authorize", params=_params(), allow_redirects=False)
+    response = requests.get(
+        f"{connect}/authorize", params=authorization_params(), allow_redirects=False
+    )
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/login"
 
@@ -226,7 +182,7 @@ def test_userinfo_without_a_valid_token_is_refused(connect):
 
 def test_prompt_none_without_a_session_answers_login_required(connect, factory):
     response = requests.get(
-        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+        f"{connect}/authorize", params=authorization_params(prompt="none"), allow_redirects=False
     )
     assert response.status_code == 302
     query = parse_qs(urlsplit(response.headers["Location"]).query)
@@ -235,7 +191,7 @@ def test_prompt_none_without_a_session_answers_login_required(connect, factory):
 
 def test_prompt_none_with_a_session_issues_a_code(connect, browser):
     response = browser.get(
-        f"{connect}/authorize", params=_params(prompt="none"), allow_redirects=False
+        f"{connect}/authorize", params=authorization_params(prompt="none"), allow_redirects=False
     )
     assert response.status_code == 302
     assert "code" in parse_qs(urlsplit(response.headers["Location"]).query)
@@ -243,7 +199,7 @@ def test_prompt_none_with_a_session_issues_a_code(connect, browser):
 
 def test_prompt_login_with_a_session_asks_for_a_fresh_log_in_once(connect, browser):
     response = browser.get(
-        f"{connect}/authorize", params=_params(prompt="login"), allow_redirects=False
+        f"{connect}/authorize", params=authorization_params(prompt="login"), allow_redirects=False
     )
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
@@ -266,7 +222,7 @@ def test_two_token_requests_racing_with_one_code_give_one_winner(connect, browse
     data = {
         "grant_type": "authorization_code",
         "code": code,
-        "redirect_uri": REDIRECT,
+        "redirect_uri": APP_CALLBACK,
         "code_verifier": verifier,
     }
     auth = (settings.oidc_client_id, settings.oidc_client_secret)

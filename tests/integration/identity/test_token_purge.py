@@ -1,4 +1,4 @@
-"""The purge deletes exactly the codes, access tokens and mailed links that were used or
+"""The purge deletes exactly the codes, tokens and mailed links that were used or
 expired longer ago than CONNECT_TOKEN_RETENTION, and keeps the links of an account that
 still awaits activation."""
 
@@ -12,7 +12,13 @@ from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity import links
 from onboarding.identity.machine import AccountState
-from onboarding.identity.models import AccessToken, Account, AccountToken, AuthorizationCode
+from onboarding.identity.models import (
+    AccessToken,
+    Account,
+    AccountToken,
+    AuthorizationCode,
+    RefreshToken,
+)
 from onboarding.identity.retention import Purged, purge_spent_tokens
 
 NOW = utcnow()
@@ -65,6 +71,21 @@ def access_token(session, owner, name, *, expires_at):
     )
 
 
+def refresh_token(session, owner, name, *, expires_at, used_at=None):
+    session.add(
+        RefreshToken(
+            token_hash=name,
+            grant_id="grant",
+            client_id="app",
+            account=owner,
+            scope="openid offline_access",
+            issued_at=expires_at - timedelta(days=30),
+            expires_at=expires_at,
+            used_at=used_at,
+        )
+    )
+
+
 def link(session, owner, name, purpose, *, expires_at, used_at=None):
     session.add(
         AccountToken(
@@ -89,6 +110,10 @@ def test_the_purge_deletes_only_what_was_spent_before_the_retention(factory):
         access_token(session, ada, "token-expired-long-ago", expires_at=OLD)
         access_token(session, ada, "token-expired-recently", expires_at=RECENT)
         access_token(session, ada, "token-valid", expires_at=NOW + timedelta(hours=1))
+        refresh_token(session, ada, "refresh-expired-long-ago", expires_at=OLD)
+        refresh_token(
+            session, ada, "refresh-used-valid", expires_at=NOW + timedelta(days=1), used_at=OLD
+        )
         link(
             session, ada, "activation-used-long-ago", links.ACTIVATION, expires_at=NOW, used_at=OLD
         )
@@ -105,7 +130,9 @@ def test_the_purge_deletes_only_what_was_spent_before_the_retention(factory):
         link(session, waiting, "activation-of-waiting", links.ACTIVATION, expires_at=OLD)
 
     with unit_of_work(factory) as session:
-        assert purge_spent_tokens(session, NOW) == Purged(codes=2, access_tokens=1, links=2)
+        assert purge_spent_tokens(session, NOW) == Purged(
+            codes=2, access_tokens=1, refresh_tokens=1, links=2
+        )
     with unit_of_work(factory) as session:
         assert purge_spent_tokens(session, NOW).total == 0
 
@@ -118,6 +145,7 @@ def test_the_purge_deletes_only_what_was_spent_before_the_retention(factory):
             "token-expired-recently",
             "token-valid",
         }
+        assert set(session.scalars(select(RefreshToken.token_hash))) == {"refresh-used-valid"}
         assert set(session.scalars(select(AccountToken.token_hash))) == {
             "reset-used-recently",
             "reset-open",

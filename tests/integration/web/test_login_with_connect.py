@@ -82,6 +82,38 @@ def test_the_authorization_request_uses_pkce_s256_state_and_nonce(client, provid
     assert set(request["scope"].split()) == {"openid", "email", "profile"}
 
 
+def test_the_authorization_request_names_the_invited_address_and_the_persons_language(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    with unit_of_work(factory) as session:
+        session.get(Journey, journey_id).person.language = "nl"
+    client.post(path)
+    log_in_with_provider(client)
+    request = provider.authorize_requests[-1]
+    assert (request["login_hint"], request["ui_locales"]) == ("ann@example.com", "nl")
+
+
+def test_an_issuer_parameter_naming_the_provider_is_accepted(client, factory, provider, ann):
+    provider.promises_iss, provider.iss_parameter = True, "own"
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+
+
+@pytest.mark.parametrize(
+    ("promises_iss", "iss_parameter"),
+    [(True, "https://elsewhere.example"), (False, "https://elsewhere.example"), (True, None)],
+    ids=["another-issuer", "another-issuer-unannounced", "promised-but-missing"],
+)
+def test_an_issuer_parameter_not_naming_the_provider_logs_nobody_in(
+    client, factory, provider, ann, promises_iss, iss_parameter
+):
+    provider.promises_iss, provider.iss_parameter = promises_iss, iss_parameter
+    response = log_in_with_provider(client)
+    assert response.status_code == 400
+    assert "did not come from where it should" in response.get_data(as_text=True)
+    assert state_of(factory, ann[0]) is JourneyState.invited
+
+
 def test_the_login_goes_back_where_the_person_wanted_to_go(client, factory, provider, ann):
     client.get("/login?next=/settings/people")
     assert log_in_with_provider(client).headers["Location"] == "/settings/people"

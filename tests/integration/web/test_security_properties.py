@@ -56,8 +56,10 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Plus every /api/ route (bearer tokens, no cookies); logout tokens are signed.
 # The one-click unsubscribe of RFC 8058: mail clients POST it; its signed token is the proof.
 APP_CSRF_EXEMPT = {"/hooks/identity", "/auth/backchannel-logout", "/reminders/stop/<token>"}
-# A client may POST its log-out request, which ends a session only with the owner's ID token.
-CONNECT_CSRF_EXEMPT = {"/token", "/userinfo", "/end-session"}
+# A client may POST its log-out request, which ends a session only with the owner's ID token,
+# and its authorization request, which does no more than the GET it stands for; /token and
+# /revoke authenticate the client.
+CONNECT_CSRF_EXEMPT = {"/authorize", "/token", "/revoke", "/userinfo", "/end-session"}
 EVIL_TARGETS = [
     "//evil.example",
     "///evil.example",
