@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install test-install lint graphviz chromium
+.PHONY: run test install test-install lint graphviz chromium altcha-widget
 
 $(BIN)/onboarding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,18 @@ $(BIN)/onboarding: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# The browser test drives Debian's Chromium with axe-core from npm (no browser download).
+# The browser test drives Debian's Chromium with axe-core from npm (no browser download); npm
+# also brings the ALTCHA widget, whose copy in web/connect/static/altcha/ a test compares.
 node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund
 	touch $@
+
+# After changing the widget's version in package.json: copy its files to where Connect serves them.
+ALTCHA_DIST := node_modules/altcha/dist
+altcha-widget: node_modules/axe-core/axe.min.js
+	cp $(ALTCHA_DIST)/external/altcha.min.js $(ALTCHA_DIST)/external/altcha.css \
+	   $(ALTCHA_DIST)/workers/sha.js $(ALTCHA_DIST)/i18n/en.js $(ALTCHA_DIST)/i18n/nl.js \
+	   node_modules/altcha/LICENSE.txt web/connect/static/altcha/
 
 # Debian packages: Graphviz draws the state diagrams (also live on the dashboard); the browser
 # test drives Chromium.
