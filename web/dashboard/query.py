@@ -117,7 +117,9 @@ class JourneyTableArgs(JourneyFilterArgs):
 
 def parsed(model: type[Model], args: Mapping[str, str]) -> Model:
     """`args` (a page's query string) as `model`; a ValidationError naming the argument if not."""
+    # Asked for by name, each argument the model knows (the first value of a repeated one).
+    given = {name: args[name] for name in model.model_fields if name in args}
     try:
-        return model.model_validate(dict(args))
+        return model.model_validate(given)
     except pydantic.ValidationError as error:
         raise refusal(error) from None
