@@ -19,6 +19,7 @@ from onboarding.dashboard.actions import AdminAction, Surface
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
+from onboarding.journeys.models import Journey
 from onboarding.people.access import MAX_ID, journey_in_scope
 from web.api import models
 from web.api.openapi import answers, document, spec
@@ -67,12 +68,10 @@ def _actor() -> str:
     return f"api:{token.name} (token of {token.created_by})"
 
 
-def _journey(journey_id: int) -> models.Journey:
-    session, now = db_session(), utcnow()
-    journey = journey_in_scope(session, journey_id, g.api_scope)
-    return models.Journey.of(
-        journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
-    )
+def _answer(journey: Journey) -> models.Journey:
+    session = db_session()
+    findings = diagnosis.load_and_diagnose(session, journey, utcnow())
+    return models.Journey.of(journey, findings, timeline(session, journey))
 
 
 @bp.get("/openapi.json")
@@ -104,7 +103,7 @@ def list_journeys(query: JourneyTableArgs) -> models.JourneyPage:
 @spec.validate(resp=answers(HTTP_200=models.Journey), operation_id="getJourney")
 def get_journey(journey_id: int) -> models.Journey:
     """A journey with its diagnosis and timeline."""
-    return _journey(journey_id)
+    return _answer(journey_in_scope(db_session(), journey_id, g.api_scope))
 
 
 def _action_route(action: AdminAction) -> Callable[..., models.Journey]:
@@ -113,7 +112,7 @@ def _action_route(action: AdminAction) -> Callable[..., models.Journey]:
     def act(journey_id: int) -> models.Journey:
         body = request.context.json  # validated by spectree: an ExtendBody where days count
         days = body.days if body is not None else actions.DEFAULT_EXTENSION_DAYS
-        actions.perform(
+        journey = actions.perform(
             db_session(),
             journey_id,
             action,
@@ -122,7 +121,7 @@ def _action_route(action: AdminAction) -> Callable[..., models.Journey]:
             days=days,
             now=utcnow(),
         )
-        return _journey(journey_id)
+        return _answer(journey)
 
     act.__name__ = f"{action.name}_journey"
     act.__doc__ = action.label
