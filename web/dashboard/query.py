@@ -33,9 +33,10 @@ def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Optional = BeforeValidator(_blank_is_none)
+BlankIsNone = BeforeValidator(_blank_is_none)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Count = Annotated[int, Field(ge=0)]
+StuckDays = Annotated[int, Field(ge=0, le=MAX_STUCK_DAYS)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
 
 def plain_text(max_length: int) -> StringConstraints:
@@ -55,19 +56,19 @@ Sort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 class JourneyFilterArgs(BaseModel):
     """Which journeys to count or list."""
 
-    organization: Annotated[Id | None, Optional] = Field(
+    organization: Annotated[Id | None, BlankIsNone] = Field(
         None, description="Only this organization's journeys (within the caller's)."
     )
-    role: Annotated[Annotated[str, plain_text(200)] | None, Optional] = Field(
+    role: Annotated[Annotated[str, plain_text(200)] | None, BlankIsNone] = Field(
         None, description="Only journeys with this role."
     )
-    language: Annotated[Language | None, Optional] = Field(
+    language: Annotated[Language | None, BlankIsNone] = Field(
         None, description="Only people with this language."
     )
-    invited_from: Annotated[date | None, Optional] = Field(
+    invited_from: Annotated[date | None, BlankIsNone] = Field(
         None, description="Invited on or after this day (UTC)."
     )
-    invited_to: Annotated[date | None, Optional] = Field(
+    invited_to: Annotated[date | None, BlankIsNone] = Field(
         None, description="Invited on or before this day (UTC)."
     )
 
@@ -92,17 +93,17 @@ class JourneyFilterArgs(BaseModel):
 class JourneyTableArgs(JourneyFilterArgs):
     """One page of the journey table (keyset pagination: pass next_cursor as after)."""
 
-    state: Annotated[JourneyState | None, Optional] = None
-    stuck_days: Annotated[Annotated[Count, Field(le=MAX_STUCK_DAYS)] | None, Optional] = Field(
+    state: Annotated[JourneyState | None, BlankIsNone] = None
+    stuck_days: Annotated[StuckDays | None, BlankIsNone] = Field(
         None, description="Live and in the same state for more than this many days."
     )
     sort: Annotated[Sort, BeforeValidator(lambda v: _blank_is_none(v) or DEFAULT_SORT)] = (
         DEFAULT_SORT
     )
-    after: Annotated[Annotated[str, plain_text(1000)] | None, Optional] = Field(
+    after: Annotated[Annotated[str, plain_text(1000)] | None, BlankIsNone] = Field(
         None, description="The next_cursor of the previous page."
     )
-    limit: Annotated[Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | None, Optional] = None
+    limit: Annotated[PageSize | None, BlankIsNone] = None
 
     def table_query(self, allowed: frozenset[int] | None) -> TableQuery:
         return TableQuery(
