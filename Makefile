@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install test-install lint graphviz chromium
+.PHONY: run test install test-install lint graphviz chromium altcha-widget
 
 $(BIN)/onboarding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,18 @@ $(BIN)/onboarding: pyproject.toml
 
 # From npm: axe-core for the browser test (which drives Debian's Chromium, no browser
 # download), openid-client and jose for the OpenID conformance suite (tests/conformance/),
-# oidc-provider as the third-party provider the app logs in and out against.
+# oidc-provider as the third-party provider the app logs in and out against, and the ALTCHA
+# widget, whose copy in web/connect/static/altcha/ a test compares.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	touch $@
+
+# After changing the widget's version in package.json: copy its files to where Connect serves them.
+ALTCHA_DIST := node_modules/altcha/dist
+altcha-widget: node_modules/axe-core/axe.min.js
+	cp $(ALTCHA_DIST)/external/altcha.min.js $(ALTCHA_DIST)/external/altcha.css \
+	   $(ALTCHA_DIST)/workers/sha.js $(ALTCHA_DIST)/i18n/en.js $(ALTCHA_DIST)/i18n/nl.js \
+	   node_modules/altcha/LICENSE.txt web/connect/static/altcha/
 
 # Debian packages: Graphviz draws the state diagrams (also live on the dashboard); the browser
 # test drives Chromium.

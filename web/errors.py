@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pydantic
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +17,7 @@ from onboarding.errors import (
     Forbidden,
     InvitationExpired,
     NotFound,
+    ValidationError,
 )
 from web import scim
 from web.i18n import ngettext
@@ -46,6 +48,13 @@ def error_response(status: int, message: str, code: str | None = None):  # type:
     if wants_json():
         return {"error": {"code": code or str(status), "message": message}}, status
     return render_template("error.html", status=status, message=message), status
+
+
+def refusal(error: pydantic.ValidationError) -> ValidationError:
+    """A request's arguments or body that its model refuses, as the refusal shown for them."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    return ValidationError(f"{field}: {first['msg']}.", field)
 
 
 def wait_message() -> str:

@@ -1,30 +1,30 @@
-"""Captchas for registration, pluggable by CAPTCHA: a self-hosted proof of work in the ALTCHA
-format (default; works offline), or Google reCAPTCHA.
+"""Captchas for registration, pluggable by CAPTCHA: a self-hosted proof of work made and checked
+by the `altcha` library (default; works offline), or Google reCAPTCHA.
 
-ALTCHA: the server picks a random salt and a secret number n, publishes
-sha256(salt + n) with an HMAC signature and an expiry; the browser finds n by trying numbers.
-The server keeps no state until an answer comes back; `first_use` makes each answer single use,
-in the database that every process shares.
+ALTCHA: the server signs a challenge (HMAC, with an expiry) whose answer is a counter below
+ALTCHA_MAX_NUMBER; the browser's widget finds the counter by trying them in order. The server
+keeps no state until an answer comes back; `first_use` makes each answer single use, in the
+database that every process shares.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+import altcha
 import requests
 
 from onboarding.rate_limits import DatabaseStorage, database_storage_uri
 from onboarding.settings import Settings
 
 CHALLENGE_TTL = timedelta(minutes=20)
+# One SHA-256 per counter tried: the widget's SHA worker, and a quick check on the server.
+ALGORITHM, COST = "SHA-256", 1
 RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 
 
@@ -39,10 +39,6 @@ class Solved:
     key: str
 
 
-def _mac(secret: str, text: str) -> str:
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True)
 class Altcha:
     secret: str
@@ -51,37 +47,26 @@ class Altcha:
 
     def challenge(self, now: datetime) -> dict[str, Any]:
         """A fresh signed challenge, in the JSON shape the ALTCHA widget expects."""
-        expires = int((now + CHALLENGE_TTL).timestamp())
-        salt = f"{secrets.token_hex(12)}?expires={expires}"
-        number = secrets.randbelow(self.max_number + 1)
-        digest = hashlib.sha256(f"{salt}{number}".encode()).hexdigest()
-        return {
-            "algorithm": "SHA-256",
-            "challenge": digest,
-            "maxnumber": self.max_number,
-            "salt": salt,
-            "signature": _mac(self.secret, digest),
-        }
+        made = altcha.create_challenge(
+            ALGORITHM,
+            COST,
+            # The answer is this counter: the widget tries 0, 1, 2 … up to it.
+            counter=secrets.randbelow(self.max_number + 1),
+            expires_at=now + CHALLENGE_TTL,
+            hmac_secret=self.secret,
+        )
+        return made.to_dict()
 
-    def verify(self, answer: str, remote_ip: str | None, now: datetime) -> Solved:
-        """Check a base64 JSON answer {algorithm, challenge, number, salt, signature}."""
-        try:
-            payload = json.loads(base64.b64decode(answer or "", validate=True))
-            challenge, salt = str(payload["challenge"]), str(payload["salt"])
-            number, signature = int(payload["number"]), str(payload["signature"])
-            expires = int(parse_qs(urlsplit(salt).query)["expires"][0])
-        except (ValueError, KeyError, TypeError, IndexError):
-            raise CaptchaFailed("Solve the captcha first (it needs JavaScript).") from None
-        if payload.get("algorithm") != "SHA-256" or not hmac.compare_digest(
-            signature, _mac(self.secret, challenge)
-        ):
-            raise CaptchaFailed("The captcha answer is not valid; try again.")
-        if expires < now.timestamp():
+    def verify(self, answer: str, remote_ip: str | None) -> Solved:
+        """Check the widget's base64 JSON answer {challenge, solution}."""
+        result = altcha.verify_solution(answer or "", self.secret)
+        if result.error:
+            raise CaptchaFailed("Solve the captcha first (it needs JavaScript).")
+        if result.expired:
             raise CaptchaFailed("The captcha has expired; reload the page and try again.")
-        computed = hashlib.sha256(f"{salt}{number}".encode()).hexdigest()
-        if not hmac.compare_digest(computed, challenge):
+        if not result.verified:
             raise CaptchaFailed("The captcha answer is not valid; try again.")
-        return Solved(key=challenge)
+        return Solved(key=str(altcha.Payload.from_base64(answer).challenge.signature))
 
 
 @dataclass(frozen=True)
@@ -91,7 +76,7 @@ class Recaptcha:
     verify_url: str = RECAPTCHA_VERIFY_URL
     kind: str = "recaptcha"
 
-    def verify(self, answer: str, remote_ip: str | None, now: datetime) -> Solved:
+    def verify(self, answer: str, remote_ip: str | None) -> Solved:
         if not answer:
             raise CaptchaFailed("Tick the captcha first.")
         data = {"secret": self.secret_key, "response": answer}
@@ -118,18 +103,15 @@ def first_use(solved: Solved, settings: Settings) -> bool:
 
 def solve(challenge: dict[str, Any]) -> str:
     """Find the answer to an ALTCHA challenge, as the browser widget does."""
-    for number in range(int(challenge["maxnumber"]) + 1):
-        text = f"{challenge['salt']}{number}"
-        if hashlib.sha256(text.encode()).hexdigest() == challenge["challenge"]:
-            answer = {
-                key: challenge[key] for key in ("algorithm", "challenge", "salt", "signature")
-            }
-            return base64.b64encode(json.dumps({**answer, "number": number}).encode()).decode()
-    raise CaptchaFailed("no solution")
+    parsed = altcha.Challenge.from_dict(challenge)
+    solution = altcha.solve_challenge(parsed)
+    if solution is None:
+        raise CaptchaFailed("no solution")
+    return altcha.Payload(parsed, solution).to_base64()
 
 
 def from_settings(settings: Settings) -> Altcha | Recaptcha:
     if settings.captcha == "recaptcha":
         return Recaptcha(settings.recaptcha_site_key, settings.recaptcha_secret_key)
-    secret = _mac(settings.secret_key, "altcha")
+    secret = hmac.new(settings.secret_key.encode(), b"altcha", hashlib.sha256).hexdigest()
     return Altcha(secret=secret, max_number=settings.altcha_max_number)

@@ -1,34 +1,38 @@
 """The JSON API under /api: the dashboard's data and actions for one organization per token.
 
 Authentication is `Authorization: Bearer <token>` with a per-organization API token; every
-error is JSON `{"error": {"code", "message"}}` (see web.errors). Described in openapi.json.
+error is JSON `{"error": {"code", "message"}}` (see web.errors). Arguments, bodies and answers
+are the models of web/api/models.py and web/dashboard/query.py; /api/openapi.json is generated
+from them and the routes (web/api/openapi.py).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
-from onboarding.dashboard.actions import Surface
+from onboarding.dashboard.actions import AdminAction, Surface
 from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
+from onboarding.journeys.models import Journey
 from onboarding.people import erasure
-from onboarding.people.access import journey_in_scope
-from web.api import serialize
-from web.dashboard.params import journey_filter, table_query
+from onboarding.people.access import MAX_ID, journey_in_scope
+from web.api import models
+from web.api.openapi import answers, document, spec
+from web.dashboard.query import JourneyFilterArgs, JourneyTableArgs
 from web.db import db_session
 from web.errors import error_response
 from web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # no cookies here: a bearer token cannot be sent by another site's form
-OPENAPI = Path(__file__).with_name("openapi.json")
 MAX_CSV_BYTES = 5 * 1024 * 1024
+JOURNEY = f"/journeys/<int(min=1, max={MAX_ID}):journey_id>"
 
 
 @bp.before_request
@@ -65,75 +69,83 @@ def _actor() -> str:
     return f"api:{token.name} (token of {token.created_by})"
 
 
+def _answer(journey: Journey) -> models.Journey:
+    session = db_session()
+    findings = diagnosis.load_and_diagnose(session, journey, utcnow())
+    return models.Journey.of(journey, findings, timeline(session, journey))
+
+
 @bp.get("/openapi.json")
-def openapi() -> Response:
-    return Response(OPENAPI.read_text(), mimetype="application/json")
+def openapi() -> dict[str, Any]:
+    return document()
 
 
 @bp.get("/funnel")
-def get_funnel() -> dict[str, Any]:
-    filters = journey_filter(request.args, g.api_scope)
-    return serialize.funnel(funnel.funnel(db_session(), filters))
+@spec.validate(
+    query=JourneyFilterArgs, resp=answers(HTTP_200=models.Funnel), operation_id="getFunnel"
+)
+def get_funnel(query: JourneyFilterArgs) -> models.Funnel:
+    """The funnel: per step, reached, in it now, conversion, median time in step."""
+    return models.Funnel.of(funnel.funnel(db_session(), query.journey_filter(g.api_scope)))
 
 
 @bp.get("/journeys")
-def list_journeys() -> dict[str, Any]:
-    filters = journey_filter(request.args, g.api_scope)
+@spec.validate(
+    query=JourneyTableArgs, resp=answers(HTTP_200=models.JourneyPage), operation_id="listJourneys"
+)
+def list_journeys(query: JourneyTableArgs) -> models.JourneyPage:
+    """One page of journeys (keyset pagination: pass next_cursor as after)."""
     now = utcnow()
-    found = journey_table.page(db_session(), table_query(request.args, filters), now)
-    return {
-        "journeys": [serialize.row(row, now) for row in found.rows],
-        "next_cursor": found.next_cursor,
-    }
+    found = journey_table.page(db_session(), query.table_query(g.api_scope), now)
+    return models.JourneyPage.of(found, now)
 
 
-@bp.get("/journeys/<int:journey_id>")
-def get_journey(journey_id: int) -> dict[str, Any]:
-    session, now = db_session(), utcnow()
-    journey = journey_in_scope(session, journey_id, g.api_scope)
-    return serialize.journey(
-        journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
-    )
+@bp.get(JOURNEY)
+@spec.validate(resp=answers(HTTP_200=models.Journey), operation_id="getJourney")
+def get_journey(journey_id: int) -> models.Journey:
+    """A journey with its diagnosis and timeline."""
+    return _answer(journey_in_scope(db_session(), journey_id, g.api_scope))
 
 
-ACTION_NAMES = ", ".join(action.name for action in actions.offered_on(Surface.api))
+def _action_route(action: AdminAction) -> Callable[..., models.Journey]:
+    """The route of one admin action: POST /api/journeys/<id>/<action name>."""
+
+    def act(journey_id: int) -> models.Journey:
+        body = request.context.json  # validated by spectree: an ExtendBody where days count
+        days = body.days if body is not None else actions.DEFAULT_EXTENSION_DAYS
+        journey = actions.perform(
+            db_session(),
+            journey_id,
+            action,
+            scope=g.api_scope,
+            actor=_actor(),
+            days=days,
+            now=utcnow(),
+        )
+        return _answer(journey)
+
+    act.__name__ = f"{action.name}_journey"
+    act.__doc__ = action.label
+    return spec.validate(
+        json=models.ExtendBody if action.takes_days else None,
+        resp=answers(HTTP_200=models.Journey),
+        operation_id=f"{action.name}Journey",
+    )(act)
 
 
-@bp.post(f"/journeys/<int:journey_id>/<any({ACTION_NAMES}):action>")
-def act(journey_id: int, action: str) -> dict[str, Any]:
-    session, now = db_session(), utcnow()
-    chosen = actions.action_named(action, Surface.api)
-    days = actions.DEFAULT_EXTENSION_DAYS
-    if chosen.takes_days:
-        body = request.get_json(silent=True)
-        if body is not None:
-            if (
-                not isinstance(body, dict)
-                or not isinstance(body.get("days", days), int)
-                or isinstance(body.get("days"), bool)
-            ):
-                raise ValidationError('The body must be {"days": <whole number>}.', "days")
-            days = body.get("days", days)
-    journey = actions.perform(
-        session,
-        journey_id,
-        chosen,
-        scope=g.api_scope,
-        actor=_actor(),
-        days=days,
-        now=now,
-    )
-    return serialize.journey(
-        journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
-    )
+for _action in actions.offered_on(Surface.api):
+    bp.add_url_rule(f"{JOURNEY}/{_action.name}", view_func=_action_route(_action), methods=["POST"])
 
 
 @bp.post("/invitations")
-def invite_csv() -> tuple[dict[str, Any], int]:
-    """Bulk invite from a CSV body (text/csv); `dry_run=true` only reports."""
-    raw_flag = request.args.get("dry_run", "false").lower()
-    if raw_flag not in ("true", "false"):
-        raise ValidationError("dry_run must be true or false.", "dry_run")
+@spec.validate(
+    query=models.DryRun,
+    resp=answers(HTTP_200=models.BulkReport, HTTP_201=models.BulkReport),
+    operation_id="bulkInvite",
+)
+def invite_csv(query: models.DryRun) -> tuple[models.BulkReport, int]:
+    """Invite many people from CSV (columns first_name,last_name,email,language,roles; roles
+    separated by ;). With dry_run=true nothing is written (200), else 201."""
     data = request.get_data(cache=False)
     if len(data) > MAX_CSV_BYTES:
         raise ValidationError("The CSV is larger than 5 MB; split it.", "body")
@@ -141,19 +153,20 @@ def invite_csv() -> tuple[dict[str, Any], int]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError("The body must be UTF-8 CSV.", "body") from None
-    session = db_session()
     organization = g.api_token.organization
-    report = bulk_invite(session, organization, text, dry_run=raw_flag == "true", actor=_actor())
-    return serialize.report(report), 200 if report.dry_run else 201
+    report = bulk_invite(db_session(), organization, text, dry_run=query.dry_run, actor=_actor())
+    return models.BulkReport.of(report), 200 if report.dry_run else 201
 
 
 @bp.post("/erasures")
-def erase_person() -> dict[str, Any]:
-    """Erase the person of `{"email": ...}` (see onboarding.people.erasure)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("email"), str):
-        raise ValidationError('The body must be {"email": "<address>"}.', "email")
-    erased = erasure.erase_by_address(
-        db_session(), body["email"], scope=g.api_scope, actor=_actor()
-    )
-    return {"person_id": erased.id, "email": erased.email}
+@spec.validate(
+    json=models.ErasureRequest,
+    resp=answers(HTTP_200=models.Erasure, HTTP_403=models.Error),
+    operation_id="erasePerson",
+)
+def erase_person(json: models.ErasureRequest) -> models.Erasure:
+    """Erase a person of this organization (GDPR article 17): their names and address are
+    replaced by a pseudonym in their journeys, history and mails, their links and pending mails
+    cancelled. Refused (403) when they also belong to an organization the token does not reach."""
+    erased = erasure.erase_by_address(db_session(), json.email, scope=g.api_scope, actor=_actor())
+    return models.Erasure(person_id=erased.id, email=erased.email)

@@ -77,7 +77,7 @@ def _check_captcha() -> None:
     checker = captcha.from_settings(app_settings())
     field = "altcha" if checker.kind == "altcha" else "g-recaptcha-response"
     try:
-        solved = checker.verify(request.form.get(field, ""), request.remote_addr, utcnow())
+        solved = checker.verify(request.form.get(field, ""), request.remote_addr)
     except captcha.CaptchaFailed as error:
         raise errors.ValidationError(str(error), "captcha") from None
     if not captcha.first_use(solved, app_settings()):

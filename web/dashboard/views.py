@@ -13,7 +13,7 @@ from onboarding.errors import DomainError, NotFound
 from onboarding.journeys.machine import JourneyState
 from onboarding.people.access import journey_in_scope, organizations_in
 from web.dashboard import bp
-from web.dashboard.params import journey_filter, table_query
+from web.dashboard.query import JourneyFilterArgs, JourneyTableArgs, parsed
 from web.dashboard.scope import admin_scope
 from web.db import db_session
 
@@ -22,11 +22,10 @@ from web.db import db_session
 def index() -> str:
     _, allowed = admin_scope()
     session, now = db_session(), utcnow()
-    filters = journey_filter(request.args, allowed)
-    query = table_query(request.args, filters)
+    query = parsed(JourneyTableArgs, request.args).table_query(allowed)
     return render_template(
         "dashboard/index.html",
-        funnel=funnel.funnel(session, filters),
+        funnel=funnel.funnel(session, query.filters),
         page=journey_table.page(session, query, now),
         query=query,
         args={k: v for k, v in request.args.items() if k != "after" and v},
@@ -41,7 +40,7 @@ def index() -> str:
 def diagram() -> str:
     _, allowed = admin_scope()
     session = db_session()
-    filters = journey_filter(request.args, allowed)
+    filters = parsed(JourneyFilterArgs, request.args).journey_filter(allowed)
     counts = funnel.funnel(session, filters)
     svg = live_diagram.live_svg({state: counts.count_in(state) for state in JourneyState})
     return render_template(

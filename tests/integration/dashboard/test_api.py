@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -11,6 +13,7 @@ from schemathesis.checks import (
 )
 
 from onboarding.dashboard import api_tokens
+from onboarding.dashboard.actions import Surface, offered_on
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey
 from tests.integration.dashboard.test_pages import two_organizations
@@ -111,9 +114,44 @@ def test_a_token_erases_a_person_of_its_organization_and_no_one_elses(client, fa
     assert ivy["timeline"][-1]["actor"] == "api:ci (token of boss@acme.example)"
 
 
+def test_the_served_document_describes_every_api_route_and_nothing_else(app, client):
+    document = client.get("/api/openapi.json").json
+    described = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item
+    }
+    routed = {
+        (re.sub(r"<(?:[^<>]*:)?([^<>:]+)>", r"{\1}", rule.rule), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.endpoint != "api.openapi"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert described == routed
+    actions = {path.rpartition("/")[2] for path, _ in routed if "{journey_id}/" in path}
+    assert actions == {action.name for action in offered_on(Surface.api)}
+
+
+def test_refused_arguments_and_bodies_get_the_apis_own_answer(client, factory):
+    ids = two_organizations(factory)
+    headers = bearer(ids["acme_token"])
+    journey_id = ids["ivy@acme.example"]
+    for refused in (
+        client.get("/api/journeys?limit=201", headers=headers),
+        client.get("/api/journeys?state=lost", headers=headers),
+        client.get("/api/funnel?invited_from=2026-02-30", headers=headers),
+        client.get("/api/funnel?role=a%00b", headers=headers),
+        client.post("/api/invitations?dry_run=perhaps", data="", headers=headers),
+        client.post(f"/api/journeys/{journey_id}/extend", json={"days": True}, headers=headers),
+        client.post(f"/api/journeys/{journey_id}/extend", json=[14], headers=headers),
+    ):
+        assert refused.status_code == 422
+        assert refused.json["error"]["code"] == "invalid"
+        assert refused.json["error"]["message"]
+    assert client.get("/api/journeys?limit=", headers=headers).status_code == 200
+
+
 def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
-    """Every operation of openapi.json, with generated valid and invalid input, against the
-    app in-process with a real token and database."""
+    """Every operation of the generated /api/openapi.json, with generated valid and invalid
+    input, against the app in-process with a real token and database."""
     headers = bearer(two_organizations(factory)["acme_token"])
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]

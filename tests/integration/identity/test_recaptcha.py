@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from onboarding.clock import utcnow
 from onboarding.identity.captcha import CaptchaFailed, Recaptcha, from_settings
 from onboarding.settings import Settings
 
@@ -48,19 +47,19 @@ def checker(server):
 
 
 def test_a_good_answer_passes_and_sends_secret_and_ip(siteverify):
-    assert checker(siteverify).verify("good", "10.0.0.7", utcnow()).key
+    assert checker(siteverify).verify("good", "10.0.0.7").key
     assert siteverify.seen[0]["remoteip"] == ["10.0.0.7"]
 
 
 @pytest.mark.parametrize("answer", ["bad", ""])
 def test_a_bad_or_missing_answer_fails(siteverify, answer):
     with pytest.raises(CaptchaFailed):
-        checker(siteverify).verify(answer, None, utcnow())
+        checker(siteverify).verify(answer, None)
 
 
 def test_an_unreachable_service_fails_clearly():
     with pytest.raises(CaptchaFailed, match="could not be checked"):
-        Recaptcha("site", "s3cret", verify_url="http://127.0.0.1:9/").verify("x", None, utcnow())
+        Recaptcha("site", "s3cret", verify_url="http://127.0.0.1:9/").verify("x", None)
 
 
 def test_configuration_chooses_the_captcha(tmp_path):

@@ -112,7 +112,7 @@ def test_no_route_of_the_app_answers_a_server_error(factory, provider, world, se
         },
         seeds={
             "hooks.identity": Seed(json=identity_event(world["journey"], settings)),
-            "api.act": Seed(json={"days": 3}),
+            "api.extend_journey": Seed(json={"days": 3}),
             "api.list_journeys": Seed(query={"limit": "5", "state": "invited"}),
         },
         body_headers=signed(settings),

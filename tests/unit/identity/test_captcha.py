@@ -1,4 +1,4 @@
-"""The self-hosted proof-of-work captcha (ALTCHA format)."""
+"""The self-hosted proof-of-work captcha (ALTCHA, through the `altcha` library)."""
 
 from __future__ import annotations
 
@@ -14,30 +14,44 @@ from onboarding.identity.captcha import Altcha, CaptchaFailed, solve
 ALTCHA = Altcha(secret="s3cret", max_number=300)
 
 
-def test_a_solved_challenge_verifies():
-    now = utcnow()
-    answer = solve(ALTCHA.challenge(now))
-    assert ALTCHA.verify(answer, None, now).key
+def _edited(answer: str, edit) -> str:
+    payload = json.loads(base64.b64decode(answer))
+    edit(payload)
+    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
-def test_a_wrong_number_fails():
-    now = utcnow()
-    payload = json.loads(base64.b64decode(solve(ALTCHA.challenge(now))))
-    payload["number"] += 1
-    forged = base64.b64encode(json.dumps(payload).encode()).decode()
+def test_a_solved_challenge_verifies_and_is_known_by_its_signature():
+    challenge = ALTCHA.challenge(utcnow())
+    assert ALTCHA.verify(solve(challenge), None).key == challenge["signature"]
+
+
+def test_a_wrong_counter_fails():
+    answer = solve(ALTCHA.challenge(utcnow()))
+    forged = _edited(answer, lambda p: p["solution"].update(counter=p["solution"]["counter"] + 1))
     with pytest.raises(CaptchaFailed, match="not valid"):
-        ALTCHA.verify(forged, None, now)
+        ALTCHA.verify(forged, None)
+
+
+def test_an_easier_challenge_than_the_one_signed_fails():
+    answer = solve(ALTCHA.challenge(utcnow()))
+    forged = _edited(answer, lambda p: p["challenge"]["parameters"].update(keyPrefix="0"))
+    with pytest.raises(CaptchaFailed, match="not valid"):
+        ALTCHA.verify(forged, None)
 
 
 def test_a_challenge_signed_with_another_secret_fails():
-    now = utcnow()
-    answer = solve(Altcha(secret="other", max_number=300).challenge(now))
+    answer = solve(Altcha(secret="other", max_number=300).challenge(utcnow()))
     with pytest.raises(CaptchaFailed, match="not valid"):
-        ALTCHA.verify(answer, None, now)
+        ALTCHA.verify(answer, None)
 
 
 def test_an_old_challenge_expires():
-    now = utcnow()
-    answer = solve(ALTCHA.challenge(now))
+    answer = solve(ALTCHA.challenge(utcnow() - timedelta(hours=1)))
     with pytest.raises(CaptchaFailed, match="expired"):
-        ALTCHA.verify(answer, None, now + timedelta(hours=1))
+        ALTCHA.verify(answer, None)
+
+
+@pytest.mark.parametrize("answer", ["", "not base64!", base64.b64encode(b"[1, 2]").decode()])
+def test_a_missing_or_malformed_answer_asks_for_the_captcha(answer):
+    with pytest.raises(CaptchaFailed, match="Solve the captcha first"):
+        ALTCHA.verify(answer, None)

@@ -1,0 +1,126 @@
+"""The dashboard's query arguments as typed models, for its pages and the API alike: validated
+by pydantic, described in the API's OpenAPI document, turned into the domain's queries."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Literal, TypeVar
+
+import pydantic
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+
+from onboarding.dashboard.filters import JourneyFilter
+from onboarding.dashboard.journey_table import (
+    DEFAULT_SORT,
+    MAX_PAGE_SIZE,
+    MAX_STUCK_DAYS,
+    PAGE_SIZE,
+    SORTS,
+    TableQuery,
+)
+from onboarding.i18n import LANGUAGES
+from onboarding.journeys.machine import JourneyState
+from onboarding.people.access import MAX_ID
+from web.errors import refusal
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _blank_is_none(value: object) -> object:
+    """A form's empty field means the argument was not given."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+BlankIsNone = BeforeValidator(_blank_is_none)
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+StuckDays = Annotated[int, Field(ge=0, le=MAX_STUCK_DAYS)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+
+
+def plain_text(max_length: int) -> StringConstraints:
+    """Free text that can be stored and matched: no control characters (PostgreSQL refuses
+    NUL), at most `max_length` characters."""
+    return StringConstraints(
+        strip_whitespace=True,
+        max_length=max_length,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+    )
+
+
+Language = enum.Enum("Language", {code: code for code in LANGUAGES}, type=str)  # type: ignore[misc]
+Sort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+
+
+class JourneyFilterArgs(BaseModel):
+    """Which journeys to count or list."""
+
+    organization: Annotated[Id | None, BlankIsNone] = Field(
+        None, description="Only this organization's journeys (within the caller's)."
+    )
+    role: Annotated[Annotated[str, plain_text(200)] | None, BlankIsNone] = Field(
+        None, description="Only journeys with this role."
+    )
+    language: Annotated[Language | None, BlankIsNone] = Field(
+        None, description="Only people with this language."
+    )
+    invited_from: Annotated[date | None, BlankIsNone] = Field(
+        None, description="Invited on or after this day (UTC)."
+    )
+    invited_to: Annotated[date | None, BlankIsNone] = Field(
+        None, description="Invited on or before this day (UTC)."
+    )
+
+    def journey_filter(self, allowed: frozenset[int] | None) -> JourneyFilter:
+        """The filter within the organizations the caller may see (None: all).
+
+        An organization outside `allowed` selects nothing rather than saying it exists.
+        """
+        scope = allowed
+        if self.organization is not None:
+            asked = frozenset({self.organization})
+            scope = asked & allowed if allowed is not None else asked
+        return JourneyFilter(
+            organization_ids=scope,
+            role=self.role or None,
+            language=self.language.value if self.language else None,
+            invited_from=self.invited_from,
+            invited_to=self.invited_to,
+        )
+
+
+class JourneyTableArgs(JourneyFilterArgs):
+    """One page of the journey table (keyset pagination: pass next_cursor as after)."""
+
+    state: Annotated[JourneyState | None, BlankIsNone] = None
+    stuck_days: Annotated[StuckDays | None, BlankIsNone] = Field(
+        None, description="Live and in the same state for more than this many days."
+    )
+    sort: Annotated[Sort, BeforeValidator(lambda v: _blank_is_none(v) or DEFAULT_SORT)] = (
+        DEFAULT_SORT
+    )
+    after: Annotated[Annotated[str, plain_text(1000)] | None, BlankIsNone] = Field(
+        None, description="The next_cursor of the previous page."
+    )
+    limit: Annotated[PageSize | None, BlankIsNone] = None
+
+    def table_query(self, allowed: frozenset[int] | None) -> TableQuery:
+        return TableQuery(
+            filters=self.journey_filter(allowed),
+            state=self.state,
+            stuck_days=self.stuck_days,
+            sort=self.sort,
+            after=self.after,
+            limit=PAGE_SIZE if self.limit is None else self.limit,
+        )
+
+
+def parsed(model: type[Model], args: Mapping[str, str]) -> Model:
+    """`args` (a page's query string) as `model`; a ValidationError naming the argument if not."""
+    # Asked for by name, each argument the model knows (the first value of a repeated one).
+    given = {name: args[name] for name in model.model_fields if name in args}
+    try:
+        return model.model_validate(given)
+    except pydantic.ValidationError as error:
+        raise refusal(error) from None
