@@ -59,6 +59,8 @@ DEFAULTS: Mapping[str, str] = {
     "CAPTCHA": "altcha",
     "ALTCHA_MAX_NUMBER": "100000",
     "UPSTREAM_NAME": "Google",
+    "WEBHOOK_SECRET_OVERLAP": "24h",
+    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "0",
 }
 
 
@@ -171,6 +173,10 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "nudge_schedule": _nudge_schedule(env.get("NUDGE_SCHEDULE", "")),
         "nudge_cap": _int("NUDGE_CAP", env["NUDGE_CAP"]),
         "nudge_gap": duration("NUDGE_GAP"),
+        "webhook_secret_overlap": duration("WEBHOOK_SECRET_OVERLAP"),
+        "webhooks_allow_private_addresses": _flag(
+            "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", env["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]
+        ),
     }
 
 
@@ -250,6 +256,10 @@ class Settings:
     nudge_schedule: Mapping[str, timedelta]
     nudge_cap: int
     nudge_gap: timedelta
+    # Organizations' webhooks: how long a rotated secret still signs (beside the new one), and
+    # whether endpoints on loopback or private addresses are allowed (development and tests).
+    webhook_secret_overlap: timedelta
+    webhooks_allow_private_addresses: bool
     # Redis key prefix of the broker, so that several deployments can share one Redis.
     celery_key_prefix: str
     mail_reply_to: str

@@ -1,0 +1,2 @@
+"""The audit log: every action of an organization's admins and of its directory (who, what,
+to whom, when, from which address)."""
