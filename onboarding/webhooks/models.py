@@ -39,4 +39,7 @@ class WebhookEndpoint(Base):
         """The secrets a message sent at `now` is signed with: the current one, and the
         previous one while its overlap lasts."""
         overlapping = self.previous_secret_until is not None and now < self.previous_secret_until
-        return [self.secret, *([self.previous_secret] if overlapping and self.previous_secret else [])]
+        return [
+            self.secret,
+            *([self.previous_secret] if overlapping and self.previous_secret else []),
+        ]
