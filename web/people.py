@@ -6,12 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from onboarding import journeys
 from onboarding.dashboard import actions
 from onboarding.dashboard.actions import Surface
 from onboarding.errors import Conflict, ValidationError
 from onboarding.journeys.models import Journey
-from onboarding.people import access, directory, roster
+from onboarding.people import access, roster
 from onboarding.people.models import Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
@@ -51,7 +50,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     form = request.form
     db = db_session()
     try:
-        journey = directory.create_person(
+        journey = roster.add_person(
             db,
             organization,
             email=form.get("email", ""),
@@ -59,11 +58,9 @@ def create(organization_id: int) -> Response | tuple[str, int]:
             last_name=form.get("last_name", ""),
             language=form.get("language", "en"),
             roles=form.getlist("roles"),
-            actor=admin.email,
-            invited_by_id=admin.id,
+            invite=form.get("then") == "invite",
+            admin=admin,
         )
-        if form.get("then") == "invite":
-            journeys.invite(db, journey.id, actor=admin.email)
     except (ValidationError, Conflict) as refusal:
         db.rollback()
         field = getattr(refusal, "field", None)

@@ -33,7 +33,7 @@ def test_a_revoked_token_stops_working(client, factory):
     assert client.get("/api/funnel", headers=bearer(ids["acme_token"])).status_code == 200
     with unit_of_work(factory) as session:
         token = api_tokens.for_organizations(session, frozenset({ids["acme"]}))[0]
-        api_tokens.revoke(session, token.id, None)
+        api_tokens.revoke(session, token.id, None, actor="boss@globex.example")
     assert client.get("/api/funnel", headers=bearer(ids["acme_token"])).status_code == 401
 
 
