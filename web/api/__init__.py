@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from onboarding.audit import log as audit_log
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
 from onboarding.dashboard.actions import Surface
@@ -19,7 +20,8 @@ from onboarding.dashboard.timeline import timeline
 from onboarding.errors import ValidationError
 from onboarding.people.access import journey_in_scope
 from web.api import serialize
-from web.dashboard.params import journey_filter, table_query
+from web.dashboard.audit import csv_download
+from web.dashboard.params import audit_filter, audit_page, journey_filter, table_query
 from web.db import db_session
 from web.errors import error_response
 from web.extensions import csrf
@@ -125,6 +127,24 @@ def act(journey_id: int, action: str) -> dict[str, Any]:
     return serialize.journey(
         journey, diagnosis.load_and_diagnose(session, journey, now), timeline(session, journey)
     )
+
+
+@bp.get("/audit")
+def list_audit_entries() -> dict[str, Any]:
+    """The organization's audit log, newest first; `before` (an id) continues a page."""
+    limit, before = audit_page(request.args)
+    found = audit_log.entries(db_session(), audit_filter(request.args, g.api_scope), limit, before)
+    return {
+        "entries": [audit_log.as_dict(entry) for entry in found],
+        "next_before": found[-1].id if len(found) == limit else None,
+    }
+
+
+@bp.get("/audit.csv")
+def audit_csv() -> Response:
+    limit, before = audit_page(request.args)
+    found = audit_log.entries(db_session(), audit_filter(request.args, g.api_scope), limit, before)
+    return csv_download(audit_log.as_csv(found))
 
 
 @bp.post("/invitations")
