@@ -99,7 +99,7 @@ def test_the_api_keeps_its_openapi_contract_and_never_answers_500(app, factory):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 10
 
     for operation in operations:
 
