@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
-from onboarding.webhooks.models import WebhookEndpoint
 
 
 class OutboxStatus(StrEnum):
@@ -38,9 +37,10 @@ class OutboxMessage(Base):
     journey_id: Mapped[int | None] = mapped_column(
         ForeignKey("journeys.id", ondelete="CASCADE"), index=True
     )
-    # An organization's webhook endpoint this message is for; its delivery log.
+    # An organization's webhook endpoint this message is for (its delivery log); named, not
+    # imported, so that Connect, which shares the outbox, loads nothing of organizations.
     webhook_endpoint_id: Mapped[int | None] = mapped_column(
-        ForeignKey(WebhookEndpoint.id, ondelete="CASCADE"), index=True
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)
