@@ -55,6 +55,9 @@ def journey_changed(session: Session, journey: Journey, event: JourneyEvent) -> 
     event_type = JOURNEY_EVENTS.get(journey.state)
     if event_type is None or event.from_state is journey.state:
         return
+    endpoints = subscribers(session, event_type, {journey.organization_id})
+    if not endpoints:
+        return
     data = _journey_data(
         journey_id=journey.id,
         organization_id=journey.organization_id,
@@ -66,7 +69,7 @@ def journey_changed(session: Session, journey: Journey, event: JourneyEvent) -> 
         trigger=event.trigger,
         actor=event.actor,
     )
-    for endpoint in subscribers(session, event_type, {journey.organization_id}):
+    for endpoint in endpoints:
         outbox.enqueue(session, **message(endpoint, event_type, data, event.at, event.id))
 
 

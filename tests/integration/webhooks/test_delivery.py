@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from onboarding import journeys
 from onboarding.clock import utcnow
+from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.db import unit_of_work
 from onboarding.errors import ValidationError
 from onboarding.journeys.sweeps import expire_stale
@@ -207,3 +208,23 @@ def test_registering_a_loopback_endpoint_is_refused_by_default(factory, settings
             ["journey.invited"],
             actor="boss@acme.example",
         )
+
+
+def test_a_bulk_invite_writes_the_invited_event_of_every_row(factory, system):
+    org_id, _ = subscribe(factory, system, ["journey.invited"])
+    rows = "".join(f"P{n},Q,p{n}@acme.example,en,viewer\n" for n in range(3))
+    with unit_of_work(factory) as session:
+        org = find_organization(session, org_id)
+        report = bulk_invite(
+            session,
+            org,
+            "first_name,last_name,email,language,roles\n" + rows,
+            dry_run=False,
+            actor="boss@acme.example",
+        )
+        assert len(report.accepted) == 3
+    delivery.deliver_due(factory)
+    assert sorted(e["data"]["email"] for e in system.events()) == [
+        f"p{n}@acme.example" for n in range(3)
+    ]
+    assert {e["data"]["trigger"] for e in system.events()} == {"invite"}
