@@ -59,7 +59,8 @@ def create(organization_id: int) -> Response | tuple[str, int]:
             language=form.get("language", "en"),
             roles=form.getlist("roles"),
             invite=form.get("then") == "invite",
-            admin=admin,
+            actor=admin.email,
+            invited_by=admin,
         )
     except (ValidationError, Conflict) as refusal:
         db.rollback()

@@ -39,10 +39,11 @@ def add_person(
     language: str,
     roles: Sequence[str],
     invite: bool,
-    admin: Person,
+    actor: str,
+    invited_by: Person | None = None,
 ) -> Journey:
-    """An admin adds a person to the organization, and invites them at once if `invite`;
-    each step is in the audit log."""
+    """An admin (or the command line) adds a person to the organization, and invites them at
+    once if `invite`; each step is in the audit log."""
     journey = create_person(
         session,
         organization,
@@ -51,17 +52,17 @@ def add_person(
         last_name=last_name,
         language=language,
         roles=roles,
-        actor=admin.email,
-        invited_by_id=admin.id,
+        actor=actor,
+        invited_by_id=invited_by.id if invited_by else None,
     )
     steps = ["person.create", *(["journey.invite"] if invite else [])]
     if invite:
-        journeys.invite(session, journey.id, actor=admin.email)
+        journeys.invite(session, journey.id, actor=actor)
     for action in steps:
         audit.record(
             session,
             organization_id=organization.id,
-            actor=admin.email,
+            actor=actor,
             action=action,
             subject=journey.person.email,
             detail={"journey_id": journey.id, "roles": sorted(role.name for role in journey.roles)},

@@ -100,7 +100,7 @@ def journeys_changed(session: Session, target: JourneyState, event_ids: list[int
         )
         .join(Journey, Journey.id == JourneyEvent.journey_id)
         .join(Person, Person.id == Journey.person_id)
-        .where(JourneyEvent.id.in_(event_ids), Journey.organization_id.in_(endpoints))
+        .where(JourneyEvent.id.in_(event_ids), Journey.organization_id.in_(list(endpoints)))
     ).all()
     messages = [
         message(endpoint, event_type, _journey_data(**fields), at, history_id)
