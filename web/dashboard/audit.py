@@ -18,12 +18,13 @@ def audit() -> str:
     session = db_session()
     limit, before = audit_page(request.args)
     found = log.entries(session, audit_filter(request.args, allowed), limit, before)
+    organizations = organizations_in(session, allowed)
     return render_template(
         "dashboard/audit.html",
         entries=found,
         more=len(found) == limit,
-        organizations=organizations_in(session, allowed),
-        names={org.id: org.name for org in organizations_in(session, allowed)},
+        organizations=organizations,
+        names={org.id: org.name for org in organizations},
         actions=log.actions_seen(session, allowed),
         args={k: v for k, v in request.args.items() if k != "before" and v},
     )
