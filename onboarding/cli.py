@@ -12,13 +12,13 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onboarding import demo, diagrams, journeys
+from onboarding import demo, diagrams
 from onboarding.db import session_factory, unit_of_work
 from onboarding.errors import DomainError
 from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
-from onboarding.people import directory
+from onboarding.people import directory, roster
 from onboarding.people.models import Organization, Person
 from onboarding.settings import SettingsError, get_settings
 
@@ -109,7 +109,7 @@ def people_add(
     """Add a person with one or more roles, and optionally invite them."""
     with transaction() as session:
         organization = directory.find_organization(session, org_ref)
-        journey = directory.create_person(
+        journey = roster.add_person(
             session,
             organization,
             email=email,
@@ -117,10 +117,9 @@ def people_add(
             last_name=last_name,
             roles=roles,
             language=language,
+            invite=invite,
             actor=CLI_ACTOR,
         )
-        if invite:
-            journeys.invite(session, journey.id, actor=CLI_ACTOR)
         click.echo(f"journey {journey.id}: {journey.person.email} is {journey.state.value}")
 
 

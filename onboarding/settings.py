@@ -62,6 +62,8 @@ DEFAULTS: Mapping[str, str] = {
     "CAPTCHA": "altcha",
     "ALTCHA_MAX_NUMBER": "100000",
     "UPSTREAM_NAME": "Google",
+    "WEBHOOK_SECRET_OVERLAP": "24h",
+    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "0",
 }
 
 
@@ -177,6 +179,10 @@ def _outbox_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "history_detail_retention": duration("HISTORY_DETAIL_RETENTION"),
         "outbox_body_retention": duration("OUTBOX_BODY_RETENTION"),
         "link_fetch_retention": duration("LINK_FETCH_RETENTION"),
+        "webhook_secret_overlap": duration("WEBHOOK_SECRET_OVERLAP"),
+        "webhooks_allow_private_addresses": _flag(
+            "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", env["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]
+        ),
     }
 
 
@@ -261,6 +267,10 @@ class Settings:
     history_detail_retention: timedelta
     outbox_body_retention: timedelta
     link_fetch_retention: timedelta
+    # Organizations' webhooks: how long a rotated secret still signs (beside the new one), and
+    # whether endpoints on loopback or private addresses are allowed (development and tests).
+    webhook_secret_overlap: timedelta
+    webhooks_allow_private_addresses: bool
     # Redis key prefix of the broker, so that several deployments can share one Redis.
     celery_key_prefix: str
     mail_reply_to: str

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from onboarding.audit.log import CLIENT_ADDRESS
 from onboarding.db import session_factory
 from onboarding.settings import Settings
 from web.extensions import init_settings
@@ -31,9 +32,11 @@ def sessions() -> sessionmaker[Session]:
 
 
 def db_session() -> Session:
-    """The request's session, opened on first use and closed with the application context."""
+    """The request's session, opened on first use and closed with the application context.
+    It knows the client's address, for the audit log."""
     if "db_session" not in g:
-        g.db_session = sessions()()
+        address = request.remote_addr if has_request_context() else None
+        g.db_session = sessions()(info={CLIENT_ADDRESS: address})
     return g.db_session
 
 

@@ -7,12 +7,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from onboarding import journeys
 from onboarding.dashboard import actions
 from onboarding.dashboard.actions import Surface
 from onboarding.errors import Conflict, ValidationError
 from onboarding.journeys.models import Journey
-from onboarding.people import access, directory, erasure, export, roster
+from onboarding.people import access, erasure, export, roster
 from onboarding.people.models import Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
@@ -52,7 +51,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     form = request.form
     db = db_session()
     try:
-        journey = directory.create_person(
+        journey = roster.add_person(
             db,
             organization,
             email=form.get("email", ""),
@@ -60,11 +59,10 @@ def create(organization_id: int) -> Response | tuple[str, int]:
             last_name=form.get("last_name", ""),
             language=form.get("language", "en"),
             roles=form.getlist("roles"),
+            invite=form.get("then") == "invite",
             actor=admin.email,
-            invited_by_id=admin.id,
+            invited_by=admin,
         )
-        if form.get("then") == "invite":
-            journeys.invite(db, journey.id, actor=admin.email)
     except (ValidationError, Conflict) as refusal:
         db.rollback()
         field = getattr(refusal, "field", None)

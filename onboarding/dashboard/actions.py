@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onboarding import journeys
+from onboarding import audit, journeys
 from onboarding.errors import NotFound
 from onboarding.journeys.expiry import EXTEND, extend_expiry
 from onboarding.journeys.machine import LIVE, TRIGGERS, JourneyState, sources_of
@@ -151,10 +151,21 @@ def perform(
     days: int = DEFAULT_EXTENSION_DAYS,
     now: datetime | None = None,
 ) -> Journey:
-    """Run `action` on a journey in `scope`, recorded with `actor` in its history.
+    """Run `action` on a journey in `scope`, recorded with `actor` in its history and in the
+    organization's audit log.
 
     A state that does not allow the action is refused by its use case, with its reason.
     """
     journey_in_scope(session, journey_id, scope)
     extra = {"days": days} if action.takes_days else {}
-    return action.run(session, journey_id, actor=actor, now=now, **extra)
+    journey = action.run(session, journey_id, actor=actor, now=now, **extra)
+    audit.record(
+        session,
+        organization_id=journey.organization_id,
+        actor=actor,
+        action=f"journey.{action.name}",
+        subject=journey.person.email,
+        detail={"journey_id": journey.id, "state": journey.state.value, **extra},
+        now=now,
+    )
+    return journey

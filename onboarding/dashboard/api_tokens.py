@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import audit
 from onboarding.clock import utcnow
 from onboarding.dashboard.models import ApiToken
 from onboarding.dashboard.text import plain_text
@@ -60,6 +61,14 @@ def issue(
     )
     session.add(token)
     session.flush()
+    audit.record(
+        session,
+        organization_id=organization.id,
+        actor=actor,
+        action="token.issue",
+        subject=name,
+        detail={"token_id": token.id, "purpose": str(purpose)},
+    )
     return token, raw
 
 
@@ -84,7 +93,12 @@ def for_organizations(session: Session, organization_ids: set[int] | None) -> li
 
 
 def revoke(
-    session: Session, token_id: int, organization_ids: set[int] | None, now: datetime | None = None
+    session: Session,
+    token_id: int,
+    organization_ids: set[int] | None,
+    *,
+    actor: str,
+    now: datetime | None = None,
 ) -> ApiToken:
     """Revoke a token of one of `organization_ids` (None: any)."""
     token = session.get(ApiToken, token_id)
@@ -92,5 +106,15 @@ def revoke(
         organization_ids is not None and token.organization_id not in organization_ids
     ):
         raise NotFound(f"No API token {token_id}.")
-    token.revoked_at = token.revoked_at or now or utcnow()
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        audit.record(
+            session,
+            organization_id=token.organization_id,
+            actor=actor,
+            action="token.revoke",
+            subject=token.name,
+            detail={"token_id": token.id, "purpose": token.purpose},
+            now=token.revoked_at,
+        )
     return token

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from onboarding import audit
 from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.errors import ValidationError
@@ -183,7 +184,17 @@ def bulk_invite(
     results = check(session, organization, text)
     report = Report(organization.name, dry_run, results)
     if not dry_run and report.accepted:
-        _invite_all(session, organization, report.accepted, actor, invited_by, now or utcnow())
+        now = now or utcnow()
+        _invite_all(session, organization, report.accepted, actor, invited_by, now)
+        audit.record(
+            session,
+            organization_id=organization.id,
+            actor=actor,
+            action="journey.bulk_invite",
+            subject=f"{len(report.accepted)} people",
+            detail={"emails": [row.email for row in report.accepted]},
+            now=now,
+        )
     return report
 
 

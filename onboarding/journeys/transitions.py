@@ -1,6 +1,6 @@
 """The one writer of what a transition writes: the journey's new state, its version, when it
-entered the state, its furthest step, its history row, and for an invitation the link token and
-the mail in the outbox.
+entered the state, its furthest step, its history row, the event for the organization's
+webhooks, and for an invitation the link token and the mail in the outbox.
 
 Two forms: `apply` fires a trigger on one loaded journey through the machine; `apply_to_set`
 moves every journey matching a condition with one statement per batch (UPDATE journeys and
@@ -29,6 +29,7 @@ from onboarding.journeys.models import STATE_TYPE, Journey, JourneyEvent, LinkTo
 from onboarding.journeys.steps import furthest_step, furthest_step_sql
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings
+from onboarding.webhooks import events as webhook_events
 
 JOURNEYS = cast(Table, Journey.__table__)
 EVENTS = cast(Table, JourneyEvent.__table__)
@@ -71,6 +72,7 @@ def apply(
             f"Journey {journey_id} was changed by someone else at the same moment; "
             "reload to see its current state."
         ) from None
+    webhook_events.journey_changed(session, journey, event)
     return event
 
 
@@ -154,6 +156,7 @@ def apply_to_set(
                 execution_options={"synchronize_session": False},
             )
         recorded.update({journey_id: event_id for journey_id, event_id in rows})
+        webhook_events.journeys_changed(session, target, [event_id for _, event_id in rows])
         if len(rows) < batch_size:
             break
     session.expire_all()

@@ -3,6 +3,7 @@
 from alembic import context
 
 # Every package's tables, registered on the one metadata.
+import onboarding.audit.models  # noqa: F401
 import onboarding.dashboard.models  # noqa: F401
 import onboarding.identity.models  # noqa: F401
 import onboarding.journeys.models  # noqa: F401
@@ -12,6 +13,7 @@ import onboarding.people.sessions  # noqa: F401
 import onboarding.provider.models  # noqa: F401
 import onboarding.rate_limits  # noqa: F401
 import onboarding.scim.models  # noqa: F401
+import onboarding.webhooks.models  # noqa: F401
 from onboarding.db import Base, make_engine
 from onboarding.settings import get_settings
 

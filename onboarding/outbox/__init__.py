@@ -22,10 +22,15 @@ def enqueue(
     payload: dict[str, Any],
     dedupe_key: str,
     journey_id: int | None = None,
+    webhook_endpoint_id: int | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly."""
     message = OutboxMessage(
-        kind=kind, payload=payload, dedupe_key=dedupe_key, journey_id=journey_id
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        journey_id=journey_id,
+        webhook_endpoint_id=webhook_endpoint_id,
     )
     session.add(message)
     return message

@@ -41,6 +41,9 @@ from onboarding.mail.transport import smtp_connection
 from onboarding.outbox import webhooks
 from onboarding.outbox.models import OutboxMessage, OutboxStatus
 from onboarding.settings import Settings
+from onboarding.webhooks import events as webhook_events
+from onboarding.webhooks.addresses import RefusedDestination, check_destination
+from onboarding.webhooks.models import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class Claimed:
     attempts: int
     journey_id: int | None
     created_at: datetime
+    webhook_endpoint_id: int | None
 
 
 @dataclass
@@ -81,6 +85,10 @@ class Batch:
     bounced: dict[int, str] = field(default_factory=dict)
     # Rows whose outcome was handed over for recording by take_outcomes().
     taken: set[int] = field(default_factory=set)
+    # The secrets that sign the messages to organizations' endpoints, by endpoint id.
+    signing_secrets: dict[int, list[str]] = field(default_factory=dict)
+    # The HTTP status each webhook was answered with.
+    response_codes: dict[int, int] = field(default_factory=dict)
 
     def outcomes(self) -> int:
         """How many rows have an outcome not yet taken for recording."""
@@ -100,6 +108,7 @@ class Batch:
             self.sent,
             self.failed,
             self.bounced,
+            response_codes={i: c for i, c in self.response_codes.items() if i in ids},
         )
         self.taken |= ids
         self.sent, self.failed, self.bounced = [], {}, {}
@@ -147,11 +156,19 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
             OUTBOX.c.attempts,
             OUTBOX.c.journey_id,
             OUTBOX.c.created_at,
+            OUTBOX.c.webhook_endpoint_id,
         )
     ).all()
     rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
     send_until = time.monotonic() + lease.total_seconds() * (1 - LEASE_MARGIN)
-    return Batch(lease_until=lease_until, rows=rows, send_until=send_until)
+    batch = Batch(lease_until=lease_until, rows=rows, send_until=send_until)
+    endpoint_ids = {row.webhook_endpoint_id for row in rows if row.webhook_endpoint_id}
+    if endpoint_ids:
+        endpoints = session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids))
+        )
+        batch.signing_secrets = {e.id: e.signing_secrets(now) for e in endpoints}
+    return batch
 
 
 def send(
@@ -206,6 +223,13 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
         if _rowcount(result):
             report.bounced += 1
             _record_bounce(session, by_id[row_id], error, now)
+    if batch.response_codes:
+        session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == bindparam("row_id"))
+            .values(response_code=bindparam("code")),
+            [{"row_id": i, "code": code} for i, code in batch.response_codes.items()],
+        )
     _forget_links(session, batch)
     return report
 
@@ -438,23 +462,40 @@ def _refused(batch: Batch, row: Claimed, code: int, reply: bytes | str) -> None:
         batch.failed[row.id] = error
 
 
-def _post_webhook(batch: Batch, row: Claimed, settings: Settings) -> None:
-    body: bytes | dict[str, str]
+def _webhook_request(
+    batch: Batch, row: Claimed, settings: Settings
+) -> tuple[bytes | dict[str, str], dict[str, str]]:
+    """The body and headers of a webhook: a form signs itself (a logout token), an
+    organization's event is signed per Standard Webhooks, Connect's account event its own way."""
     if "form" in row.payload:
-        body, headers = row.payload["form"], {}
+        return row.payload["form"], {}
+    body = json.dumps(row.payload["event"]).encode()
+    if row.webhook_endpoint_id is None:
+        signature = {webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body)}
     else:
-        body = json.dumps(row.payload["event"]).encode()
-        headers = {
-            "Content-Type": "application/json",
-            webhooks.SIGNATURE_HEADER: webhooks.sign(settings.webhook_secret, body),
-        }
+        secrets = batch.signing_secrets.get(row.webhook_endpoint_id, [])
+        signature = webhooks.standard_headers(secrets, row.payload["message_id"], body, utcnow())
+    return body, {"Content-Type": "application/json", **signature}
+
+
+def _post_webhook(batch: Batch, row: Claimed, settings: Settings) -> None:
+    body, headers = _webhook_request(batch, row, settings)
     try:
+        if row.webhook_endpoint_id is not None:
+            # An organization's URL: checked now (DNS may have changed), and never followed
+            # elsewhere, where no check was made.
+            check_destination(row.payload["url"], settings.webhooks_allow_private_addresses)
         response = requests.post(
-            row.payload["url"], data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
+            row.payload["url"],
+            data=body,
+            headers=headers,
+            timeout=WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
         )
-    except requests.RequestException as error:
+    except (requests.RequestException, RefusedDestination) as error:
         batch.failed[row.id] = _describe(error)
         return
+    batch.response_codes[row.id] = response.status_code
     if 200 <= response.status_code < 300:
         batch.sent.append(row.id)
     else:
@@ -474,7 +515,11 @@ def _record_bounce(session: Session, row: Claimed, error: str, now: datetime) ->
         "to": row.payload.get("to"),
         "error": error,
     }
-    history.note(session, journey, history.Fact.mail_bounced, actor="mail", now=now, detail=detail)
+    event = history.note(
+        session, journey, history.Fact.mail_bounced, actor="mail", now=now, detail=detail
+    )
+    session.flush()
+    webhook_events.mail_bounced(session, journey, event)
 
 
 def _describe(error: BaseException) -> str:

@@ -37,9 +37,16 @@ class OutboxMessage(Base):
     journey_id: Mapped[int | None] = mapped_column(
         ForeignKey("journeys.id", ondelete="CASCADE"), index=True
     )
+    # An organization's webhook endpoint this message is for (its delivery log); named, not
+    # imported, so that Connect, which shares the outbox, loads nothing of organizations.
+    webhook_endpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The HTTP status of the last answer to a webhook.
+    response_code: Mapped[int | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from scim2_models import Group, GroupMember, Meta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding import audit
 from onboarding.dashboard.models import ApiToken
 from onboarding.errors import Conflict, NotFound, ValidationError
 from onboarding.journeys import history
@@ -80,12 +81,18 @@ def create(session: Session, token: ApiToken, group: Group, now: datetime) -> Ro
     role = Role(organization_id=token.organization_id, name=name)
     session.add(role)
     session.flush()
-    replace(session, token, role, group, now)
+    _make(session, token, role, group, now)
+    _audit(session, token, "scim.group.create", role, now)
     return role
 
 
 def replace(session: Session, token: ApiToken, role: Role, group: Group, now: datetime) -> None:
     """Make the role what `group` says: its name and who holds it."""
+    _make(session, token, role, group, now)
+    _audit(session, token, "scim.group.update", role, now)
+
+
+def _make(session: Session, token: ApiToken, role: Role, group: Group, now: datetime) -> None:
     name = (group.display_name or "").strip()
     if not name:
         raise ValidationError("displayName is required.", "displayName")
@@ -125,8 +132,22 @@ def remove(session: Session, token: ApiToken, role: Role, now: datetime) -> None
     session.flush()
     if session.scalar(select(journey_roles.c.journey_id).where(journey_roles.c.role_id == role.id)):
         raise Conflict(f"People the directory does not see hold the role '{role.name}'; it stays.")
+    _audit(session, token, "scim.group.delete", role, now)
     session.delete(role)
     session.flush()
+
+
+def _audit(session: Session, token: ApiToken, action: str, role: Role, now: datetime) -> None:
+    """The directory's change in the organization's audit log."""
+    audit.record(
+        session,
+        organization_id=token.organization_id,
+        actor=users.actor_of(token),
+        action=action,
+        subject=role.name,
+        detail={"role_id": role.id},
+        now=now,
+    )
 
 
 def _set_roles(

@@ -16,7 +16,7 @@ from scim2_models.path import CompareOperator, Comparison
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from onboarding import journeys
+from onboarding import audit, journeys
 from onboarding.dashboard.models import ApiToken
 from onboarding.email_address import normalise_email
 from onboarding.errors import Conflict, NotFound, ValidationError
@@ -181,6 +181,7 @@ def create(
         _keep(link, user)
         if user.active is not False:
             journeys.reinvite(session, journey.id, actor=actor, now=now)
+        _audit(session, token, "scim.user.create", journey, now)
         return journey, link
     if token.default_role is None:
         raise ValidationError("The directory's token has no default role; issue a new one.")
@@ -203,6 +204,7 @@ def create(
         journeys.revoke(session, journey_id, actor=actor, now=now)
     else:
         journeys.invite(session, journey_id, actor=actor, now=now)
+    _audit(session, token, "scim.user.create", journey, now)
     return journey, link
 
 
@@ -258,6 +260,7 @@ def replace(
     elif user.active is True and journey.state in INACTIVE:
         journeys.reinvite(session, journey.id, actor=actor, now=now)
     session.flush()
+    _audit(session, token, "scim.user.update", journey, now, changed)
     return link
 
 
@@ -273,3 +276,24 @@ def remove(
         session.add(link)
     link.removed_at = now
     session.flush()
+    _audit(session, token, "scim.user.delete", journey, now)
+
+
+def _audit(
+    session: Session,
+    token: ApiToken,
+    action: str,
+    journey: Journey,
+    now: datetime,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """The directory's change in the organization's audit log."""
+    audit.record(
+        session,
+        organization_id=token.organization_id,
+        actor=actor_of(token),
+        action=action,
+        subject=journey.person.email,
+        detail={"journey_id": journey.id, "state": journey.state.value, **(detail or {})},
+        now=now,
+    )

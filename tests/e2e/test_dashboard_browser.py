@@ -113,3 +113,30 @@ def test_an_admin_works_with_the_dashboard_in_a_browser(page: Page, factory) -> 
     steps.check(page, "csv-dry-run")
     page.get_by_role("button", name="Invite 1 person").click()
     expect(page.get_by_role("status")).to_contain_text("1 people invited to Acme")
+
+
+def test_an_admin_registers_a_webhook_and_reads_the_audit_log_in_a_browser(page: Page) -> None:
+    steps = Steps(prefix="dashboard-webhooks-")
+    page.goto("/admin/onboarding")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill("https://93.184.215.14/onboarding-events")
+    page.get_by_label("journey.accepted").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("status")).to_contain_text("shown only now")
+    expect(page.locator("code.token")).to_contain_text("whsec_")
+    steps.check(page, "registered")
+
+    page.get_by_role("link", name="https://93.184.215.14/onboarding-events").click()
+    expect(page.get_by_text("Nothing sent to this endpoint yet.")).to_be_visible()
+    steps.check(page, "deliveries")
+
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="webhook.register")).to_be_visible()
+    page.get_by_label("What").select_option("webhook.register")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("cell", name="boss@acme.example").first).to_be_visible()
+    steps.check(page, "audit")
+
+    page.goto("/admin/onboarding/audit?lang=nl")
+    expect(page.get_by_role("heading", name="Auditlog")).to_be_visible()
+    steps.check(page, "audit-nl")

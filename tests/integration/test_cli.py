@@ -2,7 +2,9 @@
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from onboarding.audit.models import AuditEntry
 from onboarding.cli import main
 
 
@@ -16,7 +18,7 @@ def run(factory):
     return invoke
 
 
-def test_create_an_organization_add_and_invite_a_person_and_list_journeys(run):
+def test_create_an_organization_add_and_invite_a_person_and_list_journeys(run, factory):
     assert run("org", "create", "Acme Labs", "--role", "viewer", "--role", "admin").exit_code == 0
     added = run(
         "people",
@@ -36,6 +38,9 @@ def test_create_an_organization_add_and_invite_a_person_and_list_journeys(run):
     listed = run("journeys", "list", "--state", "invited")
     assert "ann@example.com\tacme-labs\tinvited" in listed.output
     assert run("journeys", "list", "--state", "accepted").output == ""
+    with factory() as session:
+        logged = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.address))
+        assert logged.all() == [("cli", "person.create", None), ("cli", "journey.invite", None)]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from onboarding.audit import log as audit_log
+from onboarding.audit.models import AuditEntry
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
 from onboarding.dashboard.actions import AdminAction, Surface
@@ -24,7 +26,8 @@ from onboarding.people import erasure
 from onboarding.people.access import MAX_ID, journey_in_scope
 from web.api import models
 from web.api.openapi import answers, document, spec
-from web.dashboard.query import JourneyFilterArgs, JourneyTableArgs
+from web.dashboard.audit import csv_download
+from web.dashboard.query import AuditArgs, JourneyFilterArgs, JourneyTableArgs
 from web.db import db_session
 from web.errors import error_response
 from web.extensions import csrf
@@ -135,6 +138,29 @@ def _action_route(action: AdminAction) -> Callable[..., models.Journey]:
 
 for _action in actions.offered_on(Surface.api):
     bp.add_url_rule(f"{JOURNEY}/{_action.name}", view_func=_action_route(_action), methods=["POST"])
+
+
+def _audit_entries(query: AuditArgs) -> list[AuditEntry]:
+    filters = query.audit_filter(g.api_scope)
+    return audit_log.entries(db_session(), filters, query.page_size, query.before)
+
+
+@bp.get("/audit")
+@spec.validate(
+    query=AuditArgs, resp=answers(HTTP_200=models.AuditPage), operation_id="listAuditEntries"
+)
+def list_audit_entries(query: AuditArgs) -> models.AuditPage:
+    """The organization's audit log, newest first: every action of its admins, API tokens and
+    directory (pass next_before as before for the next page)."""
+    return models.AuditPage.of(_audit_entries(query), query.page_size)
+
+
+@bp.get("/audit.csv")
+@spec.validate(query=AuditArgs, resp=answers(), operation_id="downloadAuditEntries")
+def audit_csv(query: AuditArgs) -> Response:
+    """The same entries as CSV (columns: id, at, organization_id, actor, action, subject,
+    address, detail as JSON)."""
+    return csv_download(audit_log.as_csv(_audit_entries(query)))
 
 
 @bp.post("/invitations")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from onboarding.audit.models import AuditEntry as AuditRecord
 from onboarding.dashboard import actions
 from onboarding.dashboard.actions import Surface, available
 from onboarding.dashboard.bulk_invite import Report
@@ -226,3 +227,28 @@ class Erasure(BaseModel):
 
     person_id: int
     email: str
+
+
+class AuditEntry(BaseModel):
+    """Who did what, to whom, when and from which address."""
+
+    id: int
+    at: datetime
+    organization_id: int
+    actor: str
+    action: str
+    subject: str
+    address: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    next_before: int | None = Field(description="Pass as before for the next page.")
+
+    @classmethod
+    def of(cls, found: list[AuditRecord], page_size: int) -> AuditPage:
+        return cls(
+            entries=[AuditEntry.model_validate(entry, from_attributes=True) for entry in found],
+            next_before=found[-1].id if len(found) == page_size else None,
+        )

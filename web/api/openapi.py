@@ -16,8 +16,10 @@ from web.api.models import Error
 from web.errors import refusal
 
 ERRORS = {"HTTP_401": Error, "HTTP_404": Error, "HTTP_409": Error, "HTTP_422": Error}
-# The one body no model describes: bulk invite reads CSV.
-CSV_BODY = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+# What no model describes: bulk invite reads CSV, the audit log's download is CSV.
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+CSV_BODY = {"required": True, "content": CSV}
+CSV_ANSWER = {"description": "CSV with a header row", "content": CSV}
 
 
 def _refuse_invalid_input(request: Any, response: Any, error: Any, *_: Any) -> None:
@@ -58,4 +60,5 @@ def document() -> dict[str, Any]:
     """The document served at /api/openapi.json."""
     generated = copy.deepcopy(spec.spec)
     generated["paths"]["/api/invitations"]["post"]["requestBody"] = CSV_BODY
+    generated["paths"]["/api/audit.csv"]["get"]["responses"]["200"] = CSV_ANSWER
     return generated

@@ -1,4 +1,5 @@
-"""The onboarding dashboard at /admin/onboarding: funnel, journeys, actions, bulk invite."""
+"""The onboarding dashboard at /admin/onboarding: funnel, journeys, actions, bulk invite,
+tokens, webhooks and the audit log."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin/onboarding")
 
-from web.dashboard import api_tokens, bulk, format, views  # noqa: E402, F401  (routes on bp)
+from web.dashboard import (  # noqa: E402, F401  (routes on bp)
+    api_tokens,
+    audit,
+    bulk,
+    format,
+    views,
+    webhooks,
+)
 from web.dashboard.scope import NotLoggedIn, to_login  # noqa: E402
 
 bp.register_error_handler(NotLoggedIn, to_login)

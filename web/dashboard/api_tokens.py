@@ -60,8 +60,8 @@ def create_token() -> str:
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int) -> Response:
-    _, allowed = admin_scope()
+    admin, allowed = admin_scope()
     session = db_session()
-    token = api_tokens.revoke(session, token_id, allowed)
+    token = api_tokens.revoke(session, token_id, allowed, actor=admin.email)
     flash(f"The token '{token.name}' was revoked.", "success")
     return redirect(url_for(".tokens"))

@@ -11,6 +11,8 @@ from typing import Annotated, Literal, TypeVar
 import pydantic
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
+from onboarding.audit import log as audit_log
+from onboarding.audit.log import AuditFilter
 from onboarding.dashboard.filters import JourneyFilter
 from onboarding.dashboard.journey_table import (
     DEFAULT_SORT,
@@ -53,6 +55,15 @@ Language = enum.Enum("Language", {code: code for code in LANGUAGES}, type=str)  
 Sort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
+def within(organization: int | None, allowed: frozenset[int] | None) -> frozenset[int] | None:
+    """The organizations asked for (one, or all when None) within `allowed` (None: all); one
+    outside `allowed` selects nothing rather than saying it exists."""
+    if organization is None:
+        return allowed
+    asked = frozenset({organization})
+    return asked & allowed if allowed is not None else asked
+
+
 class JourneyFilterArgs(BaseModel):
     """Which journeys to count or list."""
 
@@ -77,12 +88,8 @@ class JourneyFilterArgs(BaseModel):
 
         An organization outside `allowed` selects nothing rather than saying it exists.
         """
-        scope = allowed
-        if self.organization is not None:
-            asked = frozenset({self.organization})
-            scope = asked & allowed if allowed is not None else asked
         return JourneyFilter(
-            organization_ids=scope,
+            organization_ids=within(self.organization, allowed),
             role=self.role or None,
             language=self.language.value if self.language else None,
             invited_from=self.invited_from,
@@ -114,6 +121,57 @@ class JourneyTableArgs(JourneyFilterArgs):
             after=self.after,
             limit=PAGE_SIZE if self.limit is None else self.limit,
         )
+
+
+class AuditArgs(BaseModel):
+    """Which audit-log entries to show, newest first (pass next_before as before for more)."""
+
+    organization: Annotated[Id | None, BlankIsNone] = Field(
+        None, description="Only this organization's entries (within the caller's)."
+    )
+    actor: Annotated[Annotated[str, plain_text(320)] | None, BlankIsNone] = Field(
+        None,
+        description="Who: entries whose actor contains this text (an admin's address, "
+        "`api:<token>`, `directory:<token>`).",
+    )
+    action: Annotated[Annotated[str, plain_text(64)] | None, BlankIsNone] = Field(
+        None,
+        description="What: exactly this action, such as `journey.revoke`, `scim.user.create`, "
+        "`webhook.register`.",
+    )
+    subject: Annotated[Annotated[str, plain_text(320)] | None, BlankIsNone] = Field(
+        None, description="To whom: entries whose subject contains this text."
+    )
+    address: Annotated[Annotated[str, plain_text(64)] | None, BlankIsNone] = Field(
+        None, description="From where: entries whose client address contains this text."
+    )
+    since: Annotated[date | None, BlankIsNone] = Field(
+        None, description="On or after this day (UTC)."
+    )
+    until: Annotated[date | None, BlankIsNone] = Field(
+        None, description="On or before this day (UTC)."
+    )
+    before: Annotated[Id | None, BlankIsNone] = Field(
+        None, description="Entries older than this id: the next_before of the previous page."
+    )
+    limit: Annotated[
+        Annotated[int, Field(ge=1, le=audit_log.MAX_PAGE_SIZE)] | None, BlankIsNone
+    ] = None
+
+    def audit_filter(self, allowed: frozenset[int] | None) -> AuditFilter:
+        return AuditFilter(
+            organization_ids=within(self.organization, allowed),
+            actor=self.actor or None,
+            action=self.action or None,
+            subject=self.subject or None,
+            address=self.address or None,
+            since=self.since,
+            until=self.until,
+        )
+
+    @property
+    def page_size(self) -> int:
+        return audit_log.PAGE_SIZE if self.limit is None else self.limit
 
 
 def parsed(model: type[Model], args: Mapping[str, str]) -> Model:

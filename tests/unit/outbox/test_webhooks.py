@@ -1,6 +1,9 @@
 """Signed webhooks and journey references refuse anything forged, replayed or malformed."""
 
+from datetime import UTC, datetime
+
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from onboarding.journeys import refs
 from onboarding.outbox import webhooks
@@ -59,3 +62,16 @@ def test_journey_references_round_trip_and_refuse_forgeries(settings):
 )
 def test_redirect_targets_stay_on_this_site(target, expected):
     assert safe_next(target) == expected
+
+
+def test_standard_headers_verify_with_the_standardwebhooks_package_for_each_secret():
+    first, second = webhooks.new_standard_secret(), webhooks.new_standard_secret()
+    body = b'{"type": "journey.invited"}'
+    headers = webhooks.standard_headers([first, second], "msg_1", body, datetime.now(UTC))
+    assert headers["webhook-id"] == "msg_1"
+    for secret in (first, second):
+        Webhook(secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhooks.new_standard_secret()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(first).verify(b'{"type": "journey.revoked"}', headers)
