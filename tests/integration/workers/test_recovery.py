@@ -5,7 +5,6 @@ These tests start their own workers (no other worker may run on the database mea
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 
@@ -17,7 +16,8 @@ from onboarding.outbox import delivery
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
 from tests.celery_worker import Worker, client_app, outbox_row, wait_until, worker_env
-from tests.mailbox import Mailbox, free_port
+from tests.mailbox import Mailbox
+from tests.redis_server import PrivateRedis
 from workers import kick
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -144,33 +144,6 @@ def kicked_until(client, condition, message):
 def sent_rows(factory):
     with unit_of_work(factory) as session:
         return session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent")).all()
-
-
-class PrivateRedis:
-    """A redis-server of the test's own, on a free port, without persistence."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> PrivateRedis:
-        argv = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603
-        wait_until(self._answers, timeout=10, message="redis started")
-        return self
-
-    def _answers(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url).ping())
-        except redis.ConnectionError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
 
 
 def test_a_busy_worker_outlives_a_broker_outage_and_delivers_mail_written_after_it(
