@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onboarding.logs import current_request_id
 from onboarding.outbox.models import OutboxMessage
 
 MAIL = "mail"
@@ -23,9 +24,14 @@ def enqueue(
     dedupe_key: str,
     journey_id: int | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly."""
+    """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly. The
+    row carries the request id bound at the time, so that its delivery can be traced back."""
     message = OutboxMessage(
-        kind=kind, payload=payload, dedupe_key=dedupe_key, journey_id=journey_id
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        journey_id=journey_id,
+        request_id=current_request_id(),
     )
     session.add(message)
     return message
