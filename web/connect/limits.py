@@ -127,7 +127,7 @@ def log_ins_throttled(limit: RequestLimit) -> None:
 
 def failed() -> None:
     """Mark this request as a failed attempt, to be counted by `count_failures` (and in the
-    metrics, by the step that failed)."""
+    metrics, by the endpoint that refused it)."""
     g.attempt_failed = True
     LOG_IN_FAILURES.labels(request.endpoint or "unmatched").inc()
 
