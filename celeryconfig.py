@@ -52,8 +52,15 @@ def settings_for(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
             "polling_interval": 0.2,
         }
-    elif broker.startswith(("redis://", "rediss://")) and settings.celery_key_prefix:
-        config["broker_transport_options"] = {"global_keyprefix": settings.celery_key_prefix}
+    elif broker.startswith(("redis://", "rediss://")):
+        # Without ack emulation a worker whose connection drops with a task in flight does
+        # not try to put it back on the lost server on its way to reconnecting, which made
+        # kombu raise and the worker exit. A task lost with a worker is only a kick: the
+        # outbox rows stay in the database and the next beat tick delivers them.
+        options: dict[str, Any] = {"ack_emulation": False}
+        if settings.celery_key_prefix:
+            options["global_keyprefix"] = settings.celery_key_prefix
+        config["broker_transport_options"] = options
     return config
 
 

@@ -5,10 +5,12 @@ loopback that counts Message-IDs.
     python bench/faults.py drop  [--mails 2000]   the workers' database connections terminated
                                                   three times during delivery
     python bench/faults.py scale [--mails 5000]   one worker, then two, with a 20 ms sink
+    python bench/faults.py broker [--mails 2000]  the workers' Redis killed twice during
+                                                  delivery (a prefork worker, a 5 ms sink)
     [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-Each run creates a database of its own (dropped at the end); `scale` starts a private
-redis-server (on PATH) as the workers' shared broker. Prints lost and duplicated mails, and
+Each run creates a database of its own (dropped at the end); `scale` and `broker` start a
+private redis-server (on PATH) as the workers' broker. Prints lost and duplicated mails, and
 the time until every row was sent.
 """
 
@@ -34,9 +36,11 @@ from onboarding.db import make_engine, make_session_factory, unit_of_work  # noq
 from onboarding.migrate import upgrade  # noqa: E402
 from onboarding.outbox import delivery  # noqa: E402
 from onboarding.outbox.models import OutboxMessage, OutboxStatus  # noqa: E402
+from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.celery_worker import Worker, client_app, worker_env  # noqa: E402
 from tests.mailbox import Mailbox, free_port  # noqa: E402
+from tests.redis_server import PrivateRedis  # noqa: E402
 from workers import kick  # noqa: E402
 
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
@@ -64,12 +68,12 @@ class Run:
         url = self.admin.url.set(database=self.name).render_as_string(hide_password=False)
         self.engine = make_engine(url)
         upgrade(self.engine)
-        self.factory = make_session_factory(self.engine)
-        with unit_of_work(self.factory) as session:
-            helpers.invitation_mails(session, mails, "fault")
         self.mails = mails
         self.box = CountingSink(delay=delay).start()
         self.env = worker_env(var_dir, url, self.box.url, **env)
+        self.factory = make_session_factory(self.engine, Settings.from_env(self.env))
+        with unit_of_work(self.factory) as session:
+            helpers.invitation_mails(session, mails, "fault")
 
     def unsent(self) -> int:
         with unit_of_work(self.factory) as session:
@@ -170,9 +174,48 @@ def scale(postgres_url: str, mails: int, var_dir: Path) -> None:
     print(f"scale: {mails} mails, 20 ms sink: two workers take {times[2] / times[1]:.2f}x the time")
 
 
+def broker(postgres_url: str, mails: int, var_dir: Path) -> None:
+    redis = PrivateRedis().start()
+    try:
+        # One batch of every mail: one task in flight, and nothing else queued.
+        env = {"CELERY_BROKER_URL": redis.url, "OUTBOX_BATCH_SIZE": str(mails)}
+        run = Run(postgres_url, mails, var_dir, 0.005, **env)
+    except BaseException:
+        redis.stop()
+        raise
+    worker = Worker(run.env, "broker0", pool="prefork").start()
+
+    def exited() -> bool:
+        return worker.process is not None and worker.process.poll() is not None
+
+    try:
+        for n in (1, 2):
+            target = run.mails * n // 3
+            # One kick, as after a commit: the worker waits on Redis for more while its task
+            # runs, which is when a lost connection took it down.
+            run.drain(60, until=lambda target=target: len(run.box.messages) >= target or exited())
+            redis.stop()
+            print(f"Redis killed after {len(run.box.messages)} mails; back after 5 s")
+            time.sleep(5)
+            redis.start()
+        # Mail written after the outages, as the web goes on: only a live worker sends it.
+        with unit_of_work(run.factory) as session:
+            helpers.invitation_mails(session, mails // 10, "after")
+        run.mails += mails // 10
+        seconds = run.drain(1, until=lambda: run.unsent() == 0 or exited())
+        unsent, state = run.unsent(), "EXITED" if exited() else "kept running"
+    finally:
+        worker.stop()
+        redis.stop()
+        lost, duplicated = run.counts()
+        run.close()
+    print(f"broker: {run.mails} mails, 2 outages: lost {lost}, duplicated {duplicated}, ", end="")
+    print(f"left unsent {unsent}; the worker {state}, {seconds:.1f} s after the second outage")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("scenario", choices=["kill", "drop", "scale"])
+    parser.add_argument("scenario", choices=["kill", "drop", "scale", "broker"])
     parser.add_argument("--mails", type=int, default=None)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
@@ -180,6 +223,9 @@ def main() -> None:
         var_dir = Path(folder)
         if args.scenario == "scale":
             scale(args.postgres_url, args.mails or 5000, var_dir)
+            return
+        if args.scenario == "broker":
+            broker(args.postgres_url, args.mails or 2000, var_dir)
             return
         mails = args.mails or (5000 if args.scenario == "kill" else 2000)
         run = Run(args.postgres_url, mails, var_dir, 0, OUTBOX_LEASE="5s")

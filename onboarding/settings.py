@@ -64,6 +64,8 @@ DEFAULTS: Mapping[str, str] = {
     "UPSTREAM_NAME": "Google",
     "WEBHOOK_SECRET_OVERLAP": "24h",
     "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "0",
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
 }
 
 
@@ -197,6 +199,18 @@ NUDGE_DEFAULTS = {
 }
 
 
+def _log_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    log_format = env["LOG_FORMAT"].strip().lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT: expected json or text, got {env['LOG_FORMAT']!r}")
+    level = env["LOG_LEVEL"].strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(
+            f"LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {env['LOG_LEVEL']!r}"
+        )
+    return {"log_format": log_format, "log_level": level}
+
+
 def _nudge_schedule(raw: str) -> dict[str, timedelta]:
     """'invited=3d,expiring=2d,activated=off': the defaults, changed where given."""
     schedule = dict(NUDGE_DEFAULTS)
@@ -295,6 +309,9 @@ class Settings:
     upstream_issuer: str
     upstream_client_id: str
     upstream_client_secret: str
+    # Logs on stderr: one JSON object a line ("json"), or readable lines ("text").
+    log_format: str
+    log_level: str
 
     @property
     def production(self) -> bool:
@@ -378,6 +395,7 @@ class Settings:
             else None,
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             metrics_token=env.get("METRICS_TOKEN") or None,
+            **_log_settings(env),
             **_mail_settings(env),
             **_outbox_settings(env),
             **_connect_settings(env, secret_key),

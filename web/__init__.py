@@ -37,7 +37,7 @@ def create_app(
         secure=settings.reached_over_tls(settings.app_base_url),
         form_action=settings.oidc_issuer,
     )
-    attach_common(app, limiter)
+    attach_common(app, limiter, "app")
     init_front(app)
     register_dashboard(app, limiter)
     # Only beside the local sink: a deployment that forgot ONBOARDING_ENV but sends real mail

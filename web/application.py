@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 
+from onboarding.logs import configure_logging
 from onboarding.settings import Settings
 from web.db import TransactionalFlask
 from web.errors import init_errors
@@ -21,6 +22,7 @@ from web.extensions import (
     trust_proxies,
 )
 from web.health import init_health
+from web.request_log import init_request_log
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
 
@@ -32,6 +34,7 @@ def new_application(
     **config: Any,
 ) -> Flask:
     """A Flask application on `settings`, configured with `config`, then `test_config`."""
+    configure_logging(settings.log_format, settings.log_level)
     app = TransactionalFlask(import_name, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -49,9 +52,11 @@ def new_application(
     return app
 
 
-def attach_common(app: Flask, limiter: Limiter) -> None:
-    """CSRF on every form, `limiter`'s limits, error pages, mail sent right after commit
-    (instead of at the next beat), and /healthz and /readyz."""
+def attach_common(app: Flask, limiter: Limiter, name: str) -> None:
+    """Request ids, logs and latency (`name` in the metrics), CSRF on every form, `limiter`'s
+    limits, error pages, mail sent right after commit (instead of at the next beat), and
+    /healthz and /readyz."""
+    init_request_log(app, name)
     csrf.init_app(app)
     limiter.init_app(app)
     init_errors(app)

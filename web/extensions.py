@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from onboarding.rate_limit_fallback import fallback_storage_uri
 from onboarding.rate_limits import database_storage_uri
 from onboarding.settings import Settings
 
@@ -27,9 +28,12 @@ def app_settings() -> Settings:
 
 
 def limiter_storage_uri(settings: Settings) -> str:
-    """Redis when configured, the database otherwise: either way every process shares the
-    counts, so that a limit holds however many workers serve the requests."""
-    return settings.redis_url or database_storage_uri(settings)
+    """Redis when configured (the database while Redis does not answer), the database
+    otherwise: either way every process shares the counts, so that a limit holds however many
+    workers serve the requests."""
+    if settings.redis_url:
+        return fallback_storage_uri(settings.redis_url, database_storage_uri(settings))
+    return database_storage_uri(settings)
 
 
 def make_limiter() -> Limiter:

@@ -13,6 +13,7 @@ from celery import Celery
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from onboarding.logs import current_request_id
 from onboarding.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def uninstall() -> None:
 def kick(app: Celery) -> None:
     """Ask a worker to deliver now; never raises."""
     try:
-        app.send_task(DELIVER_TASK, retry=False)
+        # The worker's task runs under the request id of the request (or task) kicking it.
+        app.send_task(DELIVER_TASK, retry=False, headers={"request_id": current_request_id()})
     except Exception:  # noqa: BLE001 - any broker failure: beat delivers a little later
         log.warning("could not kick the outbox worker; beat will deliver", exc_info=True)
 

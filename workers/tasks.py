@@ -1,5 +1,7 @@
 """Periodic and kicked tasks: each calls one use case of onboarding/ and returns a count."""
 
+import logging
+from dataclasses import asdict
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,8 @@ from onboarding.settings import get_settings
 from workers import kick
 from workers.celery_app import app
 
+log = logging.getLogger(__name__)
+
 
 def _sessions() -> sessionmaker[Session]:
     """Sessions on the worker's database, carrying the worker's settings."""
@@ -31,6 +35,7 @@ def deliver_outbox() -> int:
     of a long backlog.
     """
     report = delivery.deliver_batch(_sessions(), get_settings(), more=partial(kick.kick, app))
+    log.info("outbox batch delivered", extra=asdict(report))
     return report.sent
 
 

@@ -27,6 +27,7 @@ from onboarding.journeys import history, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, fire, sources_of
 from onboarding.journeys.models import STATE_TYPE, Journey, JourneyEvent, LinkToken
 from onboarding.journeys.steps import furthest_step, furthest_step_sql
+from onboarding.logs import current_request_id
 from onboarding.outbox.models import OutboxMessage
 from onboarding.settings import Settings
 from onboarding.webhooks import events as webhook_events
@@ -214,7 +215,8 @@ def mail_invitations(session: Session, mails: list[InvitationMail], now: datetim
     rows = (_invitation_rows(mail, now, settings) for mail in mails)
     tokens, messages = zip(*rows, strict=True)
     session.execute(insert(LinkToken), list(tokens))
-    session.execute(insert(OutboxMessage), list(messages))
+    request_id = current_request_id()  # as `outbox.enqueue` writes it
+    session.execute(insert(OutboxMessage), [{**m, "request_id": request_id} for m in messages])
 
 
 def _invitation_rows(

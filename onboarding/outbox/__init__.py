@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onboarding.logs import current_request_id
 from onboarding.outbox.models import OutboxMessage
 
 MAIL = "mail"
@@ -24,13 +25,15 @@ def enqueue(
     journey_id: int | None = None,
     webhook_endpoint_id: int | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly."""
+    """Add a message to the outbox; `dedupe_key` makes a repeated enqueue fail loudly. The
+    row carries the request id bound at the time, so that its delivery can be traced back."""
     message = OutboxMessage(
         kind=kind,
         payload=payload,
         dedupe_key=dedupe_key,
         journey_id=journey_id,
         webhook_endpoint_id=webhook_endpoint_id,
+        request_id=current_request_id(),
     )
     session.add(message)
     return message

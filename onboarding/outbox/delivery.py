@@ -35,6 +35,7 @@ from onboarding.errors import DomainError
 from onboarding.identity import accounts
 from onboarding.journeys import history
 from onboarding.journeys.models import Journey
+from onboarding.logs import bound
 from onboarding.mail import compose_bytes, transport
 from onboarding.mail.compose import COMPOSE_ERRORS, envelope_sender
 from onboarding.mail.transport import smtp_connection
@@ -70,6 +71,7 @@ class Claimed:
     journey_id: int | None
     created_at: datetime
     webhook_endpoint_id: int | None
+    request_id: str | None
 
 
 @dataclass
@@ -157,6 +159,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> Batc
             OUTBOX.c.journey_id,
             OUTBOX.c.created_at,
             OUTBOX.c.webhook_endpoint_id,
+            OUTBOX.c.request_id,
         )
     ).all()
     rows = sorted((Claimed(*row) for row in claimed), key=lambda row: row.id)
@@ -300,10 +303,15 @@ def answer_request(session: Session, now: datetime, settings: Settings) -> bool:
         return False
     row.attempts += 1
     try:
-        with session.begin_nested():
+        # The mail it writes names the request that asked, as the request's own rows do.
+        with session.begin_nested(), bound(row.request_id):
             accounts.answer(session, row.payload)
     except (SQLAlchemyError, DomainError) as error:
-        log.warning("account request %s failed", row.id, exc_info=True)
+        log.warning(
+            "account request failed",
+            exc_info=True,
+            extra={"outbox_id": row.id, "request_id": row.request_id},
+        )
         row.last_error = _describe(error)
         if _gave_up(row.attempts, row.created_at, now, settings):
             row.status = OutboxStatus.dead
@@ -415,6 +423,7 @@ def _send_mails(
                     _refused(batch, row, refusal.smtp_code, refusal.smtp_error)
                 else:
                     batch.failed[row.id] = _describe(refusal)
+                _log_outcome(batch, row)
                 answered(batch)
     except (smtplib.SMTPException, OSError, ValueError) as error:
         # The connection is gone (or the sender address is unusable): every mail without an
@@ -422,6 +431,22 @@ def _send_mails(
         for row in mails:
             if not batch.decided(row.id):
                 batch.failed[row.id] = _describe(error)
+
+
+def _log_outcome(batch: Batch, row: Claimed) -> None:
+    """One line per SMTP transaction, under the request id of the row's request."""
+    fields = {
+        "outbox_id": row.id,
+        "request_id": row.request_id,
+        "template": row.payload.get("template"),
+        "attempt": row.attempts,
+    }
+    if row.id in batch.bounced:
+        log.warning("mail refused", extra=fields | {"smtp_reply": batch.bounced[row.id]})
+    elif row.id in batch.failed:
+        log.warning("mail not sent", extra=fields | {"error": batch.failed[row.id]})
+    else:
+        log.info("mail accepted", extra=fields)
 
 
 def _composed(

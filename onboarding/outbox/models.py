@@ -50,3 +50,5 @@ class OutboxMessage(Base):
     response_code: Mapped[int | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The request (or the task it kicked) that wrote the row, as in the logs (onboarding.logs).
+    request_id: Mapped[str | None] = mapped_column(String(64))

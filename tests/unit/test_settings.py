@@ -85,6 +85,7 @@ ENTRY_POINTS = {
     "onboarding/migrations/env.py",
     "web/__init__.py",
     "web/connect/__init__.py",
+    "workers/celery_app.py",
     "workers/mail_sink.py",
     "workers/tasks.py",
     "workers/beat.py",

@@ -13,7 +13,9 @@ from web.application import attach_common, new_application
 from web.connect import account, federation, login, password, provider, register, two_factor
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
+from web.connect.metrics import init_connect_metrics
 from web.connect.oauth import init_oauth
+from web.metrics import init_metrics
 from web.security import init_security
 
 
@@ -31,7 +33,9 @@ def create_connect_app(
         form_action=" ".join(filter(None, [settings.app_base_url, settings.upstream_issuer])),
     )
     register.allow_captcha_scripts(app, settings)
-    attach_common(app, limiter)
+    attach_common(app, limiter, "connect")
+    init_metrics(app, database_figures=False)
+    init_connect_metrics(app)
     init_oauth(app)
     init_i18n(app)
     for module in (provider, login, register, password, two_factor, account, federation):

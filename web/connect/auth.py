@@ -14,6 +14,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
 from web import i18n
+from web.connect.metrics import LOG_INS
 from web.connect.oauth import AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
 
@@ -47,6 +48,7 @@ def log_in_account(account: Account) -> None:
     session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
     g.account = account
+    LOG_INS.inc()
 
 
 def start_second_factor(account: Account, next_url: str) -> None:

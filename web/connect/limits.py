@@ -28,6 +28,7 @@ from onboarding import errors
 from onboarding.email_address import normalise_email
 from onboarding.identity import accounts, mails
 from web.connect.auth import current_account
+from web.connect.metrics import LOG_IN_FAILURES
 from web.db import db_session
 
 DEFAULTS = {
@@ -126,8 +127,10 @@ def log_ins_throttled(limit: RequestLimit) -> None:
 
 
 def failed() -> None:
-    """Mark this request as a failed attempt, to be counted by `count_failures`."""
+    """Mark this request as a failed attempt, to be counted by `count_failures` (and in the
+    metrics, by the endpoint that refused it)."""
     g.attempt_failed = True
+    LOG_IN_FAILURES.labels(request.endpoint or "unmatched").inc()
 
 
 def count_failures(_response: object) -> bool:

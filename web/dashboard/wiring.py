@@ -17,4 +17,4 @@ def register_dashboard(app: Flask, limiter: Limiter) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(scim.bp)
-    app.register_blueprint(metrics.bp)
+    metrics.init_metrics(app, database_figures=True)

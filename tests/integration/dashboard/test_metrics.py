@@ -108,3 +108,14 @@ def test_the_api_is_rate_limited_per_client(factory):
         client.get("/api/funnel", environ_base=address).status_code for _ in range(allowed + 1)
     ]
     assert set(statuses[:allowed]) == {401} and statuses[-1] == 429
+
+
+def test_metrics_time_each_route_of_the_app_by_its_rule(client, factory):
+    route = (("application", "app"), ("method", "GET"), ("route", "/invitations/<token>"))
+    before = samples(client).get(("http_request_duration_seconds_count", route), 0)
+    for token in ("not-a-token", "another-one"):
+        client.get(f"/invitations/{token}")
+    found = samples(client)
+    assert found[("http_request_duration_seconds_count", route)] - before == 2
+    # The rule names the route: no path (nor the token in it) becomes a label.
+    assert not any("not-a-token" in str(labels) for _, labels in found)

@@ -26,6 +26,7 @@ ALLOWED = (
     "onboarding.email_address",
     "onboarding.link_secrets",
     "onboarding.rate_limits",
+    "onboarding.logs",
 )
 PROJECT = {"onboarding", "web", "workers", "tests"}
 FRAMEWORKS = {"flask", "celery"}

@@ -1,0 +1,76 @@
+"""Rate-limit counters in Redis that fall back to the database while Redis does not answer.
+
+A limit whose storage fails would otherwise fail its request (a 500 on every log-in while Redis
+is down). The database counters (`onboarding.rate_limits`) are shared by every process too, so
+the limits keep holding across workers during the outage; Redis is tried again every
+`RETRY_AFTER` seconds, and its counts are used again as soon as it answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from limits.storage import Storage, storage_from_string
+
+from onboarding.rate_limits import DatabaseStorage
+
+SCHEME = "fallback+onboarding"
+RETRY_AFTER = 5.0
+
+log = logging.getLogger(__name__)
+
+
+def fallback_storage_uri(primary: str, fallback: str) -> str:
+    """The storage URI of counters in `primary`, kept in `fallback` while it fails."""
+    return f"{SCHEME}://?{urlencode({'primary': primary, 'fallback': fallback})}"
+
+
+class FallbackStorage(Storage):
+    """Counters in the primary storage, or in the database while the primary fails."""
+
+    STORAGE_SCHEME = [SCHEME]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
+        query = parse_qs(urlsplit(uri).query)
+        self.primary = storage_from_string(query["primary"][0], **options)
+        self.fallback = DatabaseStorage(query["fallback"][0])
+        self._primary_down_until = 0.0
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return self.fallback.base_exceptions
+
+    def _call(self, method: str, *args: Any) -> Any:
+        if time.monotonic() >= self._primary_down_until:
+            try:
+                return getattr(self.primary, method)(*args)
+            except self.primary.base_exceptions as error:
+                log.warning(
+                    "rate-limit storage failed, counting in the database",
+                    extra={"error": repr(error), "retry_after_s": RETRY_AFTER},
+                )
+                self._primary_down_until = time.monotonic() + RETRY_AFTER
+        return getattr(self.fallback, method)(*args)
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return int(self._call("incr", key, expiry, amount))
+
+    def get(self, key: str) -> int:
+        return int(self._call("get", key))
+
+    def get_expiry(self, key: str) -> float:
+        return float(self._call("get_expiry", key))
+
+    def check(self) -> bool:
+        return bool(self._call("check"))
+
+    def reset(self) -> int | None:
+        reset: int | None = self._call("reset")
+        return reset
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
