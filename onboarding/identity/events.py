@@ -1,5 +1,6 @@
 """Identity events Connect sends the app: account.registered and account.activated, as
-signed webhooks through the outbox (written in the transaction that causes them)."""
+signed webhooks through the outbox (written in the transaction that causes them). An
+activation with a passkey says so (`data.credential`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,18 @@ from onboarding.identity.models import Account
 
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
+PASSKEY = "passkey"
 
 
-def emit(session: Session, account: Account, event_type: str, now: datetime) -> str:
-    """Put one identity event about `account` in the outbox; returns its id."""
+def emit(
+    session: Session,
+    account: Account,
+    event_type: str,
+    now: datetime,
+    credential: str | None = None,
+) -> str:
+    """Put one identity event about `account` in the outbox; returns its id. `credential`
+    names the kind of credential the account was activated with, when not a password."""
     event_id = str(uuid.uuid4())
     event = {
         "id": event_id,
@@ -27,6 +36,7 @@ def emit(session: Session, account: Account, event_type: str, now: datetime) -> 
             "subject": account.subject,
             "email": account.email,
             "journey_ref": account.journey_ref,
+            **({"credential": credential} if credential else {}),
         },
     }
     outbox.enqueue_webhook(

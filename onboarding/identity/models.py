@@ -1,5 +1,6 @@
 """Connect's tables: accounts and their credentials, log-in sessions, mailed link tokens,
-recovery codes, passkeys and their challenges, upstream identities, and the OIDC provider's codes, tokens and signing keys."""
+recovery codes, passkeys and their challenges, upstream identities, and the OIDC provider's
+codes, tokens and signing keys."""
 
 from __future__ import annotations
 
