@@ -10,7 +10,15 @@ from flask import Flask
 
 from onboarding.settings import Settings, get_settings
 from web.application import attach_common, new_application
-from web.connect import federation, login, password, provider, register, two_factor
+from web.connect import (
+    federation,
+    login,
+    passkeys,
+    password,
+    provider,
+    register,
+    two_factor,
+)
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.oauth import init_oauth
@@ -34,7 +42,7 @@ def create_connect_app(
     attach_common(app, limiter)
     init_oauth(app)
     init_i18n(app)
-    for module in (provider, login, register, password, two_factor, federation):
+    for module in (provider, login, register, password, two_factor, passkeys, federation):
         app.register_blueprint(module.bp)
 
     return app

@@ -48,6 +48,7 @@ def discovery() -> Response:
                 "exp",
                 "iat",
                 "auth_time",
+                "amr",
                 "nonce",
                 "sid",
                 "email",
