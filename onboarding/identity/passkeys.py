@@ -116,7 +116,7 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
 def _parsed(parse: Callable[[str], T], credential_json: str) -> T:
     try:
         return parse(credential_json)
-    except (WebAuthnException, ValueError, TypeError):
+    except (WebAuthnException, ValueError, TypeError, RecursionError):
         raise PasskeyRefused(_BROKEN) from None
 
 
