@@ -1,7 +1,8 @@
 """The identity provider's account events (Connect sends them; any provider may, signed the
 same way): account.registered and account.activated advance every open journey of that
 person, and the journey named by the event's signed reference (a registration made with
-another address than the invited one).
+another address than the invited one). An account activated with a passkey says so
+(`data.credential`), and the history rows it writes too.
 
 Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
 """
@@ -22,6 +23,7 @@ from onboarding.journeys.account_progress import Account, behind, catch_up
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import read_ref
 from onboarding.people.models import Person
+from onboarding.provider import PASSKEY
 from onboarding.provider.models import ReceivedIdentityEvent
 
 REGISTERED = "account.registered"
@@ -33,24 +35,25 @@ ACTOR = "connect"
 _ACCOUNT = {REGISTERED: Account.registered, ACTIVATED: Account.activated}
 
 
-def _parse(event: Any) -> tuple[str, str, str, str | None]:
+def _parse(event: Any) -> tuple[str, str, str, str | None, str | None]:
     try:
         event_id, kind, data = str(event["id"]), str(event["type"]), event["data"]
         email, ref = str(data["email"]), data.get("journey_ref")
+        credential = PASSKEY if data.get("credential") == PASSKEY else None
     except (KeyError, TypeError):
         raise ValidationError("An identity event needs id, type and data.email.") from None
     if kind not in _ACCOUNT:
         raise ValidationError(f"Unknown identity event type {kind!r}.")
     if not event_id or len(event_id) > 64 or not event_id.isprintable():
         raise ValidationError("An identity event id is 1 to 64 printable characters.")
-    return event_id, kind, email, ref if isinstance(ref, str) else None
+    return event_id, kind, email, ref if isinstance(ref, str) else None, credential
 
 
 def receive(session: Session, event: Any, now: datetime | None = None) -> list[int] | None:
     """Apply one identity event; returns the ids of the journeys it advanced, or None when
     the event was received before (nothing changes)."""
     now = now or utcnow()
-    event_id, kind, email, ref = _parse(event)
+    event_id, kind, email, ref, credential = _parse(event)
     if session.get(ReceivedIdentityEvent, event_id) is not None:
         return None
     address, account = normalise_email(email), _ACCOUNT[kind]
@@ -68,7 +71,15 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
         if referred is not None and referred.state in behind(account):
             candidates.append(referred)
     for journey in candidates:
-        catch_up(session, journey, account, email=address, actor=ACTOR, now=now)
+        catch_up(
+            session,
+            journey,
+            account,
+            email=address,
+            actor=ACTOR,
+            now=now,
+            detail={"with": credential} if credential else None,
+        )
     advanced = [journey.id for journey in candidates]
     session.add(
         ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
