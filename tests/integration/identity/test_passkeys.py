@@ -6,7 +6,11 @@ managing them, and activation and recovery with a passkey instead of a password.
 from __future__ import annotations
 
 import pytest
+import requests
+from authlib.common.security import generate_token
 from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from onboarding.clock import utcnow
@@ -15,14 +19,19 @@ from onboarding.identity import accounts
 from onboarding.identity.accounts import find_by_email
 from onboarding.identity.models import ConnectSession, Passkey
 from tests.helpers import (
+    PASSWORD,
+    Deferred,
     activated_account,
     csrf_token,
     link_token,
     log_in_to_connect,
     mails,
+    serve,
     webhooks,
 )
 from tests.integration.identity.authenticator import USER_PRESENT, Authenticator, b64url
+from tests.integration.identity.test_oidc_flow import authorize
+from tests.integration.identity.test_oidc_flow import client as oauth_client
 
 
 def _token(client, page="/login"):
@@ -243,3 +252,46 @@ def test_a_reset_link_adds_a_passkey_and_ends_every_session(passkey, connect_app
         assert all(s.ended_at for s in session.scalars(select(ConnectSession)))
     assert client.get(page).status_code == 410
     assert log_in_with(client, new).status_code == 200 and logged_in(client)
+
+
+@pytest.fixture
+def served(factory, settings):
+    """Connect on a loopback port, its issuer that address."""
+    from web import create_connect_app
+
+    app = Deferred()
+    with serve(app) as url:
+        app.app = create_connect_app(settings=settings.with_overrides(connect_issuer=url))
+        yield url
+
+
+def _browser_call(browser, base, path, body="{}"):
+    headers = {"X-CSRFToken": csrf_token(browser.get(f"{base}/login").text)}
+    return browser.post(f"{base}{path}", data=body, headers=headers)
+
+
+def test_the_id_token_of_a_passkey_log_in_says_so_in_amr(served, factory, settings):
+    """The app learns that the person logged in with a passkey from the ID token's `amr`."""
+    subject = activated_account(factory)
+    authenticator = Authenticator(origin=served, rp_id="127.0.0.1")
+    owner = requests.Session()
+    token = csrf_token(owner.get(f"{served}/login").text)
+    owner.post(
+        f"{served}/login",
+        data={"csrf_token": token, "email": "ada@example.com", "password": PASSWORD},
+    )
+    options = _browser_call(owner, served, "/account/passkeys/options").json()
+    assert _browser_call(owner, served, "/account/passkeys", authenticator.create(options)).ok
+    browser = requests.Session()
+    options = _browser_call(browser, served, "/login/passkey/options").json()
+    answer = authenticator.get(options)
+    assert _browser_call(browser, served, "/login/passkey", answer).status_code == 200
+    oauth = oauth_client(settings)
+    nonce, verifier = generate_token(20), generate_token(48)
+    location, _ = authorize(served, browser, oauth, nonce, verifier)
+    token = oauth.fetch_token(
+        f"{served}/token", authorization_response=location, code_verifier=verifier
+    )
+    keys = KeySet.import_key_set(requests.get(f"{served}/jwks").json())
+    claims = jwt.decode(token["id_token"], keys, algorithms=["RS256"]).claims
+    assert (claims["sub"], claims["amr"]) == (subject, ["hwk", "user", "mfa"])
