@@ -55,7 +55,8 @@
       .then((result) => window.location.assign(result.redirect))
       .catch((error) => {
         if (error.name === "AbortError") return;
-        say(block, error instanceof Refused ? error.message : block.dataset.failed);
+        say(block, error instanceof Refused ? error.message
+          : error.name === "InvalidStateError" ? block.dataset.exists : block.dataset.failed);
         button.disabled = false;
       });
   }
