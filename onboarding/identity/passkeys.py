@@ -9,6 +9,7 @@ challenge is single-use and bound to the browser it was handed to (onboarding.id
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,6 +68,17 @@ class RelyingParty:
     id: str
     name: str
     origin: str
+
+
+def offered(connect_issuer: str) -> bool:
+    """Whether browsers can use passkeys with Connect at `connect_issuer`: an RP ID is a
+    domain (`localhost` included), never an IP address."""
+    host = urlsplit(connect_issuer).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(host)
+    return False
 
 
 def relying_party(session: Session) -> RelyingParty:

@@ -119,7 +119,7 @@ def test_an_invitee_joins_with_a_passkey_and_types_no_password(system, new_conte
 def test_a_passkey_logs_in_a_fresh_browser_and_is_managed_with_the_keyboard(
     system, new_context
 ) -> None:
-    steps = Steps("passkey-manage-", photograph=frozenset({"connect-login", "security"}))
+    steps = Steps("passkey-manage-", photograph=frozenset({"log-in-with-a-passkey", "security"}))
     email = unique_email("quin")
     _, _, first_device = join_with_a_passkey(system, new_context, steps, email)
 
@@ -134,7 +134,7 @@ def test_a_passkey_logs_in_a_fresh_browser_and_is_managed_with_the_keyboard(
     expect(page.get_by_label("Email address")).to_have_attribute(
         "autocomplete", "username webauthn"
     )
-    steps.check(page, "connect-login")
+    steps.check(page, "log-in-with-a-passkey")
     authenticator.hold(first_device.credentials())
     act.click(button)
     page.wait_for_url(re.compile(r"/measurements"))

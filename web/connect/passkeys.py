@@ -20,13 +20,20 @@ from onboarding.identity import accounts, challenges, links, passkeys
 from onboarding.identity.models import Account
 from web.connect import auth
 from web.connect.auth import app_login_url, current_account, login_required
-from web.connect.limits import configured, failed, limiter
+from web.connect.limits import configured, limiter
 from web.db import db_session, keep_changes_of_refusal
+from web.extensions import app_settings
 from web.i18n import tr
 from web.security import safe_next
 
 bp = Blueprint("passkeys", __name__)
 BINDING_KEY = "passkey_binding"
+
+
+@bp.app_context_processor
+def passkeys_offered() -> dict[str, bool]:
+    """Pages offer passkeys only where browsers can use them (see passkeys.offered)."""
+    return {"passkeys_offered": passkeys.offered(app_settings().connect_issuer)}
 
 
 def _binding() -> str:
@@ -83,10 +90,7 @@ def log_in() -> Response | tuple[Response, int]:
         auth.log_in_account(account, passkeys.AMR)
         return _done(safe_next(request.args.get("next"), url_for("two_factor.security")))
 
-    result = _ceremony(run)
-    if isinstance(result, tuple):
-        failed()
-    return result
+    return _ceremony(run)
 
 
 @bp.post("/account/passkeys/options")
