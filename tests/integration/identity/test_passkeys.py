@@ -295,3 +295,32 @@ def test_the_id_token_of_a_passkey_log_in_says_so_in_amr(served, factory, settin
     keys = KeySet.import_key_set(requests.get(f"{served}/jwks").json())
     claims = jwt.decode(token["id_token"], keys, algorithms=["RS256"]).claims
     assert (claims["sub"], claims["amr"]) == (subject, ["hwk", "user", "mfa"])
+
+
+def test_the_security_page_speaks_dutch_and_refuses_an_empty_name(passkey, connect_app, factory):
+    client = connect_app.test_client()
+    log_in_with(client, passkey)
+    page = client.get("/account/security?lang=nl").get_data(as_text=True)
+    assert "Je passkeys" in page and "Passkey toevoegen" in page and "Hernoemen" in page
+    [passkey_id] = _passkey_ids(factory)
+    refused = client.post(
+        f"/account/passkeys/{passkey_id}/rename", data={"csrf_token": csrf_token(page), "name": " "}
+    )
+    assert "Geef de passkey een naam" in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_another_accounts_passkey_cannot_be_renamed_or_removed(passkey, connect_app, factory):
+    activated_account(factory, email="eve@example.com")
+    client = connect_app.test_client()
+    log_in_to_connect(client, email="eve@example.com")
+    token = _token(client, "/account/security")
+    [passkey_id] = _passkey_ids(factory)
+    remove = client.post(f"/account/passkeys/{passkey_id}/remove", data={"csrf_token": token})
+    rename = client.post(
+        f"/account/passkeys/{passkey_id}/rename", data={"csrf_token": token, "name": "x"}
+    )
+    assert remove.status_code == rename.status_code == 404
+    with unit_of_work(factory) as session:
+        assert session.get(Passkey, passkey_id).name == "Passkey 1"
