@@ -106,7 +106,8 @@ def add() -> Response | tuple[Response, int]:
     def run() -> Response:
         passkeys.add(db_session(), _current(), _answer(), session.get(BINDING_KEY), utcnow())
         flash("The passkey is added.", "success")
-        return _done(url_for("two_factor.security"))
+        # A page offering a passkey in place of a password (registration) names where next.
+        return _done(safe_next(request.args.get("next"), url_for("two_factor.security")))
 
     return _ceremony(run)
 

@@ -89,6 +89,16 @@ def test_a_passkey_added_on_the_security_page_is_stored_and_its_owner_told(passk
     ]
 
 
+def test_a_passkey_added_for_a_signed_in_account_goes_on_to_the_page_named(connect_app, factory):
+    activated_account(factory)
+    client = connect_app.test_client()
+    log_in_to_connect(client)
+    options = _call(client, "/account/passkeys/options", page="/account/security").get_json()
+    answer = Authenticator().create(options)
+    done = _call(client, "/account/passkeys?next=/authorize%3Fx%3D1", answer, "/account/security")
+    assert done.get_json() == {"redirect": "/authorize?x=1"}
+
+
 def test_a_passkey_logs_in_a_fresh_browser_without_a_second_factor(passkey, connect_app, factory):
     with unit_of_work(factory) as session:
         find_by_email(session, "ada@example.com").totp_enabled_at = utcnow()  # 2FA on
