@@ -82,6 +82,7 @@ def sign_in_at_callback() -> Response | tuple[str, int]:
         email_verified=identity.email_verified,
         invitation_journey_ids=remembered_invitations(),
         provider_reports_accounts=connect_is_provider(app_settings()),
+        credential=identity.credential,
     )
     if result.to_confirm is not None:
         session[TO_CONFIRM_KEY] = {**asdict(identity), "journey_id": result.to_confirm.id}
@@ -115,6 +116,7 @@ def confirm_invitation() -> Response | tuple[str, int]:
         email_verified=waiting["email_verified"],
         confirmed_invitation=waiting["journey_id"],
         provider_reports_accounts=connect_is_provider(app_settings()),
+        credential=waiting.get("credential"),
     )
     return _signed_in(result, waiting)
 

@@ -20,6 +20,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from werkzeug.wrappers import Response
 
+from onboarding.provider import credential_of
 from onboarding.settings import Settings
 from web.extensions import app_settings
 
@@ -47,6 +48,8 @@ class Identity:
     # The provider's session (`sid`) and the ID token, for log-out.
     provider_sid: str | None = None
     id_token: str | None = None
+    # What the person logged in with, from the ID token's `amr` (a passkey), when told.
+    credential: str | None = None
 
 
 class BadLogoutToken(Exception):
@@ -126,6 +129,7 @@ def finish_login() -> Identity:
         email_verified=claims.get("email_verified") is True,
         provider_sid=str(claims["sid"]) if claims.get("sid") else None,
         id_token=token.get("id_token"),
+        credential=credential_of(claims.get("amr")),
     )
 
 

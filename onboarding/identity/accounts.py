@@ -25,7 +25,7 @@ from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import DomainError, NotFound, ValidationError
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
-from onboarding.identity import events, links, mails, passwords, sessions
+from onboarding.identity import events, links, mails, passkeys, passwords, sessions
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
 
@@ -170,19 +170,43 @@ def activate(
     account.activated event. The link is consumed only when the password is accepted."""
     now = now or utcnow()
     token = _usable(session, raw, links.ACTIVATION, now)
-    account = token.account
     passwords.check(
-        password, confirmation, _person(account), settings_of(session).password_min_length
+        password, confirmation, _person(token.account), settings_of(session).password_min_length
     )
-    if not awaits_activation(lock(session, account)):
-        raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
-    _consume(session, token, now)
+    account = _awaiting_activation(session, token)
     account.password_hash = passwords.hash_password(password)
+    _activated(session, token, now)
+    return account
+
+
+def activate_with_passkey(
+    session: Session, raw: str, credential_json: str, binding: str | None, now: datetime
+) -> Account:
+    """Activate through the activation link with a new passkey instead of a password; the
+    account.activated event says so. The link is consumed only when the passkey is saved."""
+    token = _usable(session, raw, links.ACTIVATION, now)
+    account = _awaiting_activation(session, token)
+    passkeys.add(session, account, credential_json, binding, now)
+    _activated(session, token, now, credential=events.PASSKEY)
+    return account
+
+
+def _awaiting_activation(session: Session, token: AccountToken) -> Account:
+    if not awaits_activation(lock(session, token.account)):
+        raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
+    return token.account
+
+
+def _activated(
+    session: Session, token: AccountToken, now: datetime, credential: str | None = None
+) -> None:
+    """registered → activated, the link used up, and the app told."""
+    _consume(session, token, now)
+    account = token.account
     fire("activate", account)
     account.activated_at = now
-    events.emit(session, account, events.ACTIVATED, now)
+    events.emit(session, account, events.ACTIVATED, now, credential)
     session.flush()
-    return account
 
 
 def resend_activation(session: Session, raw: str, now: datetime | None = None) -> None:
@@ -276,13 +300,30 @@ def reset_password(
     passwords.check(
         password, confirmation, _person(account), settings_of(session).password_min_length
     )
-    _consume(session, token, now)
     account.password_hash = passwords.hash_password(password)
-    links.consume_all(session, account, links.PASSWORD_RESET, now)
-    sessions.end_all(session, account, now)
+    _recovered(session, token, now)
     mails.password_changed(session, account)
-    session.flush()
     return account
+
+
+def recover_with_passkey(
+    session: Session, raw: str, credential_json: str, binding: str | None, now: datetime
+) -> Account:
+    """Add a new passkey through a reset link (the way back in without a password); the
+    links and sessions end as with a new password, and the owner is told of the passkey."""
+    token = _usable(session, raw, links.PASSWORD_RESET, now)
+    passkeys.add(session, token.account, credential_json, binding, now)
+    _recovered(session, token, now)
+    return token.account
+
+
+def _recovered(session: Session, token: AccountToken, now: datetime) -> None:
+    """A reset link did its work: it and every other reset link die, and so does every
+    session of the account."""
+    _consume(session, token, now)
+    links.consume_all(session, token.account, links.PASSWORD_RESET, now)
+    sessions.end_all(session, token.account, now)
+    session.flush()
 
 
 def _existing(session: Session, email: str) -> Account:

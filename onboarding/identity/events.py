@@ -1,6 +1,7 @@
 """Identity events Connect sends the app: account.registered, account.activated and
 account.deleted, as signed webhooks through the outbox (written in the transaction that causes
-them). A deleted account's event carries only its subject: its address is not sent again."""
+them). A deleted account's event carries only its subject: its address is not sent again. An
+activation with a passkey says so (`data.credential`)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,18 @@ from onboarding.identity.models import Account
 REGISTERED = "account.registered"
 ACTIVATED = "account.activated"
 DELETED = "account.deleted"
+PASSKEY = "passkey"
 
 
-def emit(session: Session, account: Account, event_type: str, now: datetime) -> str:
-    """Put one identity event about `account` in the outbox; returns its id."""
+def emit(
+    session: Session,
+    account: Account,
+    event_type: str,
+    now: datetime,
+    credential: str | None = None,
+) -> str:
+    """Put one identity event about `account` in the outbox; returns its id. `credential`
+    names the kind of credential the account was activated with, when not a password."""
     event_id = str(uuid.uuid4())
     event = {
         "id": event_id,
@@ -31,6 +40,7 @@ def emit(session: Session, account: Account, event_type: str, now: datetime) -> 
             "subject": account.subject,
             "email": account.email,
             "journey_ref": account.journey_ref,
+            **({"credential": credential} if credential else {}),
         },
     }
     outbox.enqueue_webhook(

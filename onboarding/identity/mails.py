@@ -116,8 +116,14 @@ def account_deleted(session: Session, account: Account) -> None:
     _to_owner(session, account, "account_deleted", {}, f"account_deleted:{account.subject}")
 
 
+def passkey_changed(session: Session, account: Account, name: str, *, added: bool) -> None:
+    """Tell the owner that a passkey was added to the account or removed from it."""
+    context = {"added": added, "passkey": name, "security_url": _url(session, "/account/security")}
+    _security_mail(session, account, "passkey_changed", context)
+
+
 def _security_mail(
-    session: Session, account: Account, template: str, context: dict[str, bool]
+    session: Session, account: Account, template: str, context: dict[str, Any]
 ) -> None:
     """A change to the account's credentials, each one told (never deduplicated)."""
     context_with_reset = {"reset_url": _forgot(session), **context}

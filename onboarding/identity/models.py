@@ -1,12 +1,23 @@
 """Connect's tables: accounts and their credentials, log-in sessions, mailed link tokens,
-recovery codes, upstream identities, and the OIDC provider's codes, tokens and signing keys."""
+recovery codes, passkeys and their challenges, upstream identities, and the OIDC provider's
+codes, tokens and signing keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.clock import utcnow
@@ -98,6 +109,47 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Passkey(Base):
+    """A WebAuthn credential of an account: a discoverable key pair whose private half never
+    leaves the authenticator."""
+
+    __tablename__ = "connect_passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE"), index=True
+    )
+    # base64url of the authenticator's credential id (at most 1023 bytes).
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class PasskeyChallenge(Base):
+    """A WebAuthn challenge handed to one browser: good once, for one ceremony, before it
+    expires. `binding` is the SHA-256 of a token only that browser's session holds."""
+
+    __tablename__ = "connect_passkey_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    binding: Mapped[str] = mapped_column(String(64))
+    ceremony: Mapped[str] = mapped_column(String(16))
+    # The account a passkey is being created for; None when logging in.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connect_accounts.id", ondelete="CASCADE")
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class UpstreamIdentity(Base):
     """An account's identity at an upstream OIDC provider ("Log in with Google")."""
 
@@ -132,6 +184,8 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(8))
     auth_time: Mapped[int] = mapped_column(Integer)
+    # How the person authenticated (RFC 8176 values): the ID token's `amr`.
+    amr: Mapped[list[str] | None] = mapped_column(JSON)
     # The Connect session it was issued in: the ID token's `sid`.
     sid: Mapped[str | None] = mapped_column(String(64))
     # The grant the code was exchanged for: a replay of the code revokes its tokens.

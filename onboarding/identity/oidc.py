@@ -35,6 +35,7 @@ def save_code(
     auth_time: int,
     sid: str | None,
     now: datetime,
+    amr: list[str] | None = None,
 ) -> AuthorizationCode:
     row = AuthorizationCode(
         code_hash=digest(code),
@@ -46,6 +47,7 @@ def save_code(
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
         auth_time=auth_time,
+        amr=amr,
         sid=sid,
         created_at=now,
         expires_at=now + CODE_TTL,

@@ -57,6 +57,7 @@ def sign_in(
     invitation_journey_ids: Sequence[int] = (),
     confirmed_invitation: int | None = None,
     provider_reports_accounts: bool = False,
+    credential: str | None = None,
     now: datetime | None = None,
 ) -> SignIn:
     """An account of the identity provider (`subject`, `email`) signs in to the app.
@@ -70,7 +71,8 @@ def sign_in(
     in records `log_in`. A provider that sends no account events
     (`provider_reports_accounts` false) has its `register` (and, with a verified email,
     `activate`) recorded first; one that does (Connect) is trusted to have reported them, so
-    an account that existed before the invitation goes from invited to logged_in.
+    an account that existed before the invitation goes from invited to logged_in. The
+    `credential` the provider says the person logged in with (a passkey) is in the detail.
     """
     now = now or utcnow()
     person, linked_by = _find_person(session, subject, email, email_verified)
@@ -93,6 +95,8 @@ def sign_in(
     if person.connect_subject is None:
         person.connect_subject = subject
     detail = {"connect_email": email} if email != person.email else {}
+    if credential:
+        detail["with"] = credential
     account = Account.activated if email_verified else Account.registered
     advanced = []
     for journey in _journeys_that_may_log_in(session, person):

@@ -3,6 +3,8 @@ same way): account.registered and account.activated advance every open journey o
 person, and the journey named by the event's signed reference (a registration made with
 another address than the invited one); account.deleted unlinks the account's subject from
 the person it signed in as, and ends their log-in sessions (their journeys stay as they are).
+An account activated with a passkey says so (`data.credential`), and the history rows it
+writes too.
 
 Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
 """
@@ -24,6 +26,7 @@ from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import read_ref
 from onboarding.people import sessions
 from onboarding.people.models import Person
+from onboarding.provider import PASSKEY
 from onboarding.provider.models import ReceivedIdentityEvent
 
 REGISTERED = "account.registered"
@@ -62,7 +65,8 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
         _unlink(session, data["subject"], now)
         advanced = []
     else:
-        advanced = _advance(session, kind, data["email"], data.get("journey_ref"), now)
+        credential = PASSKEY if data.get("credential") == PASSKEY else None
+        advanced = _advance(session, kind, data["email"], data.get("journey_ref"), credential, now)
     session.add(
         ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
     )
@@ -82,8 +86,11 @@ def _unlink(session: Session, subject: str, now: datetime) -> None:
     )
 
 
-def _advance(session: Session, kind: str, email: str, ref: Any, now: datetime) -> list[int]:
-    """Advance the journeys of `email`, and the one `ref` names (when it is a signed one)."""
+def _advance(
+    session: Session, kind: str, email: str, ref: Any, credential: str | None, now: datetime
+) -> list[int]:
+    """Advance the journeys of `email`, and the one `ref` names (when it is a signed one);
+    `credential` says what the account was activated with, when it was a passkey."""
     address, account = normalise_email(email), _ACCOUNT[kind]
     candidates = list(
         session.scalars(
@@ -99,5 +106,13 @@ def _advance(session: Session, kind: str, email: str, ref: Any, now: datetime) -
         if referred is not None and referred.state in behind(account):
             candidates.append(referred)
     for journey in candidates:
-        catch_up(session, journey, account, email=address, actor=ACTOR, now=now)
+        catch_up(
+            session,
+            journey,
+            account,
+            email=address,
+            actor=ACTOR,
+            now=now,
+            detail={"with": credential} if credential else None,
+        )
     return [journey.id for journey in candidates]

@@ -116,9 +116,12 @@ def _onboarding_command() -> str:
 
 
 @contextmanager
-def running_system(var_dir: Path, **extra_env: str) -> Iterator[System]:
-    """Start `onboarding serve` and wait until the app and Connect answer."""
-    app, connect = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+def running_system(
+    var_dir: Path, connect_host: str = "127.0.0.1", **extra_env: str
+) -> Iterator[System]:
+    """Start `onboarding serve` and wait until the app and Connect answer. Connect's address
+    names `connect_host` (a passkey's relying party is a domain: "localhost", not an IP)."""
+    app, connect = f"http://127.0.0.1:{free_port()}", f"http://{connect_host}:{free_port()}"
     prefix = f"e2e-{uuid.uuid4().hex[:8]}:"
     with _postgres_database() as database_url:
         env = {

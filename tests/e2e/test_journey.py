@@ -29,7 +29,7 @@ def log_in_at_connect(page: Page, act: Keyboard | Mouse, steps: Steps, email: st
     steps.check(page, "connect-login")
     act.fill(page.get_by_label("Email address"), email)
     act.fill(page.get_by_label("Password"), password)
-    act.click(page.get_by_role("button", name="Log in"))
+    act.click(page.get_by_role("button", name="Log in", exact=True))
     page.wait_for_url(re.compile(r"/measurements"))
 
 

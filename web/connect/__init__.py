@@ -10,7 +10,16 @@ from flask import Flask
 
 from onboarding.settings import Settings, get_settings
 from web.application import attach_common, new_application
-from web.connect import account, federation, login, password, provider, register, two_factor
+from web.connect import (
+    account,
+    federation,
+    login,
+    passkeys,
+    password,
+    provider,
+    register,
+    two_factor,
+)
 from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.metrics import init_connect_metrics
@@ -38,7 +47,7 @@ def create_connect_app(
     init_connect_metrics(app)
     init_oauth(app)
     init_i18n(app)
-    for module in (provider, login, register, password, two_factor, account, federation):
+    for module in (provider, login, register, password, two_factor, passkeys, account, federation):
         app.register_blueprint(module.bp)
 
     return app

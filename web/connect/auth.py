@@ -15,13 +15,15 @@ from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
 from web import i18n
 from web.connect.metrics import LOG_INS
-from web.connect.oauth import AUTH_TIME_KEY, SESSION_ID_KEY
+from web.connect.oauth import AMR_KEY, AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
+from web.extensions import app_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
+PENDING_AMR_KEY = "pending_amr"  # how the first factor was given
 
 
 def current_account() -> Account | None:
@@ -40,21 +42,25 @@ def _new_session() -> None:
         session[i18n.SESSION_KEY] = language
 
 
-def log_in_account(account: Account) -> None:
-    """Start a new session of `account` (the caller commits)."""
+def log_in_account(account: Account, amr: list[str] | None = None) -> None:
+    """Start a new session of `account`, authenticated by the methods `amr` (RFC 8176; what
+    ID tokens of this session say) (the caller commits)."""
     now = utcnow()
     _new_session()
     session[ACCOUNT_KEY] = account.id
     session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
+    if amr:
+        session[AMR_KEY] = amr
     g.account = account
     LOG_INS.inc()
 
 
-def start_second_factor(account: Account, next_url: str) -> None:
+def start_second_factor(account: Account, next_url: str, amr: list[str] | None) -> None:
     _new_session()
     session[PENDING_KEY] = account.id
     session[NEXT_KEY] = next_url
+    session[PENDING_AMR_KEY] = amr or []
 
 
 def pending_account() -> Account | None:
@@ -81,6 +87,10 @@ def pending_next() -> str | None:
     return session.get(NEXT_KEY)
 
 
+def pending_amr() -> list[str]:
+    return list(session.get(PENDING_AMR_KEY) or [])
+
+
 def log_out() -> None:
     """End this browser's session, telling the clients it logged in to (the caller commits)."""
     sessions.end(db_session(), session.get(SESSION_ID_KEY), utcnow())
@@ -93,3 +103,8 @@ def log_out_everywhere(account: Account) -> None:
     sessions.end_all(db_session(), account, utcnow())
     session.clear()
     g.pop("account", None)
+
+
+def app_login_url() -> str:
+    """The app's log-in page, where an activated account goes on."""
+    return f"{app_settings().app_base_url}/login"

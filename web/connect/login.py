@@ -26,18 +26,22 @@ from web.extensions import app_settings
 from web.security import safe_next
 
 bp = Blueprint("login", __name__)
+# The ID token's `amr` (RFC 8176): a password; a one-time code as the second factor.
+PASSWORD_AMR = ["pwd"]
+SECOND_FACTOR_AMR = ["otp", "mfa"]
 
 
 def _next() -> str:
     return safe_next(request.values.get("next"), url_for("two_factor.security"))
 
 
-def finish(account: Account, next_url: str) -> Response:
-    """Password (or upstream) accepted: log in now, or ask for the second factor first."""
+def finish(account: Account, next_url: str, amr: list[str] | None = None) -> Response:
+    """Password (or upstream) accepted, by the methods `amr`: log in now, or ask for the
+    second factor first."""
     if account.totp_enabled:
-        auth.start_second_factor(account, next_url)
+        auth.start_second_factor(account, next_url, amr)
         return redirect(url_for("login.second_factor"))
-    auth.log_in_account(account)
+    auth.log_in_account(account, amr)
     return redirect(next_url)
 
 
@@ -76,7 +80,7 @@ def login_post() -> Any:
             error="The email address or password is not right.",
         ), 200
     remember_device()
-    return finish(account, _next())
+    return finish(account, _next(), PASSWORD_AMR)
 
 
 @bp.get("/login/2fa")
@@ -103,7 +107,7 @@ def second_factor_post() -> Any:
             "second_factor.html", error="That code is not right, or was already used."
         )
     next_url = safe_next(auth.pending_next(), url_for("two_factor.security"))
-    auth.log_in_account(account)
+    auth.log_in_account(account, [*auth.pending_amr(), *SECOND_FACTOR_AMR])
     return redirect(next_url)
 
 

@@ -31,6 +31,7 @@ from web.db import db_session
 from web.extensions import app_settings
 
 AUTH_TIME_KEY = "auth_time"
+AMR_KEY = "amr"  # how this browser's session was authenticated (RFC 8176 values)
 SESSION_ID_KEY = "session"  # the server-side session's token (onboarding.identity.sessions)
 
 
@@ -66,8 +67,8 @@ class IssuedCode:
     def get_acr(self) -> None:
         return None
 
-    def get_amr(self) -> None:
-        return None
+    def get_amr(self) -> list[str] | None:
+        return self.row.amr
 
 
 def _redirect_for_errors(server: AuthorizationServer, request: Any) -> str | None:
@@ -136,6 +137,7 @@ class CodeGrant(oauth_grants.AuthorizationCodeGrant):
             code_challenge=data["code_challenge"],
             code_challenge_method=data.get("code_challenge_method", "S256"),
             auth_time=session.get(AUTH_TIME_KEY) or int(utcnow().timestamp()),
+            amr=session.get(AMR_KEY),
             sid=sid,
             now=utcnow(),
         )

@@ -12,6 +12,7 @@ from onboarding.identity import accounts, links, passwords
 from onboarding.identity.models import Account
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
+from web.connect.passkeys import offer
 from web.db import db_session
 from web.extensions import app_settings
 
@@ -56,7 +57,9 @@ def reset(token: str) -> Any:
         account = accounts.open_link(db_session(), token, links.PASSWORD_RESET)
     except accounts.LinkNotUsable as error:
         return _unusable(error)
-    return set_password_form(account, url_for("password.reset_post", token=token))
+    return set_password_form(
+        account, url_for("password.reset_post", token=token), passkey=offer("recovery", token)
+    )
 
 
 @bp.post("/password/reset/<token>")
@@ -73,21 +76,30 @@ def reset_post(token: str) -> Any:
         return _unusable(error)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.PASSWORD_RESET)
-        return set_password_form(account, url_for("password.reset_post", token=token), error)
+        return set_password_form(
+            account,
+            url_for("password.reset_post", token=token),
+            error,
+            passkey=offer("recovery", token),
+        )
     flash("Your password is set. You can log in with it now.", "success")
     return redirect(url_for("login.login"), code=303)
 
 
 def set_password_form(
-    account: Account, action: str, error: errors.ValidationError | None = None
+    account: Account,
+    action: str,
+    error: errors.ValidationError | None = None,
+    passkey: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     """The form that sets a password (activation or reset), with the policy's rules, and the
-    refusal of the last try (422) when there was one."""
+    refusal of the last try (422) when there was one; `passkey` offers a passkey instead."""
     page = render_template(
         "set_password.html",
         account=account,
         rules=passwords.rules(app_settings().password_min_length),
         action=action,
+        passkey=passkey,
         **(refusal(error) if error else {}),
     )
     return page, 422 if error else 200

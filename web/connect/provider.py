@@ -69,6 +69,7 @@ def discovery() -> Response:
                 "exp",
                 "iat",
                 "auth_time",
+                "amr",
                 "nonce",
                 "sid",
                 "email",

@@ -15,8 +15,10 @@ from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, captcha, links
 from onboarding.identity.machine import awaits_activation
 from onboarding.settings import Settings
+from web.connect.auth import app_login_url
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
+from web.connect.passkeys import offer
 from web.connect.password import set_password_form
 from web.db import db_session
 from web.extensions import app_settings
@@ -125,14 +127,10 @@ def _link_page(raw: str) -> Any:
     if check.status is links.LinkStatus.used or (
         check.account and not awaits_activation(check.account)
     ):
-        return render_template("activation_done.html", app_login=_app_login()), 410
+        return render_template("activation_done.html", app_login=app_login_url()), 410
     return render_template(
         "error.html", status=404, message="This activation link is not valid."
     ), 404
-
-
-def _app_login() -> str:
-    return f"{app_settings().app_base_url}/login"
 
 
 @bp.get("/activate/<token>")
@@ -144,7 +142,9 @@ def activate(token: str) -> Any:
         return _link_page(token)
     if not awaits_activation(account):
         return _link_page(token)
-    return set_password_form(account, url_for("register.activate_post", token=token))
+    return set_password_form(
+        account, url_for("register.activate_post", token=token), passkey=offer("activation", token)
+    )
 
 
 @bp.post("/activate/<token>")
@@ -161,9 +161,14 @@ def activate_post(token: str) -> Any:
         return _link_page(token)
     except errors.ValidationError as error:
         account = accounts.open_link(session, token, links.ACTIVATION)
-        return set_password_form(account, url_for("register.activate_post", token=token), error)
+        return set_password_form(
+            account,
+            url_for("register.activate_post", token=token),
+            error,
+            passkey=offer("activation", token),
+        )
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
-    return redirect(_app_login(), code=303)
+    return redirect(app_login_url(), code=303)
 
 
 @bp.post("/activate/<token>/resend")

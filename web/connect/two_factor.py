@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.identity import two_factor
+from onboarding.identity import passkeys, two_factor
 from web.connect import auth
 from web.connect.auth import current_account, login_required
 from web.connect.limits import account_key, code_attempts, failed
@@ -36,8 +36,13 @@ def qr_data_uri(text: str) -> str:
 def security() -> Any:
     account = current_account()
     assert account is not None
-    remaining = two_factor.remaining_recovery_codes(db_session(), account)
-    return render_template("security.html", account=account, remaining=remaining)
+    session = db_session()
+    return render_template(
+        "security.html",
+        account=account,
+        remaining=two_factor.remaining_recovery_codes(session, account),
+        passkeys=passkeys.of(session, account),
+    )
 
 
 @bp.post("/account/security/totp")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0018_request_ids"
-down_revision: Union[str, Sequence[str], None] = "0016_webhooks_audit"
+down_revision: Union[str, Sequence[str], None] = "0017_passkeys"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

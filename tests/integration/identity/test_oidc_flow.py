@@ -65,6 +65,7 @@ def test_full_code_flow_gives_a_verified_id_token_and_userinfo(connect, browser,
     ).validate(claims)
     assert claims["exp"] > time.time()
     assert claims["email"] == "ada@example.com"
+    assert claims["amr"] == ["pwd"]
     assert id_token.header["kid"] in {key["kid"] for key in keys.as_dict()["keys"]}
 
     info = oauth.get(f"{connect}/userinfo").json()

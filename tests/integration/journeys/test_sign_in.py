@@ -39,6 +39,20 @@ def test_a_verified_email_finds_the_person_links_the_subject_and_logs_in_every_o
     assert event.detail["subject"] == "sub-1"
 
 
+def test_a_log_in_with_a_passkey_says_so_in_the_history(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(
+        session,
+        subject="sub-1",
+        email="ann@example.com",
+        email_verified=True,
+        provider_reports_accounts=True,
+        credential="passkey",
+    )
+    assert journey.events[-1].trigger == "log_in"
+    assert journey.events[-1].detail["with"] == "passkey"
+
+
 def test_a_linked_subject_is_found_again_even_after_an_email_change_at_connect(session):
     journey = invitee(session, organization(session), email="ann@example.com")
     sign_in(session, subject="sub-1", email="ann@example.com", email_verified=True)

@@ -112,6 +112,21 @@ def test_activation_of_a_journey_still_invited_passes_through_registered(
     assert triggers[-2:] == ["register", "activate"]
 
 
+def test_an_account_activated_with_a_passkey_is_registered_with_a_passkey_in_the_history(
+    app_client, factory, settings
+):
+    [journey_id] = invited(factory, "ada@example.com")
+    activated = event("account.activated", "ada@example.com")
+    activated["data"]["credential"] = "passkey"
+    post(app_client, settings, activated)
+    with unit_of_work(factory) as session:
+        rows = session.get(Journey, journey_id).events[-2:]
+        assert [(e.trigger, e.detail["with"]) for e in rows] == [
+            ("register", "passkey"),
+            ("activate", "passkey"),
+        ]
+
+
 def history_size(factory):
     with unit_of_work(factory) as session:
         return session.scalar(select(func.count()).select_from(JourneyEvent))

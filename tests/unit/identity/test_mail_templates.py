@@ -24,6 +24,7 @@ NAMES = [
     "password_changed",
     "two_factor_changed",
     "log_ins_throttled",
+    "passkey_changed",
 ]
 
 
@@ -88,6 +89,13 @@ CONTEXTS = {
         "reset_url": "http://connect.test/password/forgot",
         "enabled": False,
     },
+    "passkey_changed": {
+        "first_name": "Ada",
+        "security_url": "http://connect.test/account/security",
+        "reset_url": "http://connect.test/password/forgot",
+        "passkey": "Laptop",
+        "added": True,
+    },
 }
 
 
@@ -105,3 +113,7 @@ def test_connect_mails_render_with_their_links(name, language, settings):
     if name == "two_factor_changed":
         off = {"en": "Two-factor authentication is off", "nl": "Tweestapsverificatie staat uit"}
         assert message["Subject"].startswith(off[language])
+    if name == "passkey_changed":
+        assert "Laptop" in text and "Laptop" in html
+        added = {"en": "A passkey was added", "nl": "Er is een passkey toegevoegd"}
+        assert message["Subject"].startswith(added[language])
