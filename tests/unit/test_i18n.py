@@ -34,7 +34,10 @@ CONTEXT = {
     "reset_url": "http://connect.test/password/reset/T",
     "register_url": "http://connect.test/register",
     "unsubscribe_url": "http://app.test/reminders/stop/T",
+    "security_url": "http://connect.test/account/security",
     "enabled": True,
+    "added": True,
+    "passkey": "Laptop",
 }
 
 

@@ -17,6 +17,8 @@ CONTEXT = {
     "email": "ada@example.com",
     "valid_for": "24 hours & <more>",
     "enabled": True,
+    "added": True,
+    "passkey": "Laptop <1> & co",
     **{
         name: "http://app.test/x?a=1&b=<2>"
         for name in (
@@ -25,6 +27,7 @@ CONTEXT = {
             "login_url",
             "register_url",
             "reset_url",
+            "security_url",
             "unsubscribe_url",
             "url",
         )
