@@ -32,6 +32,9 @@ STATUS = {
     TokenStatus.revoked: 410,
     TokenStatus.used: 410,
 }
+# The invitation page's buttons: create an account (at the provider, coming back logged in),
+# or log in with the one the invitee has.
+NEXT_STEPS = {"create": "login.create_account", "log_in": "login.start"}
 
 
 @bp.get("/invitations/<token>")
@@ -62,7 +65,7 @@ def follow(token: str) -> Response | tuple[str, int]:
     remember_invitation(journey.id)
     if current_person() is not None:
         return redirect(url_for("measurements.home"))
-    return redirect(url_for("login.login_page"))
+    return redirect(url_for(NEXT_STEPS.get(request.form.get("then", ""), "login.login_page")))
 
 
 def shown_invitation() -> Journey | None:

@@ -43,6 +43,8 @@ class Identity:
     subject: str
     email: str
     email_verified: bool
+    # What proved the address besides the provider's own mail (Connect: "invitation").
+    email_verified_by: str | None = None
     # The provider's session (`sid`) and the ID token, for log-out.
     provider_sid: str | None = None
     id_token: str | None = None
@@ -76,13 +78,13 @@ def redirect_uri() -> str:
     return f"{app_settings().app_base_url}/auth/callback"
 
 
-def start_login(prompt: str | None = None) -> Response:
-    """Redirect the browser to the provider's authorization endpoint."""
+def start_login(**parameters: str) -> Response:
+    """Redirect the browser to the provider's authorization endpoint, with the request's
+    extra `parameters` (prompt, …)."""
     client = _client()
     _checked_metadata(client)
-    extra = {"prompt": prompt} if prompt else {}
     try:
-        response: Response = client.authorize_redirect(redirect_uri(), **extra)
+        response: Response = client.authorize_redirect(redirect_uri(), **parameters)
     except requests.RequestException:
         raise _unreachable() from None
     return response
@@ -111,6 +113,7 @@ def finish_login() -> Identity:
         subject=str(claims["sub"]),
         email=str(claims["email"]),
         email_verified=claims.get("email_verified") is True,
+        email_verified_by=str(claims.get("email_verified_by") or "") or None,
         provider_sid=str(claims["sid"]) if claims.get("sid") else None,
         id_token=token.get("id_token"),
     )

@@ -27,6 +27,8 @@ def emit(session: Session, account: Account, event_type: str, now: datetime) -> 
             "subject": account.subject,
             "email": account.email,
             "journey_ref": account.journey_ref,
+            # What proved the address, when it was not the activation mail ("invitation").
+            **({"verified_by": account.verified_by} if account.verified_by else {}),
         },
     }
     outbox.enqueue_webhook(

@@ -91,7 +91,18 @@ def authorize_and_issue_code() -> Any:
         return server.handle_error_response(None, error)
     # prompt=login: the client asks for a fresh log-in (e.g. to switch account). The request
     # continues without it afterwards, so that the log-in is asked once.
-    fresh_login = "login" in request.args.get("prompt", "").split()
+    prompts = request.args.get("prompt", "").split()
+    if "create" in prompts and account is None:
+        # OpenID Connect Prompt Create 1.0: registration first, then on with the request;
+        # from an invitation (the app's `invitation`), the new account is signed in at once.
+        return redirect(
+            url_for(
+                "register.register",
+                invitation=request.args.get("invitation") or None,
+                next=_authorize_path_without_prompt(),
+            )
+        )
+    fresh_login = "login" in prompts
     if account is None or fresh_login:
         return redirect(url_for("login.login", next=_authorize_path_without_prompt()))
     return server.create_authorization_response(grant=grant, grant_user=account)
