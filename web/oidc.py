@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -84,10 +84,14 @@ def start_login(**parameters: str) -> Response:
     client = _client()
     _checked_metadata(client)
     try:
-        response: Response = client.authorize_redirect(redirect_uri(), **parameters)
+        found = client.create_authorization_url(redirect_uri(), **parameters)
     except requests.RequestException:
         raise _unreachable() from None
-    return response
+    # The session keeps what the callback checks (state, nonce, verifier), not the URL: one
+    # that carries an invitation would outgrow the cookie after a few starts.
+    url = found.pop("url")
+    client.save_authorize_data(redirect_uri=redirect_uri(), **found)
+    return redirect(url)
 
 
 def finish_login() -> Identity:

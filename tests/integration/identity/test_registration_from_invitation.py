@@ -120,7 +120,7 @@ def test_an_address_with_an_account_is_asked_to_log_in(client, factory, connect_
     response = submit(client, open_registration(client, connect_settings))
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "You already have an account with this address" in html
+    assert "Je hebt al een account met dit adres" in html  # in the invitee's language
     assert 'name="next" value="/authorize?' in html
 
 
