@@ -68,6 +68,18 @@ def follow(token: str) -> Response | tuple[str, int]:
     return redirect(url_for(NEXT_STEPS.get(request.form.get("then", ""), "login.login_page")))
 
 
+@bp.post("/invitations/<token>/ask-for-a-new-one")
+def ask_for_a_new_one(token: str) -> tuple[str, int]:
+    """An expired invitation's one step on: ask the administrator who invited for a new one."""
+    db = db_session()
+    try:
+        invitations.ask_for_a_new_one(db, token)
+    except invitations.LinkNotUsable:
+        return _problem(invitations.look_up(db, token))
+    page, _gone = _problem(invitations.look_up(db, token))
+    return page, 200  # the request is recorded (a refusal's status would roll it back)
+
+
 def shown_invitation() -> Journey | None:
     """The invitation this request's page shows, so that the page speaks the invitee's language."""
     return g.get("shown_invitation")
@@ -75,9 +87,12 @@ def shown_invitation() -> Journey | None:
 
 def _problem(check: TokenCheck) -> tuple[str, int]:
     message, params = invitations.explanation(check)
+    journey = check.journey
     return render_template(
         "invitations/problem.html",
         check=check,
         status=check.status.value,
         message=gettext(message, **params),
+        inviter=journey.invited_by if journey else None,
+        asked=invitations.asked_for_a_new_one(journey) if journey else None,
     ), STATUS[check.status]

@@ -26,6 +26,7 @@ class Fact(StrEnum):
     account_linked = "account_linked"  # an account's owner confirmed being the invitee
     directory_update = "directory_update"  # the organization's directory changed the person
     roles_changed = "roles_changed"  # roles given or taken (a directory's group membership)
+    new_invitation_asked = "new_invitation_asked"  # the invitee of an expired one asked
 
 
 def record(

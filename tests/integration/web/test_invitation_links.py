@@ -15,6 +15,7 @@ from tests.helpers import (
     invitation_path,
     invitee,
     log_in_to_app,
+    mails,
     organization,
     remembered,
 )
@@ -199,6 +200,67 @@ def test_dead_links_say_what_happened_and_what_to_do(
         assert message in response.get_data(as_text=True)
     assert len(events(factory, journey_id)) == count
     assert remembered(client) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "offer"),
+    [
+        (lambda s, j: journeys.expire(s, j), "Ask Grace Hopper for a new invitation</button>"),
+        (
+            lambda s, j: journeys.revoke(s, j, actor="admin"),
+            "Grace Hopper (boss@example.com) invited you and can send you a new invitation.",
+        ),
+        (
+            lambda s, j: (journeys.log_in(s, j, actor="ann"), journeys.accept(s, j, actor="ann")),
+            'href="/measurements">Open Measurements</a>',
+        ),
+    ],
+    ids=["expired", "revoked", "accepted"],
+)
+def test_each_dead_link_offers_the_next_step(client, factory, invited, change, offer):
+    journey_id, path = invited
+    _moved(factory, journey_id, change)
+    assert offer in client.get(path).get_data(as_text=True)
+
+
+def asking(factory, journey_id):
+    """The history notes and the mails of the request for a new invitation."""
+    with unit_of_work(factory) as session:
+        notes = session.scalars(
+            select(JourneyEvent.actor).where(
+                JourneyEvent.journey_id == journey_id,
+                JourneyEvent.trigger == "new_invitation_asked",
+            )
+        ).all()
+        sent = [m for m in mails(session, "new_invitation_asked")]
+        return notes, sent
+
+
+def test_asking_for_a_new_invitation_tells_the_inviter_once_and_the_history_shows_it(
+    client, factory, invited
+):
+    journey_id, path = invited
+    _moved(factory, journey_id, lambda s, j: journeys.expire(s, j))
+    for _ in range(2):
+        response = client.post(f"{path}/ask-for-a-new-one")
+        assert response.status_code == 200
+        assert "You asked Grace Hopper for a new invitation" in response.get_data(as_text=True)
+    notes, sent = asking(factory, journey_id)
+    assert notes == ["ann@example.com"]
+    [mail] = sent
+    assert mail["to"] == "boss@example.com"
+    assert mail["context"]["email"] == "ann@example.com"
+    assert mail["context"]["url"].endswith(f"/admin/onboarding/journeys/{journey_id}")
+    # The page says so from now on, instead of offering to ask again.
+    page = client.get(path).get_data(as_text=True)
+    assert "You asked Grace Hopper" in page and "ask-for-a-new-one" not in page
+
+
+def test_a_live_invitation_cannot_be_asked_for_again(client, factory, invited):
+    journey_id, path = invited
+    response = client.post(f"{path}/ask-for-a-new-one")
+    assert response.status_code == 200  # the valid link's page, nothing recorded
+    assert asking(factory, journey_id) == ([], [])
 
 
 def test_a_link_past_its_expiry_is_gone_even_before_the_sweep(client, factory, invited):
