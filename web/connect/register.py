@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 import pycountry
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from onboarding import errors, invitation_proof
@@ -18,7 +18,13 @@ from onboarding.invitation_proof import InvitationProof
 from onboarding.settings import Settings
 from web.connect import auth
 from web.connect.i18n import refusal
-from web.connect.limits import address_key, configured, limiter
+from web.connect.limits import (
+    REGISTERED_KEY,
+    address_key,
+    configured,
+    limiter,
+    registered_address_key,
+)
 from web.connect.password import set_password_form
 from web.db import db_session
 from web.extensions import app_settings
@@ -136,20 +142,20 @@ def register_post() -> Any:
     form = request.form
     if form.get("invitation"):
         return _register_invited()
+    details = {
+        "email": form.get("email", ""),
+        "first_name": form.get("first_name", ""),
+        "last_name": form.get("last_name", ""),
+        "language": form.get("language", DEFAULT_LANGUAGE),
+        "country": form.get("country"),
+        "journey_ref": form.get("ref") or None,
+    }
     try:
         _check_captcha()
-        session = db_session()
-        accounts.register(
-            session,
-            email=form.get("email", ""),
-            first_name=form.get("first_name", ""),
-            last_name=form.get("last_name", ""),
-            language=form.get("language", DEFAULT_LANGUAGE),
-            country=form.get("country"),
-            journey_ref=form.get("ref") or None,
-        )
+        accounts.register(db_session(), **details)
     except errors.ValidationError as error:
         return _form(error)
+    session[REGISTERED_KEY] = details  # for the Thank-you page: the address, Send it again
     return redirect(url_for("register.thanks"), code=303)
 
 
@@ -191,7 +197,37 @@ def _register_invited() -> Any:
 
 @bp.get("/register/thanks")
 def thanks() -> Any:
-    return render_template("thanks.html", hours=_activation_hours())
+    return _thanks()
+
+
+@bp.post("/register/again")
+@limiter.limit(configured("LIMIT_RESEND"))
+@limiter.limit(
+    configured("LIMIT_REGISTER_PER_ADDRESS"), key_func=registered_address_key, scope="register"
+)
+def register_again() -> Any:
+    """Send it again: the same registration request once more, answered like the first (a
+    new activation mail while the account awaits one)."""
+    details = session.get(REGISTERED_KEY)
+    if details is None:
+        return redirect(url_for("register.register"))
+    accounts.register(db_session(), **details)
+    return _thanks(again=True)
+
+
+def _thanks(again: bool = False) -> Any:
+    details = session.get(REGISTERED_KEY)
+    wrong_address = None
+    if details is not None:
+        kept = {k: v for k, v in details.items() if v and k not in ("email", "journey_ref")}
+        wrong_address = url_for("register.register", ref=details.get("journey_ref"), **kept)
+    return render_template(
+        "thanks.html",
+        hours=_activation_hours(),
+        registered=details,
+        again=again,
+        wrong_address=wrong_address,
+    )
 
 
 def _activation_hours() -> int:
