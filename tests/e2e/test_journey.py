@@ -202,3 +202,7 @@ def test_an_expired_link_says_so_and_what_to_do(system: System, new_context) -> 
     expect(page.get_by_role("heading")).to_contain_text("This invitation has expired")
     expect(page.get_by_text("Ask the administrator who invited you")).to_be_visible()
     steps.check(page, "link")
+    # The next step in one click: the administrator who invited hears of it.
+    page.get_by_role("button", name=re.compile("Ask .+ for a new invitation")).click()
+    expect(page.get_by_role("status")).to_contain_text("for a new invitation on")
+    steps.check(page, "asked")
