@@ -236,8 +236,8 @@ def _activation_hours() -> int:
 
 def _link_page(raw: str) -> Any:
     """What an activation link shows when it cannot set a password."""
-    session = db_session()
-    check = links.check(session, raw, links.ACTIVATION, utcnow())
+    db = db_session()
+    check = links.check(db, raw, links.ACTIVATION, utcnow())
     if check.status is links.LinkStatus.expired:
         return render_template("activation_expired.html", token=raw), 410
     if check.status is links.LinkStatus.used or (
@@ -267,10 +267,10 @@ def activate(token: str) -> Any:
 
 @bp.post("/activate/<token>")
 def activate_post(token: str) -> Any:
-    session = db_session()
+    db = db_session()
     try:
         accounts.activate(
-            session,
+            db,
             token,
             request.form.get("password", ""),
             request.form.get("password_confirmation", ""),
@@ -278,7 +278,7 @@ def activate_post(token: str) -> Any:
     except accounts.LinkNotUsable:
         return _link_page(token)
     except errors.ValidationError as error:
-        account = accounts.open_link(session, token, links.ACTIVATION)
+        account = accounts.open_link(db, token, links.ACTIVATION)
         return set_password_form(account, url_for("register.activate_post", token=token), error)
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
     return redirect(_app_login(), code=303)
@@ -287,9 +287,9 @@ def activate_post(token: str) -> Any:
 @bp.post("/activate/<token>/resend")
 @limiter.limit(configured("LIMIT_RESEND"))
 def resend(token: str) -> Any:
-    session = db_session()
+    db = db_session()
     try:
-        accounts.resend_activation(session, token)
+        accounts.resend_activation(db, token)
     except accounts.LinkNotUsable:
         return _link_page(token)
     return render_template("thanks.html", resent=True, hours=_activation_hours())
