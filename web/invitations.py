@@ -32,6 +32,9 @@ STATUS = {
     TokenStatus.revoked: 410,
     TokenStatus.used: 410,
 }
+# The invitation page's buttons: create an account (at the provider, coming back logged in),
+# or log in with the one the invitee has.
+NEXT_STEPS = {"create": "login.create_account", "log_in": "login.start"}
 
 
 @bp.get("/invitations/<token>")
@@ -62,7 +65,19 @@ def follow(token: str) -> Response | tuple[str, int]:
     remember_invitation(journey.id)
     if current_person() is not None:
         return redirect(url_for("measurements.home"))
-    return redirect(url_for("login.login_page"))
+    return redirect(url_for(NEXT_STEPS.get(request.form.get("then", ""), "login.login_page")))
+
+
+@bp.post("/invitations/<token>/ask-for-a-new-one")
+def ask_for_a_new_one(token: str) -> tuple[str, int]:
+    """An expired invitation's one step on: ask the administrator who invited for a new one."""
+    db = db_session()
+    try:
+        invitations.ask_for_a_new_one(db, token)
+    except invitations.LinkNotUsable:
+        return _problem(invitations.look_up(db, token))
+    page, _gone = _problem(invitations.look_up(db, token))
+    return page, 200  # the request is recorded (a refusal's status would roll it back)
 
 
 def shown_invitation() -> Journey | None:
@@ -72,9 +87,12 @@ def shown_invitation() -> Journey | None:
 
 def _problem(check: TokenCheck) -> tuple[str, int]:
     message, params = invitations.explanation(check)
+    journey = check.journey
     return render_template(
         "invitations/problem.html",
         check=check,
         status=check.status.value,
         message=gettext(message, **params),
+        inviter=journey.invited_by if journey else None,
+        asked=invitations.asked_for_a_new_one(journey) if journey else None,
     ), STATUS[check.status]

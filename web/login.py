@@ -16,7 +16,7 @@ from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import SignIn, sign_in
 from onboarding.people import sessions
 from onboarding.provider import connect_is_provider
-from onboarding.provider.registration import registration_url
+from onboarding.provider.registration import registration_in_authorization, registration_url
 from web import oidc
 from web.auth import current_person, log_in_person, log_out, remembered_invitations
 from web.db import db_session
@@ -46,11 +46,9 @@ def login_page() -> Response | str:
         return redirect(target)
     session[NEXT_KEY] = target
     journey = invitation_in_progress()
-    return render_template(
-        "login/login.html",
-        invitation=journey,
-        register_url=registration_url(app_settings(), journey),
-    )
+    # From an invitation, registration runs inside the log-in and comes back logged in.
+    register_url = url_for("login.create_account") if journey else registration_url(app_settings())
+    return render_template("login/login.html", invitation=journey, register_url=register_url)
 
 
 @bp.get("/login/connect")
@@ -61,6 +59,21 @@ def start() -> Response | tuple[str, int]:
             prompt="login" if request.args.get("switch") else None,
             login_hint=journey.person.email if journey else None,
             ui_locales=page_language(),
+        )
+    except oidc.LoginFailed as failure:
+        return _failed(failure)
+
+
+@bp.get("/login/create-account")
+def create_account() -> Response | tuple[str, int]:
+    """Registration from the invitation opened in this browser, inside the provider's
+    authorization request: the invitee comes back logged in, on the invitation's Accept."""
+    journey = invitation_in_progress()
+    if journey is None:
+        return redirect(url_for("login.login_page"))
+    try:
+        return oidc.start_login(
+            **registration_in_authorization(app_settings(), journey), ui_locales=page_language()
         )
     except oidc.LoginFailed as failure:
         return _failed(failure)
@@ -80,6 +93,7 @@ def sign_in_at_callback() -> Response | tuple[str, int]:
         subject=identity.subject,
         email=identity.email,
         email_verified=identity.email_verified,
+        email_verified_by=identity.email_verified_by,
         invitation_journey_ids=remembered_invitations(),
         provider_reports_accounts=connect_is_provider(app_settings()),
         credential=identity.credential,

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, request
+from flask import Flask, current_app, redirect, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -45,6 +45,8 @@ class Identity:
     subject: str
     email: str
     email_verified: bool
+    # What proved the address besides the provider's own mail (Connect: "invitation").
+    email_verified_by: str | None = None
     # The provider's session (`sid`) and the ID token, for log-out.
     provider_sid: str | None = None
     id_token: str | None = None
@@ -80,27 +82,22 @@ def redirect_uri() -> str:
     return f"{app_settings().app_base_url}/auth/callback"
 
 
-def start_login(
-    prompt: str | None = None, login_hint: str | None = None, ui_locales: str | None = None
-) -> Response:
-    """Redirect the browser to the provider's authorization endpoint, with the address the
-    person is expected to log in with and the language to show its pages in, when known."""
+def start_login(**parameters: str | None) -> Response:
+    """Redirect the browser to the provider's authorization endpoint, with the request's
+    extra `parameters` that have a value (prompt, login_hint: the address the person is
+    expected to log in with, ui_locales: the language to show its pages in, …)."""
     client = _client()
     _checked_metadata(client)
-    extra = {
-        name: value
-        for name, value in (
-            ("prompt", prompt),
-            ("login_hint", login_hint),
-            ("ui_locales", ui_locales),
-        )
-        if value
-    }
+    extra = {name: value for name, value in parameters.items() if value}
     try:
-        response: Response = client.authorize_redirect(redirect_uri(), **extra)
+        found = client.create_authorization_url(redirect_uri(), **extra)
     except requests.RequestException:
         raise _unreachable() from None
-    return response
+    # The session keeps what the callback checks (state, nonce, verifier), not the URL: one
+    # that carries an invitation would outgrow the cookie after a few starts.
+    url = found.pop("url")
+    client.save_authorize_data(redirect_uri=redirect_uri(), **found)
+    return redirect(url)
 
 
 def finish_login() -> Identity:
@@ -127,6 +124,7 @@ def finish_login() -> Identity:
         subject=str(claims["sub"]),
         email=str(claims["email"]),
         email_verified=claims.get("email_verified") is True,
+        email_verified_by=str(claims.get("email_verified_by") or "") or None,
         provider_sid=str(claims["sid"]) if claims.get("sid") else None,
         id_token=token.get("id_token"),
         credential=credential_of(claims.get("amr")),

@@ -60,6 +60,16 @@ def diagnose(
             _ended("revoked", f"The invitation was revoked on {_day(journey.state_entered_at)}.")
         ]
     if state is S.expired:
+        asked = _last(events, Fact.new_invitation_asked)
+        if asked is not None and asked.at >= journey.state_entered_at:
+            return [
+                Finding(
+                    "new_invitation_asked",
+                    f"The invitation expired on {_day(journey.state_entered_at)}; they asked "
+                    f"for a new one on {_day(asked.at)}.",
+                    "Re-invite them.",
+                )
+            ]
         return [_ended("expired", f"The invitation expired on {_day(journey.state_entered_at)}.")]
     if state is S.created:
         return [Finding("not_invited", "Added, but no invitation has been sent.", "Invite them.")]
@@ -87,8 +97,10 @@ def diagnose(
                 "activation_expired",
                 f"Registered on {_day(journey.state_entered_at)} but never activated; the "
                 "activation link has expired.",
-                f"Ask them to log in at {settings.idp_name}, which offers a new activation "
-                "mail, or resend the invitation.",
+                # A log-in answers "not right" until the account is activated: the link's
+                # own page and Forgot your password? are what mail a new activation link.
+                "Ask them to open the activation link again: its page sends a new one in one "
+                f"click (so does 'Forgot your password?' at {settings.idp_name}).",
             )
         )
     if state is S.activated:

@@ -28,6 +28,16 @@ from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported
 from onboarding.identity import events, links, mails, passkeys, passwords, sessions
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
+from onboarding.invitation_proof import InvitationProof
+
+# Account.verified_by of an address the app's invitation link proved.
+INVITATION = "invitation"
+
+
+class AccountExists(DomainError):
+    """An invitee registering an address that already has an account: they log in instead."""
+
+    code = "account_exists"
 
 
 class LinkNotUsable(DomainError):
@@ -80,12 +90,15 @@ def new_account(
     country: str | None,
     journey_ref: str | None,
     now: datetime,
+    verified_by: str | None = None,
 ) -> Account:
-    """A registered account row (no mail, no event): the start of every account."""
+    """A registered account row and its account.registered event (no mail): the start of
+    every account."""
     account = Account(
         subject=uuid.uuid4().hex,
         email=email,
         journey_ref=(journey_ref or None) and journey_ref[:200],
+        verified_by=verified_by,
         state=AccountState.registered,
         created_at=now,
         **_details(first_name, last_name, language, country),
@@ -117,6 +130,60 @@ def register(
         journey_ref=journey_ref,
         **_details(first_name, last_name, language, country),
     )
+
+
+def register_invited(
+    session: Session,
+    proof: InvitationProof,
+    *,
+    password: str,
+    confirmation: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    now: datetime | None = None,
+) -> Account:
+    """Register the invited address of `proof` and activate it at once with `password`: the
+    invitation link proved the mailbox, so no activation mail; both account events say so.
+
+    Answered in the request, not queued as `register` is: the proof shows that the caller
+    reads the mailbox, so telling them that the address has an account (`AccountExists`)
+    reveals nothing they could not learn there.
+    """
+    now = now or utcnow()
+    email = normalise_email(proof.email)
+    details = _details(first_name, last_name, language, country)
+    person = passwords.Person(email, details["first_name"], details["last_name"])
+    passwords.check(password, confirmation, person, settings_of(session).password_min_length)
+    if find_by_email(session, email) is not None:
+        raise AccountExists("You already have an account with this address: log in with it.")
+    account = new_account(
+        session,
+        email=email,
+        journey_ref=proof.journey_ref,
+        verified_by=INVITATION,
+        now=now,
+        **details,
+    )
+    _set_first_password(session, account, password, now)
+    return account
+
+
+def _set_first_password(session: Session, account: Account, password: str, now: datetime) -> None:
+    """registered → activated with `password`, and the account.activated event."""
+    account.password_hash = passwords.hash_password(password)
+    _activated(session, account, now)
+
+
+def _activated(
+    session: Session, account: Account, now: datetime, credential: str | None = None
+) -> None:
+    """registered → activated, and the app told (with the `credential`, when a passkey)."""
+    fire("activate", account)
+    account.activated_at = now
+    events.emit(session, account, events.ACTIVATED, now, credential)
+    session.flush()
 
 
 def _register(session: Session, *, email: str, dedupe: str, now: datetime, **details: Any) -> None:
@@ -174,8 +241,8 @@ def activate(
         password, confirmation, _person(token.account), settings_of(session).password_min_length
     )
     account = _awaiting_activation(session, token)
-    account.password_hash = passwords.hash_password(password)
-    _activated(session, token, now)
+    _consume(session, token, now)
+    _set_first_password(session, account, password, now)
     return account
 
 
@@ -187,7 +254,8 @@ def activate_with_passkey(
     token = _usable(session, raw, links.ACTIVATION, now)
     account = _awaiting_activation(session, token)
     passkeys.add(session, account, credential_json, binding, now)
-    _activated(session, token, now, credential=events.PASSKEY)
+    _consume(session, token, now)
+    _activated(session, account, now, credential=events.PASSKEY)
     return account
 
 
@@ -195,18 +263,6 @@ def _awaiting_activation(session: Session, token: AccountToken) -> Account:
     if not awaits_activation(lock(session, token.account)):
         raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
     return token.account
-
-
-def _activated(
-    session: Session, token: AccountToken, now: datetime, credential: str | None = None
-) -> None:
-    """registered → activated, the link used up, and the app told."""
-    _consume(session, token, now)
-    account = token.account
-    fire("activate", account)
-    account.activated_at = now
-    events.emit(session, account, events.ACTIVATED, now, credential)
-    session.flush()
 
 
 def resend_activation(session: Session, raw: str, now: datetime | None = None) -> None:

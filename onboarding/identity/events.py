@@ -41,6 +41,8 @@ def emit(
             "email": account.email,
             "journey_ref": account.journey_ref,
             **({"credential": credential} if credential else {}),
+            # What proved the address, when it was not the activation mail ("invitation").
+            **({"verified_by": account.verified_by} if account.verified_by else {}),
         },
     }
     outbox.enqueue_webhook(

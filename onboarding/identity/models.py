@@ -51,6 +51,9 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # The app's signed journey reference, carried opaquely back in identity events.
     journey_ref: Mapped[str | None] = mapped_column(String(200))
+    # What proved the address when it was not an activation link: "invitation" (the app's
+    # invitation link, vouched for at registration; see onboarding.invitation_proof).
+    verified_by: Mapped[str | None] = mapped_column(String(16))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -127,6 +127,9 @@ def user_claims(account: Account, scope: str) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": account.subject}
     if "email" in scopes:
         claims.update(email=account.email, email_verified=account.activated_at is not None)
+        if account.verified_by:
+            # A private claim: the app records the steps an invitation made unnecessary.
+            claims["email_verified_by"] = account.verified_by
     if "profile" in scopes:
         claims.update(
             given_name=account.first_name,

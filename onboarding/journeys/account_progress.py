@@ -27,6 +27,11 @@ class Account(Enum):
     activated = "activated"
 
 
+# What a provider says when the invitation link proved the address (its events' `verified_by`,
+# its ID token's `email_verified_by`), and what the history records then.
+PROVEN_BY_INVITATION = "invitation"
+VERIFIED_BY_INVITATION = {"address_verified_by": "invitation link"}
+
 # The triggers that bring a journey in a given state up to date with the account.
 _MISSING: dict[Account, dict[JourneyState, list[str]]] = {
     Account.registered: {S.invited: ["register"]},

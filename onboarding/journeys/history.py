@@ -28,6 +28,7 @@ class Fact(StrEnum):
     roles_changed = "roles_changed"  # roles given or taken (a directory's group membership)
     reminders_stopped = "reminders_stopped"  # the person asked for no more reminder mails
     erased = "erased"  # the person's names and address were replaced by a pseudonym
+    new_invitation_asked = "new_invitation_asked"  # the invitee of an expired one asked
 
 
 def record(

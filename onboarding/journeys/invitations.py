@@ -10,11 +10,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from onboarding import outbox
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.errors import DomainError
 from onboarding.journeys import history, link_tokens
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
-from onboarding.journeys.models import Journey
+from onboarding.journeys.models import Journey, JourneyEvent
 
 
 class LinkNotUsable(DomainError):
@@ -43,6 +45,51 @@ def record_link_opened(session: Session, raw: str, now: datetime | None = None) 
         raise LinkNotUsable(check)
     journey = check.journey
     history.note(session, journey, history.Fact.link_opened, actor=journey.person.email, now=now)
+    session.flush()
+    return journey
+
+
+def asked_for_a_new_one(journey: Journey) -> JourneyEvent | None:
+    """The invitee's request for a new invitation since the journey last changed state."""
+    return next(
+        (
+            event
+            for event in reversed(journey.events)
+            if event.trigger == history.Fact.new_invitation_asked
+            and event.at >= journey.state_entered_at
+        ),
+        None,
+    )
+
+
+def ask_for_a_new_one(session: Session, raw: str, now: datetime | None = None) -> Journey:
+    """The invitee of an expired invitation asks the administrator who invited them for a new
+    one: noted in the history and mailed to that administrator, once per expiry."""
+    now = now or utcnow()
+    check = look_up(session, raw, now)
+    journey = check.journey
+    if check.status is not TokenStatus.expired or journey is None or journey.invited_by is None:
+        raise LinkNotUsable(check)
+    if asked_for_a_new_one(journey) is None:
+        person, inviter = journey.person, journey.invited_by
+        base_url = settings_of(session).app_base_url
+        history.note(
+            session, journey, history.Fact.new_invitation_asked, actor=person.email, now=now
+        )
+        outbox.enqueue_mail(
+            session,
+            template="new_invitation_asked",
+            to=inviter.email,
+            language=inviter.language,
+            context={
+                "first_name": inviter.first_name,
+                "email": person.email,
+                "organization": journey.organization.name,
+                "url": f"{base_url}/admin/onboarding/journeys/{journey.id}",
+            },
+            dedupe_key=f"new-invitation-asked:{journey.id}:{journey.state_entered_at.isoformat()}",
+            journey_id=journey.id,
+        )
     session.flush()
     return journey
 

@@ -19,7 +19,12 @@ from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.journeys import history
-from onboarding.journeys.account_progress import Account, catch_up
+from onboarding.journeys.account_progress import (
+    PROVEN_BY_INVITATION,
+    VERIFIED_BY_INVITATION,
+    Account,
+    catch_up,
+)
 from onboarding.journeys.machine import LIVE, sources_of
 from onboarding.journeys.models import Journey
 from onboarding.people.directory import normalise_email
@@ -54,6 +59,7 @@ def sign_in(
     subject: str,
     email: str,
     email_verified: bool,
+    email_verified_by: str | None = None,
     invitation_journey_ids: Sequence[int] = (),
     confirmed_invitation: int | None = None,
     provider_reports_accounts: bool = False,
@@ -72,7 +78,10 @@ def sign_in(
     (`provider_reports_accounts` false) has its `register` (and, with a verified email,
     `activate`) recorded first; one that does (Connect) is trusted to have reported them, so
     an account that existed before the invitation goes from invited to logged_in. The
-    `credential` the provider says the person logged in with (a passkey) is in the detail.
+    `credential` the provider says the person logged in with (a passkey) is in the detail. An
+    account whose address the invitation link proved (`email_verified_by`) was registered and
+    activated from the invitation in the same moment: its steps are recorded here too, as the
+    provider's events may arrive after this log-in.
     """
     now = now or utcnow()
     person, linked_by = _find_person(session, subject, email, email_verified)
@@ -98,9 +107,10 @@ def sign_in(
     if credential:
         detail["with"] = credential
     account = Account.activated if email_verified else Account.registered
+    proven_by_invitation = email_verified and email_verified_by == PROVEN_BY_INVITATION
     advanced = []
     for journey in _journeys_that_may_log_in(session, person):
-        if not provider_reports_accounts:
+        if not provider_reports_accounts or proven_by_invitation:
             catch_up(
                 session,
                 journey,
@@ -108,7 +118,7 @@ def sign_in(
                 email=email,
                 actor=email,
                 now=now,
-                detail=RECORDED_AT_LOG_IN,
+                detail=VERIFIED_BY_INVITATION if proven_by_invitation else RECORDED_AT_LOG_IN,
             )
         journeys.log_in(session, journey.id, actor=email, subject=subject, now=now, detail=detail)
         advanced.append(journey.id)

@@ -3,8 +3,8 @@ same way): account.registered and account.activated advance every open journey o
 person, and the journey named by the event's signed reference (a registration made with
 another address than the invited one); account.deleted unlinks the account's subject from
 the person it signed in as, and ends their log-in sessions (their journeys stay as they are).
-An account activated with a passkey says so (`data.credential`), and the history rows it
-writes too.
+An account activated with a passkey (`data.credential`), or whose address the invitation link
+proved (`data.verified_by`), says so, and the history rows it writes too.
 
 Receiving is idempotent: each event id is recorded, and a second delivery changes nothing.
 """
@@ -21,7 +21,13 @@ from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.email_address import normalise_email
 from onboarding.errors import ValidationError
-from onboarding.journeys.account_progress import Account, behind, catch_up
+from onboarding.journeys.account_progress import (
+    PROVEN_BY_INVITATION,
+    VERIFIED_BY_INVITATION,
+    Account,
+    behind,
+    catch_up,
+)
 from onboarding.journeys.models import Journey
 from onboarding.journeys.refs import read_ref
 from onboarding.people import sessions
@@ -65,8 +71,9 @@ def receive(session: Session, event: Any, now: datetime | None = None) -> list[i
         _unlink(session, data["subject"], now)
         advanced = []
     else:
-        credential = PASSKEY if data.get("credential") == PASSKEY else None
-        advanced = _advance(session, kind, data["email"], data.get("journey_ref"), credential, now)
+        advanced = _advance(
+            session, kind, data["email"], data.get("journey_ref"), _detail(data), now
+        )
     session.add(
         ReceivedIdentityEvent(event_id=event_id, type=kind, received_at=now, journey_ids=advanced)
     )
@@ -86,11 +93,26 @@ def _unlink(session: Session, subject: str, now: datetime) -> None:
     )
 
 
+def _detail(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What the history rows say of how the account was made: with a passkey, and with the
+    address proved by the invitation link."""
+    detail = {
+        **({"with": PASSKEY} if data.get("credential") == PASSKEY else {}),
+        **(VERIFIED_BY_INVITATION if data.get("verified_by") == PROVEN_BY_INVITATION else {}),
+    }
+    return detail or None
+
+
 def _advance(
-    session: Session, kind: str, email: str, ref: Any, credential: str | None, now: datetime
+    session: Session,
+    kind: str,
+    email: str,
+    ref: Any,
+    detail: dict[str, Any] | None,
+    now: datetime,
 ) -> list[int]:
-    """Advance the journeys of `email`, and the one `ref` names (when it is a signed one);
-    `credential` says what the account was activated with, when it was a passkey."""
+    """Advance the journeys of `email`, and the one `ref` names (when it is a signed one),
+    with `detail` in their history rows."""
     address, account = normalise_email(email), _ACCOUNT[kind]
     candidates = list(
         session.scalars(
@@ -113,6 +135,6 @@ def _advance(
             email=address,
             actor=ACTOR,
             now=now,
-            detail={"with": credential} if credential else None,
+            detail=detail,
         )
     return [journey.id for journey in candidates]

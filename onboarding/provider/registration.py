@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from onboarding.invitation_proof import InvitationProof, sign
 from onboarding.journeys import refs
 from onboarding.journeys.models import Journey
 from onboarding.settings import Settings
+
+# OpenID Connect Prompt Create 1.0: the authorization request asks for a new account.
+PROMPT_CREATE = "create"
 
 
 def registration_url(settings: Settings, journey: Journey | None = None) -> str:
@@ -21,3 +25,20 @@ def registration_url(settings: Settings, journey: Journey | None = None) -> str:
     if journey is not None:
         query = {"email": journey.person.email, "ref": refs.make_ref(journey.id, settings), **query}
     return f"{settings.oidc_issuer}/register?{urlencode(query)}"
+
+
+def registration_in_authorization(settings: Settings, journey: Journey) -> dict[str, str]:
+    """The authorization request's parameters that open registration from `journey`'s
+    invitation: `prompt=create`, and the invitation the app vouches for, which prefills the
+    form and lets Connect activate the invited address at once. The provider signs the
+    account in and completes the request, so the invitee comes back logged in."""
+    person = journey.person
+    proof = InvitationProof(
+        email=person.email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        language=person.language,
+        country=person.country or "",
+        journey_ref=refs.make_ref(journey.id, settings),
+    )
+    return {"prompt": PROMPT_CREATE, "invitation": sign(proof, settings)}

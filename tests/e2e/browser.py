@@ -135,3 +135,44 @@ class Mouse:
 
     def select(self, target: Locator, label: str) -> None:
         target.select_option(label=label)
+
+
+@dataclass
+class Effort:
+    """What a person spends on a journey: the pages their browser loads (the mail client's
+    not counted), their clicks (or Enter and Space with the keyboard) and the fields they
+    type in."""
+
+    page_loads: int = 0
+    clicks: int = 0
+    fields_typed: int = 0
+
+    def watch(self, page: Page) -> None:
+        page.on("load", self._loaded)
+
+    def _loaded(self, page: Page) -> None:
+        if "/dev/mail" not in page.url:
+            self.page_loads += 1
+
+
+class Counted:
+    """A way of acting (Mouse or Keyboard) whose every action is added to an Effort."""
+
+    def __init__(self, act: Keyboard | Mouse, effort: Effort) -> None:
+        self.act, self.effort = act, effort
+
+    def click(self, target: Locator) -> None:
+        self.effort.clicks += 1
+        self.act.click(target)
+
+    def check(self, target: Locator) -> None:
+        self.effort.clicks += 1
+        self.act.check(target)
+
+    def select(self, target: Locator, label: str) -> None:
+        self.effort.clicks += 1
+        self.act.select(target, label)
+
+    def fill(self, target: Locator, value: str) -> None:
+        self.effort.fields_typed += 1
+        self.act.fill(target, value)

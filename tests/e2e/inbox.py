@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import Locator, Page
 
-from tests.e2e.browser import Keyboard, Mouse, Steps
+from tests.e2e.browser import Counted, Keyboard, Mouse, Steps
 from tests.e2e.system import System
 
 WAIT_FOR_MAIL = 60
@@ -17,7 +17,7 @@ class Inbox:
     def __init__(self, system: System, steps: Steps) -> None:
         self.system, self.steps = system, steps
 
-    def open_mail(self, page: Page, act: Keyboard | Mouse, to: str, subject: str) -> None:
+    def open_mail(self, page: Page, act: Keyboard | Mouse | Counted, to: str, subject: str) -> None:
         """Open the newest mail to `to` whose subject has `subject`, waiting for delivery."""
         pattern = re.compile(re.escape(subject), re.IGNORECASE)
         deadline = time.monotonic() + WAIT_FOR_MAIL
@@ -43,7 +43,7 @@ class Inbox:
         raise AssertionError(f"no link '{name}' in the mail at {page.url}")
 
     def follow(
-        self, page: Page, act: Keyboard | Mouse, *, to: str, subject: str, link: str
+        self, page: Page, act: Keyboard | Mouse | Counted, *, to: str, subject: str, link: str
     ) -> None:
         """Open the mail and follow its button `link` in the same tab."""
         self.open_mail(page, act, to, subject)
@@ -61,3 +61,8 @@ class Inbox:
         href = self.button(page, link).get_attribute("href")
         assert href
         return href
+
+    def count(self, page: Page, to: str) -> int:
+        """How many mails to `to` the inbox holds."""
+        page.goto(f"{self.system.app}/dev/mail")
+        return page.get_by_role("row").filter(has_text=to).count()

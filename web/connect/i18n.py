@@ -13,10 +13,11 @@ from web import i18n
 
 
 def _account_language() -> str | None:
+    """The logged-in account's language, else that of the invitee registering."""
     from web.connect.auth import current_account
 
     account = current_account()
-    return account.language if account else None
+    return account.language if account else g.get("invitee_language")
 
 
 def init_i18n(app: Flask) -> None:

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, current_app, g, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -42,6 +42,8 @@ DEFAULTS = {
     "LIMIT_TOTP_FAILURES": "5 per minute;20 per hour",
 }
 DEVICE_COOKIE = "connect_device"
+# The details of this browser's last registration, for the Thank-you page's "Send it again".
+REGISTERED_KEY = "registered"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
 limiter = Limiter(
@@ -56,8 +58,9 @@ def configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-def _address_hash() -> str:
-    raw = request.form.get("email") or ""
+def _address_hash(raw: str | None = None) -> str:
+    """The submitted address (or `raw`), canonical and hashed."""
+    raw = raw if raw is not None else request.form.get("email") or ""
     try:
         address = normalise_email(raw)
     except errors.ValidationError:
@@ -70,6 +73,11 @@ def address_key() -> str:
     """The submitted email in its canonical form, hashed: per-account limits that hold for
     every spelling of an address, and work alike for unknown addresses."""
     return "address:" + _address_hash()
+
+
+def registered_address_key() -> str:
+    """`address_key` of the address this browser registered (see the Thank-you page)."""
+    return "address:" + _address_hash(session.get(REGISTERED_KEY, {}).get("email", ""))
 
 
 def _devices() -> URLSafeSerializer:

@@ -125,7 +125,18 @@ def _authorization_response() -> Any:
         account = None
     # prompt=login: the client asks for a fresh log-in (e.g. to switch account). The request
     # continues without it (and without max_age) afterwards, so that the log-in is asked once.
-    fresh_login = "login" in request.values.get("prompt", "").split()
+    prompts = request.values.get("prompt", "").split()
+    if "create" in prompts and account is None:
+        # OpenID Connect Prompt Create 1.0: registration first, then on with the request;
+        # from an invitation (the app's `invitation`), the new account is signed in at once.
+        return redirect(
+            url_for(
+                "register.register",
+                invitation=request.values.get("invitation") or None,
+                next=_resumed_authorize_path(),
+            )
+        )
+    fresh_login = "login" in prompts
     if account is None or fresh_login:
         login_hint = request.values.get("login_hint")
         return redirect(

@@ -6,22 +6,30 @@ from functools import cache
 from typing import Any
 
 import pycountry
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from onboarding import errors
+from onboarding import errors, invitation_proof
 from onboarding.clock import utcnow
-from onboarding.i18n import DEFAULT_LANGUAGE
-from onboarding.identity import accounts, captcha, links
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
+from onboarding.invitation_proof import InvitationProof
 from onboarding.settings import Settings
-from web.connect.auth import app_login_url
+from web.connect import auth
 from web.connect.i18n import refusal
-from web.connect.limits import address_key, configured, limiter
+from web.connect.limits import (
+    REGISTERED_KEY,
+    address_key,
+    configured,
+    limiter,
+    registered_address_key,
+)
 from web.connect.passkeys import offer
 from web.connect.password import set_password_form
 from web.db import db_session
 from web.extensions import app_settings
+from web.security import safe_next
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
@@ -49,15 +57,56 @@ def allow_captcha_scripts(app: Flask, settings: Settings) -> None:
         return response
 
 
+# The country a language is spoken in, when the browser names none.
+_COUNTRY_OF_LANGUAGE = {"nl": "NL"}
+
+
+def guessed_country(language: str) -> str | None:
+    """The browser's country for `language` (en-GB: GB), else the language's own country."""
+    for accepted, _quality in request.accept_languages:
+        spoken, _, region = accepted.partition("-")
+        if spoken.lower() == language and pycountry.countries.get(alpha_2=region.upper()):
+            return region.upper()
+    return _COUNTRY_OF_LANGUAGE.get(language)
+
+
+def _invitation() -> InvitationProof | None:
+    """The invitation the app vouches for, when this registration comes from one."""
+    proof = invitation_proof.read(request.values.get("invitation"), app_settings())
+    if proof is not None and proof.language in LANGUAGES:
+        g.invitee_language = proof.language  # the page speaks the invitee's language
+    return proof
+
+
+def _prefilled(proof: InvitationProof) -> dict[str, Any]:
+    """The form's values from the invitation, and what the invitee already typed."""
+    prefill = {
+        "first_name": proof.first_name,
+        "last_name": proof.last_name,
+        "language": proof.language,
+        "country": proof.country or guessed_country(proof.language) or "",
+    }
+    return {**prefill, **request.form.to_dict(), "email": proof.email}
+
+
 def _form(error: errors.ValidationError | None = None) -> Any:
-    values = request.values
     settings = app_settings()
+    proof = _invitation()
+    invited = {}
+    if proof is not None:
+        invited = {
+            "invitation": request.values["invitation"],
+            "next": request.values.get("next", ""),
+            "rules": passwords.rules(settings.password_min_length),
+            "other_address": url_for("register.register", ref=proof.journey_ref),
+        }
     return render_template(
         "register.html",
-        values=values,
+        values=_prefilled(proof) if proof else request.values,
         countries=countries(),
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
+        **invited,
         **(refusal(error) if error else {}),
     ), (422 if error else 200)
 
@@ -92,26 +141,94 @@ def _check_captcha() -> None:
 @limiter.limit(configured("LIMIT_REGISTER_PER_ADDRESS"), key_func=address_key, scope="register")
 def register_post() -> Any:
     form = request.form
+    if form.get("invitation"):
+        return _register_invited()
+    details = {
+        "email": form.get("email", ""),
+        "first_name": form.get("first_name", ""),
+        "last_name": form.get("last_name", ""),
+        "language": form.get("language", DEFAULT_LANGUAGE),
+        "country": form.get("country"),
+        "journey_ref": form.get("ref") or None,
+    }
     try:
         _check_captcha()
-        session = db_session()
-        accounts.register(
-            session,
-            email=form.get("email", ""),
-            first_name=form.get("first_name", ""),
-            last_name=form.get("last_name", ""),
-            language=form.get("language", DEFAULT_LANGUAGE),
-            country=form.get("country"),
-            journey_ref=form.get("ref") or None,
-        )
+        accounts.register(db_session(), **details)
     except errors.ValidationError as error:
         return _form(error)
+    session[REGISTERED_KEY] = details  # for the Thank-you page: the address, Send it again
     return redirect(url_for("register.thanks"), code=303)
+
+
+def _register_invited() -> Any:
+    """Registration from an invitation, inside the app's authorization request: the account
+    is activated at once, signed in, and the request goes on back to the app."""
+    form = request.form
+    proof = _invitation()
+    try:
+        if proof is None:
+            raise errors.ValidationError(
+                "This registration form has expired. Open the invitation link again.", "form"
+            )
+        _check_captcha()
+        account = accounts.register_invited(
+            db_session(),
+            proof,
+            password=form.get("password", ""),
+            confirmation=form.get("password_confirmation", ""),
+            first_name=form.get("first_name", ""),
+            last_name=form.get("last_name", ""),
+            language=form.get("language", proof.language),
+            country=form.get("country"),
+        )
+    except accounts.AccountExists as exists:
+        page = render_template(
+            "login.html",
+            next=form.get("next", ""),
+            settings=app_settings(),
+            email=proof.email if proof else "",
+            error=str(exists),
+        )
+        return page, 409
+    except errors.ValidationError as error:
+        return _form(error)
+    auth.log_in_account(account)
+    return redirect(safe_next(form.get("next"), url_for("two_factor.security")), code=303)
 
 
 @bp.get("/register/thanks")
 def thanks() -> Any:
-    return render_template("thanks.html", hours=_activation_hours())
+    return _thanks()
+
+
+@bp.post("/register/again")
+@limiter.limit(configured("LIMIT_RESEND"))
+@limiter.limit(
+    configured("LIMIT_REGISTER_PER_ADDRESS"), key_func=registered_address_key, scope="register"
+)
+def register_again() -> Any:
+    """Send it again: the same registration request once more, answered like the first (a
+    new activation mail while the account awaits one)."""
+    details = session.get(REGISTERED_KEY)
+    if details is None:
+        return redirect(url_for("register.register"))
+    accounts.register(db_session(), **details)
+    return _thanks(again=True)
+
+
+def _thanks(again: bool = False) -> Any:
+    details = session.get(REGISTERED_KEY)
+    wrong_address = None
+    if details is not None:
+        kept = {k: v for k, v in details.items() if v and k not in ("email", "journey_ref")}
+        wrong_address = url_for("register.register", ref=details.get("journey_ref"), **kept)
+    return render_template(
+        "thanks.html",
+        hours=_activation_hours(),
+        registered=details,
+        again=again,
+        wrong_address=wrong_address,
+    )
 
 
 def _activation_hours() -> int:
@@ -120,14 +237,14 @@ def _activation_hours() -> int:
 
 def _link_page(raw: str) -> Any:
     """What an activation link shows when it cannot set a password."""
-    session = db_session()
-    check = links.check(session, raw, links.ACTIVATION, utcnow())
+    db = db_session()
+    check = links.check(db, raw, links.ACTIVATION, utcnow())
     if check.status is links.LinkStatus.expired:
         return render_template("activation_expired.html", token=raw), 410
     if check.status is links.LinkStatus.used or (
         check.account and not awaits_activation(check.account)
     ):
-        return render_template("activation_done.html", app_login=app_login_url()), 410
+        return render_template("activation_done.html", app_login=auth.app_login_url()), 410
     return render_template(
         "error.html", status=404, message="This activation link is not valid."
     ), 404
@@ -149,10 +266,10 @@ def activate(token: str) -> Any:
 
 @bp.post("/activate/<token>")
 def activate_post(token: str) -> Any:
-    session = db_session()
+    db = db_session()
     try:
         accounts.activate(
-            session,
+            db,
             token,
             request.form.get("password", ""),
             request.form.get("password_confirmation", ""),
@@ -160,7 +277,7 @@ def activate_post(token: str) -> Any:
     except accounts.LinkNotUsable:
         return _link_page(token)
     except errors.ValidationError as error:
-        account = accounts.open_link(session, token, links.ACTIVATION)
+        account = accounts.open_link(db, token, links.ACTIVATION)
         return set_password_form(
             account,
             url_for("register.activate_post", token=token),
@@ -168,15 +285,15 @@ def activate_post(token: str) -> Any:
             passkey=offer("activation", token),
         )
     # Back to the app's log-in page, not logged in: the app's Log in with Connect follows.
-    return redirect(app_login_url(), code=303)
+    return redirect(auth.app_login_url(), code=303)
 
 
 @bp.post("/activate/<token>/resend")
 @limiter.limit(configured("LIMIT_RESEND"))
 def resend(token: str) -> Any:
-    session = db_session()
+    db = db_session()
     try:
-        accounts.resend_activation(session, token)
+        accounts.resend_activation(db, token)
     except accounts.LinkNotUsable:
         return _link_page(token)
     return render_template("thanks.html", resent=True, hours=_activation_hours())

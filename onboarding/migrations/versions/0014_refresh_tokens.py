@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0014_refresh_tokens"
-down_revision: Union[str, Sequence[str], None] = "0012_scim"
+down_revision: Union[str, Sequence[str], None] = "0013_short_path"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -13,6 +13,7 @@ from onboarding.clock import utcnow
 from onboarding.dashboard.diagnosis import load_and_diagnose
 from onboarding.journeys import history
 from onboarding.journeys.history import Fact
+from onboarding.journeys.invitations import ask_for_a_new_one
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage
 from tests import helpers
@@ -107,6 +108,20 @@ def test_activation_link_expired_without_activation(session, invited, settings):
     assert "activation_expired" not in codes(session, invited, T0 + timedelta(hours=5))
     later = T0 + timedelta(hours=1) + settings.activation_ttl + timedelta(minutes=1)
     assert codes(session, invited, later) == ["activation_expired"]
+    [finding] = load_and_diagnose(session, invited, later)
+    # What Connect offers for an expired activation link; a log-in only says "not right".
+    assert "open the activation link again" in finding.action
+    assert "log in" not in finding.action.lower()
+
+
+def test_an_expired_invitation_whose_invitee_asked_for_a_new_one_says_so(session, invited):
+    invited.invited_by = helpers.admin_of(session, invited.organization)
+    journeys.expire(session, invited.id, now=T0 + timedelta(days=30))
+    raw = helpers.invitation_path(session, invited).rsplit("/", 1)[1]
+    assert codes(session, invited, T0 + timedelta(days=31)) == ["expired"]
+    ask_for_a_new_one(session, raw, now=T0 + timedelta(days=31))
+    [finding] = load_and_diagnose(session, invited, T0 + timedelta(days=32))
+    assert finding.code == "new_invitation_asked" and finding.action == "Re-invite them."
 
 
 def test_activated_but_never_logged_in(session, invited):

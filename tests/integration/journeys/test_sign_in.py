@@ -176,6 +176,29 @@ def test_a_provider_that_reports_accounts_takes_an_existing_account_from_invited
     assert [(t, f, to) for t, f, to, _ in history(journey)] == [("log_in", S.invited, S.logged_in)]
 
 
+def test_an_address_the_invitation_proved_records_register_and_activate_before_the_events_come(
+    session,
+):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(
+        session,
+        subject="sub-1",
+        email="ann@example.com",
+        email_verified=True,
+        email_verified_by="invitation",
+        provider_reports_accounts=True,
+    )
+    S = JourneyState
+    assert [(t, f, to) for t, f, to, _ in history(journey)] == [
+        ("register", S.invited, S.registered),
+        ("activate", S.registered, S.activated),
+        ("log_in", S.activated, S.logged_in),
+    ]
+    register, activate, _log_in = (detail for *_, detail in history(journey))
+    assert register == {"email": "ann@example.com", "address_verified_by": "invitation link"}
+    assert activate == {"address_verified_by": "invitation link"}
+
+
 def test_an_unverified_email_records_only_the_registration_at_log_in(session):
     journey = invitee(session, organization(session), email="ann@example.com")
     result = sign_in(

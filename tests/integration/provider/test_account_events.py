@@ -127,6 +127,17 @@ def test_an_account_activated_with_a_passkey_is_registered_with_a_passkey_in_the
         ]
 
 
+def test_an_address_the_invitation_proved_is_named_in_the_history(app_client, factory, settings):
+    [journey_id] = invited(factory, "ada@example.com")
+    proven = event("account.activated", "ada@example.com")
+    proven["data"]["verified_by"] = "invitation"
+    post(app_client, settings, proven)
+    with unit_of_work(factory) as session:
+        register, activate = session.get(Journey, journey_id).events[-2:]
+        assert register.detail["address_verified_by"] == "invitation link"
+        assert activate.detail == {"address_verified_by": "invitation link"}
+
+
 def history_size(factory):
     with unit_of_work(factory) as session:
         return session.scalar(select(func.count()).select_from(JourneyEvent))

@@ -1,7 +1,6 @@
 """The mailed invitation link: GET changes nothing, a click continues, dead links explain."""
 
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +8,6 @@ from sqlalchemy import func, select
 from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
-from onboarding.journeys import refs
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from tests.helpers import (
@@ -17,6 +15,7 @@ from tests.helpers import (
     invitation_path,
     invitee,
     log_in_to_app,
+    mails,
     organization,
     remembered,
 )
@@ -103,20 +102,44 @@ def test_continuing_records_link_opened_without_changing_state_and_leads_to_logi
 
 
 def test_the_login_page_offers_connect_and_a_visible_create_account_link_with_the_invitation(
-    client, settings, invited
+    client, invited
 ):
-    journey_id, path = invited
+    _journey_id, path = invited
     client.post(path)
     page = client.get("/login").get_data(as_text=True)
     assert 'id="log-in-with-connect" href="/login/connect"' in page
     assert "<details" not in page  # never hidden behind a disclosure control
-    href = page.split('id="create-account" href="')[1].split('"')[0].replace("&amp;", "&")
-    url = urlsplit(href)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{settings.oidc_issuer}/register"
-    query = parse_qs(url.query)
-    assert query["email"] == ["ann@example.com"]
-    assert refs.read_ref(query["ref"][0], settings) == journey_id
-    assert query["return_to"] == [f"{settings.app_base_url}/login"]
+    # Registration from the invitation runs inside the log-in (see test_login_with_connect).
+    assert 'id="create-account" href="/login/create-account"' in page
+
+
+def test_an_invitee_without_an_account_is_led_to_create_one(client, invited):
+    _journey_id, path = invited
+    page = client.get(path).get_data(as_text=True)
+    create = page.index('value="create" class="large">Create your account')
+    log_in = page.index('value="log_in" class="secondary">I already have an account')
+    assert create < log_in  # the primary action first
+    assert "Log in to accept" not in page
+
+
+def test_an_invitee_with_a_linked_account_is_led_to_log_in(client, factory, invited):
+    journey_id, path = invited
+    with unit_of_work(factory) as session:
+        session.get(Journey, journey_id).person.connect_subject = "sub-ann"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="log_in" class="large">Log in to accept' in page
+    assert "Create your account" not in page
+
+
+@pytest.mark.parametrize(
+    ("then", "location"),
+    [("create", "/login/create-account"), ("log_in", "/login/connect"), ("", "/login")],
+)
+def test_each_button_of_the_invitation_page_leads_to_its_step(client, invited, then, location):
+    journey_id, path = invited
+    response = client.post(path, data={"then": then})
+    assert response.status_code == 302 and response.headers["Location"] == location
+    assert remembered(client) == [journey_id]
 
 
 def test_the_create_account_link_works_without_an_invitation_too(client, settings):
@@ -177,6 +200,67 @@ def test_dead_links_say_what_happened_and_what_to_do(
         assert message in response.get_data(as_text=True)
     assert len(events(factory, journey_id)) == count
     assert remembered(client) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "offer"),
+    [
+        (lambda s, j: journeys.expire(s, j), "Ask Grace Hopper for a new invitation</button>"),
+        (
+            lambda s, j: journeys.revoke(s, j, actor="admin"),
+            "Grace Hopper (boss@example.com) invited you and can send you a new invitation.",
+        ),
+        (
+            lambda s, j: (journeys.log_in(s, j, actor="ann"), journeys.accept(s, j, actor="ann")),
+            'href="/measurements">Open Measurements</a>',
+        ),
+    ],
+    ids=["expired", "revoked", "accepted"],
+)
+def test_each_dead_link_offers_the_next_step(client, factory, invited, change, offer):
+    journey_id, path = invited
+    _moved(factory, journey_id, change)
+    assert offer in client.get(path).get_data(as_text=True)
+
+
+def asking(factory, journey_id):
+    """The history notes and the mails of the request for a new invitation."""
+    with unit_of_work(factory) as session:
+        notes = session.scalars(
+            select(JourneyEvent.actor).where(
+                JourneyEvent.journey_id == journey_id,
+                JourneyEvent.trigger == "new_invitation_asked",
+            )
+        ).all()
+        sent = [m for m in mails(session, "new_invitation_asked")]
+        return notes, sent
+
+
+def test_asking_for_a_new_invitation_tells_the_inviter_once_and_the_history_shows_it(
+    client, factory, invited
+):
+    journey_id, path = invited
+    _moved(factory, journey_id, lambda s, j: journeys.expire(s, j))
+    for _ in range(2):
+        response = client.post(f"{path}/ask-for-a-new-one")
+        assert response.status_code == 200
+        assert "You asked Grace Hopper for a new invitation" in response.get_data(as_text=True)
+    notes, sent = asking(factory, journey_id)
+    assert notes == ["ann@example.com"]
+    [mail] = sent
+    assert mail["to"] == "boss@example.com"
+    assert mail["context"]["email"] == "ann@example.com"
+    assert mail["context"]["url"].endswith(f"/admin/onboarding/journeys/{journey_id}")
+    # The page says so from now on, instead of offering to ask again.
+    page = client.get(path).get_data(as_text=True)
+    assert "You asked Grace Hopper" in page and "ask-for-a-new-one" not in page
+
+
+def test_a_live_invitation_cannot_be_asked_for_again(client, factory, invited):
+    journey_id, path = invited
+    response = client.post(f"{path}/ask-for-a-new-one")
+    assert response.status_code == 200  # the valid link's page, nothing recorded
+    assert asking(factory, journey_id) == ([], [])
 
 
 def test_a_link_past_its_expiry_is_gone_even_before_the_sweep(client, factory, invited):

@@ -8,9 +8,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from onboarding import invitation_proof
 from onboarding.db import unit_of_work
 from onboarding.journeys.machine import JourneyState
-from onboarding.journeys.models import Journey
+from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.models import Person
 from onboarding.settings import use_settings
 from tests.helpers import csrf_token, invitation_path, invitee, organization
@@ -303,3 +304,44 @@ def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every
             for e in journey.events
             if e.trigger in ("register", "activate")
         )
+
+
+def register_from_invitation(client, provider, path):
+    """Create your account on the invitation page, through the provider, back to the app."""
+    chosen = client.post(path, data={"then": "create"})
+    assert chosen.headers["Location"] == "/login/create-account"
+    start = client.get("/login/create-account")
+    at_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    callback = urlsplit(at_provider.headers["Location"])
+    return client.get(f"/auth/callback?{callback.query}")
+
+
+def test_creating_an_account_from_the_invitation_asks_the_provider_to_register_the_invitee(
+    client, settings, provider, ann
+):
+    _journey_id, path = ann
+    register_from_invitation(client, provider, path)
+    request = provider.authorize_requests[-1]
+    assert request["prompt"] == "create"
+    proof = invitation_proof.read(request["invitation"], settings)
+    assert proof is not None
+    assert (proof.email, proof.first_name, proof.language) == ("ann@example.com", "Ada", "en")
+
+
+def test_an_address_the_invitation_proved_records_register_and_activate_before_log_in(
+    client, factory, provider, ann
+):
+    journey_id, path = ann
+    provider.user = {**ANN, "email_verified_by": "invitation"}
+    response = register_from_invitation(client, provider, path)
+    assert response.headers["Location"] == "/measurements"
+    with unit_of_work(factory) as session:
+        history = session.scalars(
+            select(JourneyEvent)
+            .where(JourneyEvent.journey_id == journey_id)
+            .order_by(JourneyEvent.id)
+        ).all()
+        steps = {e.trigger: e.detail for e in history}
+    assert [e.trigger for e in history][-3:] == ["register", "activate", "log_in"]
+    assert steps["register"]["address_verified_by"] == "invitation link"
+    assert steps["activate"] == {"address_verified_by": "invitation link"}

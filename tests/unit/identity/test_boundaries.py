@@ -15,6 +15,7 @@ PACKAGE = Path(onboarding.identity.__file__).parent
 # What Connect may use of the project, each with its submodules.
 ALLOWED = (
     "onboarding.identity",
+    "onboarding.invitation_proof",
     "onboarding.settings",
     "onboarding.db",
     "onboarding.clock",
