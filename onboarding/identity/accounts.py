@@ -177,7 +177,7 @@ def activate(
     if not awaits_activation(lock(session, account)):
         raise LinkNotUsable(links.LinkStatus.used, "This account is already activated.")
     _consume(session, token, now)
-    account.password_hash = passwords.hash_password(password)
+    account.password_hash = passwords.hash_password(password, settings_of(session))
     fire("activate", account)
     account.activated_at = now
     events.emit(session, account, events.ACTIVATED, now)
@@ -207,7 +207,9 @@ def authenticate(
     except ValidationError:
         address = ""
     account = find_by_email(session, address) if address else None
-    ok, new_hash = passwords.verify(account.password_hash if account else None, password)
+    ok, new_hash = passwords.verify(
+        account.password_hash if account else None, password, settings_of(session)
+    )
     if not ok or account is None or account.state is not AccountState.activated:
         return None
     if new_hash:
@@ -277,7 +279,7 @@ def reset_password(
         password, confirmation, _person(account), settings_of(session).password_min_length
     )
     _consume(session, token, now)
-    account.password_hash = passwords.hash_password(password)
+    account.password_hash = passwords.hash_password(password, settings_of(session))
     links.consume_all(session, account, links.PASSWORD_RESET, now)
     sessions.end_all(session, account, now)
     mails.password_changed(session, account)
