@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import CursorResult, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
@@ -99,4 +99,4 @@ def note_up_to(
     ).where(on_record < times)
     names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
     result = session.execute(insert(JourneyEvent).from_select(names, row))
-    return bool(result.rowcount)
+    return cast(CursorResult[Any], result).rowcount == 1
