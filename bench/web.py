@@ -4,7 +4,7 @@
                         [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Starts the app, Connect and a bare Flask page (a 2 kB template) under gunicorn with the same
-number of sync workers, in production mode on a PostgreSQL database of its own (dropped at the
+number of sync workers, on a PostgreSQL database of its own (dropped at the
 end), and drives each endpoint with `wrk` (Debian's package `wrk`). Prints requests/s, p50, p99
 and each endpoint's share of the bare page's requests/s; the goal is 50% or more.
 """
@@ -12,33 +12,22 @@ and each endpoint's share of the bare page's requests/s; the goal is 50% or more
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-import requests
-from sqlalchemy import text
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.stack import Database, environment, gunicorn  # noqa: E402
 from onboarding.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from onboarding.migrate import upgrade  # noqa: E402
 from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.mailbox import free_port  # noqa: E402
 from web import create_app  # noqa: E402
-
-SECRET_KEY = "bench-secret-key-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -48,63 +37,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-class Database:
-    """A PostgreSQL database of this run, migrated; dropped by `close`."""
-
-    def __init__(self, postgres_url: str) -> None:
-        self.admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
-        self.name = f"bench_web_{uuid.uuid4().hex[:10]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        self.url = self.admin.url.set(database=self.name).render_as_string(hide_password=False)
-        self.engine = make_engine(self.url)
-        upgrade(self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
-
-
-def environment(database_url: str, var_dir: Path, app_port: int, connect_port: int) -> dict:
-    return {
-        **os.environ,
-        "ONBOARDING_ENV": "production",
-        "TLS_TERMINATED_BY_PROXY": "1",
-        "ONBOARDING_VAR_DIR": str(var_dir),
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": database_url,
-        "APP_BASE_URL": f"http://127.0.0.1:{app_port}",
-        "CONNECT_ISSUER": f"http://127.0.0.1:{connect_port}",
-        "OIDC_ISSUER": f"http://127.0.0.1:{connect_port}",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-@contextmanager
-def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[str]:
-    """`app` under gunicorn with `workers` sync workers on loopback, until the block ends."""
-    base = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
-    process = subprocess.Popen(argv, env=env, cwd=ROOT)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def seed(settings: Settings) -> tuple[str, str]:
