@@ -7,11 +7,14 @@ they are read from the .po files directly, so no compiled .mo file is ever out o
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from types import MappingProxyType
 
+import pycountry
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -51,3 +54,21 @@ def translations(language: str) -> NullTranslations:
     write_mo(buffer, merged)
     buffer.seek(0)
     return Translations(buffer)
+
+
+@lru_cache(maxsize=16)
+def countries(language: str) -> tuple[tuple[str, str], ...]:
+    """Every country (ISO 3166 code, name) with its name in `language` (CLDR, through Babel),
+    in the order a reader of that language looks for it."""
+    names = Locale.parse(supported(language)).territories
+    named = (
+        (country.alpha_2, names.get(country.alpha_2, country.name))
+        for country in pycountry.countries
+    )
+    return tuple(sorted(named, key=lambda pair: _sort_key(pair[1])))
+
+
+def _sort_key(name: str) -> str:
+    # Without a collation library: accents after their letter (Å with A, Ö with O), case ignored.
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

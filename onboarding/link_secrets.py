@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.interfaces import ORMOption
 
 from onboarding.clock import utcnow
 from onboarding.db import UTCDateTime
@@ -65,12 +66,15 @@ def issue(
     return raw
 
 
-def find(session: Session, model: type[L], raw: str | None, purpose: str) -> L | None:
-    """The stored link of `purpose` that `raw` stands for, if any. Changes nothing."""
+def find(
+    session: Session, model: type[L], raw: str | None, purpose: str, *load: ORMOption
+) -> L | None:
+    """The stored link of `purpose` that `raw` stands for, if any, with its owner loaded by
+    the `load` options in the same query. Changes nothing."""
     if raw is None or not well_formed(raw):
         return None
     wanted = digest(raw)
-    row = session.scalar(select(model).where(model.token_hash == wanted))
+    row = session.scalar(select(model).where(model.token_hash == wanted).options(*load))
     if row is None or row.purpose != purpose or not hmac.compare_digest(row.token_hash, wanted):
         return None
     return row

@@ -59,6 +59,10 @@ DEFAULTS: Mapping[str, str] = {
     "PASSWORD_RESET_TTL": "1h",
     "CONNECT_TOKEN_RETENTION": "7d",
     "PASSWORD_MIN_LENGTH": "10",
+    # argon2id at OWASP's recommendation: 19 MiB, 2 passes, 1 lane.
+    "PASSWORD_HASH_MEMORY_KIB": "19456",
+    "PASSWORD_HASH_TIME_COST": "2",
+    "PASSWORD_HASH_PARALLELISM": "1",
     "CAPTCHA": "altcha",
     "ALTCHA_MAX_NUMBER": "100000",
     "UPSTREAM_NAME": "Google",
@@ -301,6 +305,10 @@ class Settings:
     # How long used or expired codes, access tokens and mailed links are kept before the purge.
     connect_token_retention: timedelta
     password_min_length: int
+    # argon2id parameters of new hashes; stored hashes with others are upgraded at log-in.
+    password_hash_memory_kib: int
+    password_hash_time_cost: int
+    password_hash_parallelism: int
     captcha: str
     altcha_max_number: int
     recaptcha_site_key: str
@@ -462,6 +470,15 @@ def _connect_settings(env: Mapping[str, str], secret_key: str) -> dict[str, Any]
         "password_reset_ttl": parse_duration("PASSWORD_RESET_TTL", env["PASSWORD_RESET_TTL"]),
         "connect_token_retention": _retention(env["CONNECT_TOKEN_RETENTION"]),
         "password_min_length": _int("PASSWORD_MIN_LENGTH", env["PASSWORD_MIN_LENGTH"], 8),
+        "password_hash_memory_kib": _int(
+            "PASSWORD_HASH_MEMORY_KIB", env["PASSWORD_HASH_MEMORY_KIB"], 8192
+        ),
+        "password_hash_time_cost": _int(
+            "PASSWORD_HASH_TIME_COST", env["PASSWORD_HASH_TIME_COST"], 1
+        ),
+        "password_hash_parallelism": _int(
+            "PASSWORD_HASH_PARALLELISM", env["PASSWORD_HASH_PARALLELISM"], 1
+        ),
         "captcha": captcha,
         "altcha_max_number": _int("ALTCHA_MAX_NUMBER", env["ALTCHA_MAX_NUMBER"], 10),
         "recaptcha_site_key": env.get("RECAPTCHA_SITE_KEY", ""),

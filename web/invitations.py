@@ -12,6 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from onboarding.clock import utcnow
 from onboarding.dashboard.link_hits import record_fetch
 from onboarding.journeys import invitations
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
@@ -40,17 +41,24 @@ NEXT_STEPS = {"create": "login.create_account", "log_in": "login.start"}
 @bp.get("/invitations/<token>")
 def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     db = db_session()
+    now = utcnow()
+    check = invitations.look_up(db, token, now)
+    if check.status is not TokenStatus.valid or check.journey is None:
+        return _problem(check)
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
     # a person's by the fetches on record. Only a history note: the journey and the link stay
     # as they were, and a failure to record is logged, never shown to the invitee.
     try:
         with db.begin_nested():
-            record_fetch(db, token, method=request.method, user_agent=request.user_agent.string)
+            record_fetch(
+                db,
+                check.journey,
+                method=request.method,
+                user_agent=request.user_agent.string,
+                now=now,
+            )
     except SQLAlchemyError:
         log.exception("could not record a fetch of an invitation link")
-    check = invitations.look_up(db, token)
-    if check.status is not TokenStatus.valid or check.journey is None:
-        return _problem(check)
     g.shown_invitation = check.journey
     return render_template("invitations/show.html", journey=check.journey, token=token), 200
 

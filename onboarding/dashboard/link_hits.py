@@ -9,33 +9,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onboarding.clock import utcnow
-from onboarding.journeys import history, link_tokens
-from onboarding.journeys.models import JourneyEvent
+from onboarding.journeys import history
+from onboarding.journeys.models import Journey
 
 MAX_RECORDED = 20  # per journey: enough to diagnose, not a log of every scanner retry
 
 
 def record_fetch(
-    session: Session, raw: str, *, method: str, user_agent: str, now: datetime | None = None
+    session: Session, journey: Journey, *, method: str, user_agent: str, now: datetime
 ) -> bool:
-    """Note that the invitation link `raw` was fetched; False if not recorded (not a valid
-    link, or already many fetches on record)."""
-    now = now or utcnow()
-    check = link_tokens.check(session, raw, link_tokens.INVITATION, now)
-    journey = check.journey
-    if check.status is not link_tokens.TokenStatus.valid or journey is None:
-        return False
-    recorded = session.scalar(
-        select(func.count()).where(
-            JourneyEvent.journey_id == journey.id, JourneyEvent.trigger == history.Fact.link_fetched
-        )
-    )
-    if (recorded or 0) >= MAX_RECORDED:
-        return False
+    """Note that `journey`'s invitation link, valid now, was fetched; False if not recorded
+    (already many fetches on record)."""
     detail = {"method": method.upper()[:8], "user_agent": user_agent[:200]}
-    history.note(session, journey, history.Fact.link_fetched, actor="link", now=now, detail=detail)
-    return True
+    return history.note_up_to(
+        session,
+        journey,
+        history.Fact.link_fetched,
+        MAX_RECORDED,
+        actor="link",
+        now=now,
+        detail=detail,
+    )

@@ -172,7 +172,7 @@ def register_invited(
 
 def _set_first_password(session: Session, account: Account, password: str, now: datetime) -> None:
     """registered → activated with `password`, and the account.activated event."""
-    account.password_hash = passwords.hash_password(password)
+    account.password_hash = passwords.hash_password(password, settings_of(session))
     _activated(session, account, now)
 
 
@@ -287,7 +287,9 @@ def authenticate(
     except ValidationError:
         address = ""
     account = find_by_email(session, address) if address else None
-    ok, new_hash = passwords.verify(account.password_hash if account else None, password)
+    ok, new_hash = passwords.verify(
+        account.password_hash if account else None, password, settings_of(session)
+    )
     if not ok or account is None or account.state is not AccountState.activated:
         return None
     if new_hash:
@@ -356,7 +358,7 @@ def reset_password(
     passwords.check(
         password, confirmation, _person(account), settings_of(session).password_min_length
     )
-    account.password_hash = passwords.hash_password(password)
+    account.password_hash = passwords.hash_password(password, settings_of(session))
     _recovered(session, token, now)
     mails.password_changed(session, account)
     return account

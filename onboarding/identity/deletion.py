@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from onboarding.clock import utcnow
+from onboarding.db import settings_of
 from onboarding.errors import ValidationError
 from onboarding.identity import events, mails, passwords, sessions, two_factor
 from onboarding.identity.models import (
@@ -20,7 +21,10 @@ from onboarding.identity.models import (
     AccountToken,
     AuthorizationCode,
     ConnectSession,
+    Passkey,
+    PasskeyChallenge,
     RecoveryCode,
+    RefreshToken,
     UpstreamIdentity,
 )
 
@@ -29,7 +33,10 @@ OWNED = (
     ConnectSession,
     AccountToken,
     RecoveryCode,
+    Passkey,
+    PasskeyChallenge,
     UpstreamIdentity,
+    RefreshToken,
     AuthorizationCode,
     AccessToken,
 )
@@ -39,7 +46,7 @@ def confirmed(session: Session, account: Account, password: str, code: str, now:
     """Whether the owner proved it is them: the account's password, or a current code (TOTP or
     recovery code) of its second factor."""
     if password and account.password_hash:
-        return passwords.verify(account.password_hash, password)[0]
+        return passwords.verify(account.password_hash, password, settings_of(session))[0]
     if code and account.totp_enabled:
         return two_factor.verify_login(session, account, code, now)
     return False

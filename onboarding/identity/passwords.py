@@ -6,6 +6,7 @@ The policy is offline: zxcvbn's strength estimate and its list of common passwor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -14,12 +15,12 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from onboarding.errors import ValidationError
+from onboarding.settings import Settings
 
 MIN_SCORE = 3
 MAX_LENGTH = 200
 HINT = "%(hint)s"
 _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
 @dataclass(frozen=True)
@@ -102,18 +103,33 @@ def check(password: str, confirmation: str, person: Person, min_length: int) -> 
         raise PolicyError(found)
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@lru_cache(maxsize=4)
+def _hasher(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism)
 
 
-def verify(stored: str | None, password: str) -> tuple[bool, str | None]:
+def hasher(settings: Settings) -> PasswordHasher:
+    """argon2id with the PASSWORD_HASH_* parameters."""
+    return _hasher(
+        settings.password_hash_memory_kib,
+        settings.password_hash_time_cost,
+        settings.password_hash_parallelism,
+    )
+
+
+def hash_password(password: str, settings: Settings) -> str:
+    return hasher(settings).hash(password)
+
+
+def verify(stored: str | None, password: str, settings: Settings) -> tuple[bool, str | None]:
     """Whether `password` matches `stored`, and a new hash when the parameters changed."""
+    argon2 = hasher(settings)
     if not stored:
         # Spend the same time as a real check, so that a missing password does not show.
-        _hasher.hash(password)
+        argon2.hash(password)
         return False, None
     try:
-        _hasher.verify(stored, password)
+        argon2.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False, None
-    return True, _hasher.hash(password) if _hasher.check_needs_rehash(stored) else None
+    return True, argon2.hash(password) if argon2.check_needs_rehash(stored) else None

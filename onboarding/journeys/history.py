@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
@@ -68,3 +69,37 @@ def note(
     return record(
         session, journey, fact, actor=actor, now=now, from_state=journey.state, detail=detail
     )
+
+
+def note_up_to(
+    session: Session,
+    journey: Journey,
+    fact: Fact,
+    times: int,
+    *,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any],
+) -> bool:
+    """`note`, unless `fact` is on record `times` times already; whether it was recorded.
+
+    One INSERT … SELECT: the count is the database's, so the history is never loaded.
+    """
+    columns = JourneyEvent.__table__.c
+    on_record = (
+        select(func.count())
+        .where(columns.journey_id == journey.id, columns.trigger == fact.value)
+        .scalar_subquery()
+    )
+    row = select(
+        literal(journey.id, columns.journey_id.type),
+        literal(now, columns.at.type),
+        literal(actor, columns.actor.type),
+        literal(fact.value, columns.trigger.type),
+        literal(journey.state, columns.from_state.type),
+        literal(journey.state, columns.to_state.type),
+        literal(detail, columns.detail.type),
+    ).where(on_record < times)
+    names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
+    result = session.execute(insert(JourneyEvent).from_select(names, row))
+    return cast(CursorResult[Any], result).rowcount == 1

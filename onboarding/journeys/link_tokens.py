@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from onboarding import link_secrets
 from onboarding.journeys.machine import LIVE, JourneyState
@@ -41,12 +41,21 @@ class TokenCheck:
 
 hash_token = link_secrets.digest
 
+# What a link's page shows and checks, loaded with the link: one query (two with the roles).
+_JOURNEY = joinedload(LinkToken.journey)
+_WITH_JOURNEY = (
+    _JOURNEY.joinedload(Journey.person),
+    _JOURNEY.joinedload(Journey.organization),
+    _JOURNEY.joinedload(Journey.invited_by),
+    _JOURNEY.selectinload(Journey.roles),
+)
+
 
 def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck:
     """What `raw` is worth now, without changing anything."""
     if not link_secrets.well_formed(raw):
         return TokenCheck(TokenStatus.malformed)
-    token = link_secrets.find(session, LinkToken, raw, purpose)
+    token = link_secrets.find(session, LinkToken, raw, purpose, *_WITH_JOURNEY)
     if token is None:
         return TokenCheck(TokenStatus.unknown)
     journey = token.journey

@@ -9,6 +9,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from onboarding import i18n
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR, supported
 from onboarding.mail import render
 from onboarding.mail.compose import TEMPLATES_DIR
@@ -70,3 +71,14 @@ def test_the_api_offers_exactly_the_languages():
 def test_a_language_not_spoken_falls_back_to_the_default(asked):
     assert supported(asked) == DEFAULT_LANGUAGE
     assert all(supported(code) == code for code in LANGUAGES)
+
+
+def test_country_names_are_in_the_readers_language_and_order():
+    dutch = dict(i18n.countries("nl"))
+    assert dutch["DE"] == "Duitsland" and dutch["NL"] == "Nederland"
+    names = [name for _, name in i18n.countries("nl")]
+    assert names.index("Duitsland") < names.index("Egypte") < names.index("Nederland")
+    english = [name for _, name in i18n.countries("en")]
+    # An accented first letter sorts with its letter, not after Z.
+    assert english.index("Åland Islands") < english.index("Bahamas")
+    assert len(names) == len(english) == len(set(dutch)) >= 249

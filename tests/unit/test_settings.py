@@ -46,6 +46,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         ("OUTBOX_MAX_ATTEMPTS", "many"),
         ("ONBOARDING_ENV", "staging"),
         ("SECRET_KEY", "short"),
+        ("PASSWORD_HASH_MEMORY_KIB", "1024"),
+        ("PASSWORD_HASH_TIME_COST", "0"),
+        ("PASSWORD_HASH_PARALLELISM", "two"),
     ],
 )
 def test_a_bad_value_fails_with_a_message_naming_the_variable(tmp_path, variable, value):

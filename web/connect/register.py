@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import pycountry
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from onboarding import errors, invitation_proof
 from onboarding.clock import utcnow
-from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, countries
 from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.invitation_proof import InvitationProof
@@ -29,15 +30,28 @@ from web.connect.passkeys import offer
 from web.connect.password import set_password_form
 from web.db import db_session
 from web.extensions import app_settings
+from web.i18n import page_language
 from web.security import safe_next
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
 
 
-@cache
-def countries() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+def country_options(language: str, selected: str | None) -> Markup:
+    """The country list's <option>s in `language`, `selected` chosen if it is a country."""
+    codes = {code for code, _ in countries(language)}
+    return _options(language, selected if selected in codes else None)
+
+
+@lru_cache(maxsize=512)
+def _options(language: str, selected: str | None) -> Markup:
+    # 250 options: rendered once per language and choice, not on every page view.
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(
+            code, Markup(" selected") if code == selected else "", name
+        )
+        for code, name in countries(language)
+    )
 
 
 def allow_captcha_scripts(app: Flask, settings: Settings) -> None:
@@ -100,10 +114,11 @@ def _form(error: errors.ValidationError | None = None) -> Any:
             "rules": passwords.rules(settings.password_min_length),
             "other_address": url_for("register.register", ref=proof.journey_ref),
         }
+    values = _prefilled(proof) if proof else request.values
     return render_template(
         "register.html",
-        values=_prefilled(proof) if proof else request.values,
-        countries=countries(),
+        values=values,
+        country_options=country_options(page_language(), values.get("country")),
         captcha_kind=settings.captcha,
         recaptcha_site_key=settings.recaptcha_site_key,
         **invited,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -40,18 +42,29 @@ def test_check_refuses_two_different_entries():
         passwords.check("orbit lantern pebble quiet", "orbit lantern pebble", ADA, 10)
 
 
-def test_hashes_are_argon2id_and_verify():
-    stored = passwords.hash_password("orbit lantern pebble quiet")
-    assert stored.startswith("$argon2id$")
-    assert passwords.verify(stored, "orbit lantern pebble quiet") == (True, None)
-    assert passwords.verify(stored, "orbit lantern pebble quiet!") == (False, None)
-    assert passwords.verify(None, "anything") == (False, None)
+def test_hashes_are_argon2id_at_owasps_parameters_by_default(settings):
+    stored = passwords.hash_password("orbit lantern pebble quiet", settings)
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify(stored, "orbit lantern pebble quiet", settings) == (True, None)
+    assert passwords.verify(stored, "orbit lantern pebble quiet!", settings) == (False, None)
+    assert passwords.verify(None, "anything", settings) == (False, None)
 
 
-def test_a_hash_made_with_old_parameters_is_replaced_on_success():
-    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    ok, new_hash = passwords.verify(
-        weak.hash("orbit lantern pebble quiet"), "orbit lantern pebble quiet"
+def test_the_hash_parameters_are_settings(settings):
+    stronger = replace(
+        settings,
+        password_hash_memory_kib=65536,
+        password_hash_time_cost=3,
+        password_hash_parallelism=4,
     )
-    assert ok and new_hash is not None and new_hash.startswith("$argon2id$")
-    assert passwords.verify(new_hash, "orbit lantern pebble quiet") == (True, None)
+    stored = passwords.hash_password("orbit lantern pebble quiet", stronger)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_a_hash_made_with_other_parameters_is_replaced_on_success(settings):
+    library_default = PasswordHasher()  # m=64 MiB, t=3, p=4: what earlier hashes used
+    ok, new_hash = passwords.verify(
+        library_default.hash("orbit lantern pebble quiet"), "orbit lantern pebble quiet", settings
+    )
+    assert ok and new_hash is not None and new_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify(new_hash, "orbit lantern pebble quiet", settings) == (True, None)

@@ -1,0 +1,80 @@
+"""What the web benchmarks share: a PostgreSQL database of the run, the environment of the
+app and Connect in production mode, and a WSGI application under gunicorn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+
+from onboarding.db import make_engine
+from onboarding.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "bench-secret-key-0123456789abcdef"
+
+
+class Database:
+    """A PostgreSQL database of this run, migrated; dropped by `close`."""
+
+    def __init__(self, postgres_url: str) -> None:
+        self.admin = make_engine(postgres_url, isolation_level="AUTOCOMMIT")
+        self.name = f"bench_web_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = self.admin.url.set(database=self.name).render_as_string(hide_password=False)
+        self.engine = make_engine(self.url)
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def environment(database_url: str, var_dir: Path, app_port: int, connect_port: int) -> dict:
+    return {
+        **os.environ,
+        # Production would mark cookies Secure, which a client over plain HTTP does not send
+        # back; nothing else that a request does depends on it.
+        "ONBOARDING_ENV": "development",
+        "ONBOARDING_VAR_DIR": str(var_dir),
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "APP_BASE_URL": f"http://127.0.0.1:{app_port}",
+        "CONNECT_ISSUER": f"http://127.0.0.1:{connect_port}",
+        "OIDC_ISSUER": f"http://127.0.0.1:{connect_port}",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@contextmanager
+def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[str]:
+    """`app` under gunicorn with `workers` sync workers on loopback, until the block ends."""
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    process = subprocess.Popen(argv, env=env, cwd=ROOT)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
