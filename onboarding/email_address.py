@@ -6,6 +6,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from onboarding.errors import ValidationError
 
+# The longest address SMTP carries (RFC 5321's path limit less its angle brackets): every form,
+# the API and CSV import refuse longer ones.
+EMAIL_LENGTH = 254
+
 
 def normalise_email(raw: str) -> str:
     """Syntax-checked (no DNS) and lower-cased: the form people and accounts are unique by.
@@ -18,5 +22,9 @@ def normalise_email(raw: str) -> str:
             (raw or "").strip(), check_deliverability=False, allow_smtputf8=False
         )
     except EmailNotValidError as error:
-        raise ValidationError(f"'{raw}' is not a valid email address: {error}", "email") from None
+        raise ValidationError(
+            "%(address)s is not a valid email address: %(reason)s",
+            "email",
+            {"address": raw, "reason": str(error)},
+        ) from None
     return (result.ascii_email or result.normalized).lower()

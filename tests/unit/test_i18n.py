@@ -16,7 +16,7 @@ from onboarding.mail import render
 from onboarding.mail.compose import TEMPLATES_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-AREAS = ("app", "connect", "messages")
+AREAS = ("admin", "app", "connect", "errors", "messages")
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 MAIL_TEMPLATES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir())
 # Every value some mail template asks for.

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin/onboarding")
 
-from web.dashboard import api_tokens, bulk, format, views  # noqa: E402, F401  (routes on bp)
+from web.dashboard import api_tokens, bulk, views  # noqa: E402, F401  (routes on bp)
 from web.dashboard.scope import NotLoggedIn, to_login  # noqa: E402
 
 bp.register_error_handler(NotLoggedIn, to_login)
