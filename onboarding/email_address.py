@@ -17,6 +17,10 @@ def normalise_email(raw: str) -> str:
     Addresses that need SMTPUTF8 are refused here, with a clear message, rather than failing
     later when a mail to them cannot be sent.
     """
+    if len((raw or "").strip()) > EMAIL_LENGTH:
+        raise ValidationError(
+            "An email address has at most %(limit)d characters.", "email", {"limit": EMAIL_LENGTH}
+        )
     try:
         result = validate_email(
             (raw or "").strip(), check_deliverability=False, allow_smtputf8=False

@@ -76,6 +76,21 @@ def resolve_roles(organization: Organization, names: Sequence[str]) -> list[Role
     return [by_name[n] for n in sorted(wanted)]
 
 
+def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """The names stripped; refused when the first is missing or either is longer than
+    NAME_LENGTH (the limit of every form, the API, CSV import and SCIM)."""
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name:
+        raise ValidationError("First name is required.", "first_name")
+    for field, too_long, value in (
+        ("first_name", "First name is longer than %(limit)d characters.", first_name),
+        ("last_name", "Last name is longer than %(limit)d characters.", last_name),
+    ):
+        if len(value) > NAME_LENGTH:
+            raise ValidationError(too_long, field, {"limit": NAME_LENGTH})
+    return first_name, last_name
+
+
 def create_person(
     session: Session,
     organization: Organization,
@@ -98,15 +113,7 @@ def create_person(
     now = now or utcnow()
     role_rows = resolve_roles(organization, roles)
     address = normalise_email(email)
-    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
-    if not first_name:
-        raise ValidationError("First name is required.", "first_name")
-    for field, too_long, value in (
-        ("first_name", "First name is longer than %(limit)d characters.", first_name),
-        ("last_name", "Last name is longer than %(limit)d characters.", last_name),
-    ):
-        if len(value) > NAME_LENGTH:
-            raise ValidationError(too_long, field, {"limit": NAME_LENGTH})
+    first_name, last_name = checked_names(first_name, last_name)
     if language not in LANGUAGES:
         raise ValidationError(
             "Language must be one of %(languages)s.",

@@ -271,3 +271,13 @@ def test_a_journey_with_a_provider_that_sends_no_events_ends_accepted_with_every
             for e in journey.events
             if e.trigger in ("register", "activate")
         )
+
+
+def test_reloading_the_callback_says_what_happened_and_what_to_do(client, factory, provider, ann):
+    first = log_in_with_provider(client)
+    assert first.status_code == 302
+    reloaded = client.get(first.request.full_path)
+    page = reloaded.get_data(as_text=True)
+    assert reloaded.status_code == 400
+    assert "already used" in page and "CSRF" not in page
+    assert 'href="/measurements"' in page
