@@ -223,8 +223,7 @@ def _link_finding(
             "link_opened_by_scanner_only",
             "The link was only fetched by a mail scanner (within seconds of delivery, or "
             "without opening the page); the person has not clicked it.",
-            "Ask them to open the mail and click 'Accept invitation' themselves; resend if "
-            "it is gone.",
+            "Ask them to open the mail and click its button themselves; resend if it is gone.",
         )
     return Finding(
         "link_never_opened",

@@ -110,8 +110,8 @@ def test_an_invitee_goes_from_the_mail_to_measurements(
     page = new_context().new_page()
     act = Keyboard(page) if way == "keyboard" else Mouse(page)
     inbox = Inbox(system, steps)
-    inbox.follow(page, act, to=email, subject="You are invited", link="Accept invitation")
-    expect(page.get_by_role("heading", name=re.compile("You are invited to"))).to_be_visible()
+    inbox.follow(page, act, to=email, subject="Invitation to join", link=re.compile("^Join "))
+    expect(page.get_by_role("heading", name=re.compile("^Join "))).to_be_visible()
     steps.check(page, "invitation")
     act.click(page.get_by_role("button", name="Continue"))
     page.wait_for_url(f"{system.app}/login")
@@ -152,7 +152,7 @@ def test_an_existing_account_skips_registration_and_accept_appears_in_a_fresh_br
     register_and_activate(system, page, act, steps, email, inbox, invited=False)
 
     admin_page = admin_invites(system, new_context(), steps, email, "Bob")
-    inbox.follow(page, act, to=email, subject="You are invited", link="Accept invitation")
+    inbox.follow(page, act, to=email, subject="Invitation to join", link=re.compile("^Join "))
     act.click(page.get_by_role("button", name="Continue"))
     log_in_at_connect(page, act, steps, email, PASSWORD)
     expect(page.get_by_role("button", name="Accept")).to_be_visible()
@@ -182,7 +182,7 @@ def test_an_expired_link_says_so_and_what_to_do(system: System, new_context) -> 
     admin_invites(system, new_context(), steps, email, "Cleo")
     inbox = Inbox(system, steps)
     page = new_context().new_page()
-    link = inbox.href(page, to=email, subject="You are invited", link="Accept invitation")
+    link = inbox.href(page, to=email, subject="Invitation to join", link=re.compile("^Join "))
     expire_journey_of(system, email)
     response = page.goto(link)
     assert response is not None and response.status == 410
