@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
 from flask import Flask, g, request
 
+from onboarding.i18n import cldr_locale
 from web.i18n import page_language
 
 ZONE_COOKIE = "time_zone"
@@ -37,7 +38,7 @@ def day(value: date | datetime | None) -> str:
         return EMPTY
     if isinstance(value, datetime):
         value = _aware(value).astimezone(reader_zone()).date()
-    return format_date(value, format="long", locale=page_language())
+    return format_date(value, format="long", locale=cldr_locale(page_language()))
 
 
 def moment(value: datetime | None) -> str:
@@ -45,7 +46,7 @@ def moment(value: datetime | None) -> str:
     if value is None:
         return EMPTY
     local = _aware(value).astimezone(reader_zone())
-    language = page_language()
+    language = cldr_locale(page_language())
     pattern = get_datetime_format("medium", locale=language).replace("'", "")
     return pattern.format(
         format_time(local, format="short", locale=language),
@@ -58,7 +59,7 @@ def duration(value: timedelta | float | None) -> str:
     if value is None:
         return EMPTY
     seconds = value if isinstance(value, int | float) else value.total_seconds()
-    return format_timedelta(seconds, threshold=1, locale=page_language())
+    return format_timedelta(seconds, threshold=1, locale=cldr_locale(page_language()))
 
 
 def percent(value: float | None) -> str:

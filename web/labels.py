@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from babel import Locale
 
+from onboarding import i18n
+from onboarding.i18n import cldr_locale
 from web.i18n import N_, gettext, page_language
 
 STATES = {
@@ -116,5 +118,7 @@ def actor(name: str) -> str:
 
 
 def language(code: str) -> str:
-    """A language's name in the page's language: "Dutch", "Nederlands"."""
-    return Locale(page_language()).languages.get(code, code)
+    """A language's name in the page's language ("Dutch", "Nederlands"), from CLDR; else its
+    name in itself."""
+    names = Locale(cldr_locale(page_language())).languages
+    return names.get(code) or i18n.LANGUAGES.get(code, code)
