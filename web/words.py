@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from onboarding.errors import DomainError
-from onboarding.journeys.machine import InvalidTransition
+from onboarding.journeys.machine import InvalidTransition, JourneyState
 from web import labels
 from web.dates import day, duration, moment
 from web.i18n import N_, gettext
@@ -36,6 +36,8 @@ def written(value: Any) -> str:
         return day(value)
     if isinstance(value, timedelta):
         return duration(value)
+    if isinstance(value, JourneyState):
+        return labels.state(value)
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, str):
