@@ -182,8 +182,43 @@ def every_page(world: dict[str, object]) -> list[tuple[str, str]]:
 
 def visible_text(page: Page, path: str, language: str) -> str:
     page.goto(f"{path}?lang={language}")
-    page.wait_for_load_state("load")  # after the time zone's one reload
+    return shown(page)
+
+
+def shown(page: Page) -> str:
+    page.wait_for_load_state("load")
     return str(page.evaluate(VISIBLE_TEXT))
+
+
+def pages_after_actions(page: Page, world: dict[str, object], language: str) -> Iterator[tuple]:
+    """(name, visible text) of the pages an admin meets while acting, found by their markup
+    (whatever the language): Revoke's question and its result in Settings > People, Extend
+    expiry's question and its result on the dashboard, a CSV dry run with refused rows."""
+    org, ids = world["organization"], world["ids"]
+    assert isinstance(ids, dict)
+    visible_text(page, f"/settings/people/{org}", language)
+    page.locator("tr", has_text="registered@acme.example").locator("button.secondary").click()
+    yield "people-revoke-question", shown(page)
+    page.locator("form:has(input[name=confirmed]) button").click()
+    yield "people-revoked", shown(page)
+    visible_text(page, f"/admin/onboarding/journeys/{ids['activated']}", language)
+    page.locator("form:has(input[name=days]) button").click()
+    yield "dashboard-extend-question", shown(page)
+    page.locator("form:has(input[name=confirmed]) button").click()
+    yield "dashboard-extended", shown(page)
+    visible_text(page, "/admin/onboarding/invite", language)
+    csv = (
+        "first_name,last_name,email,language,roles\n"
+        "Ada,Lovelace,new@acme.example,en,viewer\n"
+        "Ada,Lovelace,bad@,en,viewer\n"
+        "Ada,Lovelace,invited@acme.example,nl,viewer\n"
+        "Ada,Lovelace,other@acme.example,en,pilot\n"
+    )
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.locator("button[value=dry_run]").click()
+    yield "csv-dry-run", shown(page)
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -200,6 +235,9 @@ def test_every_page_is_written_in_words(browser_page: Page, world, language) -> 
         if language == "nl" and name in PHOTOGRAPHED:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             browser_page.screenshot(path=str(SCREENSHOTS / f"nl-{name}.png"), full_page=True)
+    for name, text in pages_after_actions(browser_page, world, language):
+        for kind, pattern in (("ISO", ISO_TIME), ("Python", PYTHON_VALUE), ("code", SNAKE_CASE)):
+            problems += [f"{name}: {kind} {found!r}" for found in pattern.findall(text)]
     assert not problems, "\n".join(problems)
 
 
@@ -241,7 +279,7 @@ def unmarked(text: str, names: list[str]) -> str:
         if inner == text:
             break
         text = inner
-    text = re.sub(r"https?://\S+|\S+@\S+|/\S*", " ", text)
+    text = re.sub(r"https?://\S+|\S+@\S*|/\S*", " ", text)
     text = DATE_WORDS.sub(" ", text)
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
@@ -251,11 +289,9 @@ def unmarked(text: str, names: list[str]) -> str:
 def test_with_a_pseudo_locale_every_visible_text_of_the_pages_comes_from_the_catalog(
     pseudo_locale, browser_page: Page, world
 ) -> None:
-    leftovers = {}
-    for name, path in every_page(world):
-        left = unmarked(visible_text(browser_page, path, PSEUDO), NAMES)
-        if left:
-            leftovers[name] = left
+    texts = [(name, visible_text(browser_page, path, PSEUDO)) for name, path in every_page(world)]
+    texts += list(pages_after_actions(browser_page, world, PSEUDO))
+    leftovers = {name: left for name, text in texts if (left := unmarked(text, NAMES))}
     assert not leftovers, leftovers
 
 
