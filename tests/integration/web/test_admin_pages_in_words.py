@@ -130,3 +130,13 @@ def test_the_people_form_has_the_domains_limits_and_refuses_longer_names(client,
     address = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".example"
     refused = client.post(f"{path}?lang=en", data={**form, "first_name": "A", "email": address})
     assert "An email address has at most 254 characters." in refused.get_data(as_text=True)
+
+
+def test_a_bad_address_is_explained_in_the_readers_words(client, acme):
+    log_in_to_app(client, acme["admin"])
+    form = {"first_name": "Ann", "email": "not-an-email@", "roles": ["viewer"]}
+    refused = client.post(f"/settings/people/{acme['org'].id}?lang=nl", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "not-an-email@ is geen geldig e-mailadres: na de @ staat niets." in page
+    assert "@-sign" not in page

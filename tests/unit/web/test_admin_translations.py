@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from onboarding.dashboard.actions import ACTIONS
+from onboarding.email_address import NOT_VALID, WHY_NOT
 from onboarding.i18n import catalog_files
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,6 +69,7 @@ def code_messages() -> list[str]:
                     for arg in node.args[calls[name]]
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
                 ]
+    found += [NOT_VALID, *(ours for _theirs, ours in WHY_NOT)]
     for action in ACTIONS.values():
         found += [action.label, action.message]
         found += [action.confirmation] if action.confirmation else []
