@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pycountry
-from babel import Locale
+from babel import Locale, localedata
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -31,6 +31,12 @@ DEFAULT_LANGUAGE = "en"  # the source text of every message
 def supported(language: str | None) -> str:
     """`language` when it is one of LANGUAGES, else the default language."""
     return language if language is not None and language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def cldr_locale(language: str) -> str:
+    """The locale whose CLDR data writes dates, lists and names for `language`: its own, else
+    the default language's (a language of catalogs only, such as a test's pseudo-locale)."""
+    return language if localedata.exists(language) else DEFAULT_LANGUAGE
 
 
 def catalog_files(language: str) -> list[Path]:

@@ -1,4 +1,5 @@
-"""Error pages: a clear message and the right status, never a stack trace."""
+"""Error pages: what happened and what to do next, in the reader's language, with the right
+status; never a stack trace, a bare status code or a library's message."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pydantic
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from onboarding.errors import (
     ConcurrentUpdate,
@@ -20,16 +21,70 @@ from onboarding.errors import (
     ValidationError,
 )
 from web import scim
-from web.i18n import ngettext
+from web.i18n import N_, gettext, ngettext
+from web import words
 
-MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Please log in first.",
-    403: "You do not have access to this page.",
-    404: "There is nothing at this address.",
-    405: "That action is not possible here.",
-    429: "Too many attempts. Please wait a moment and try again.",
+# status -> (heading, what happened, what to do), each a catalog message
+PAGES = {
+    400: (
+        N_("This request could not be used"),
+        N_("The request could not be understood."),
+        N_("Go back, reload the page and try again."),
+    ),
+    401: (
+        N_("Please log in"),
+        N_("Please log in first."),
+        N_("Log in, then open this page again."),
+    ),
+    403: (
+        N_("No access"),
+        N_("You do not have access to this page."),
+        N_("Log in with another account, or ask an administrator of your organization."),
+    ),
+    404: (
+        N_("Page not found"),
+        N_("There is nothing at this address."),
+        N_("Check the address, or go to the start page."),
+    ),
+    405: (
+        N_("Not possible here"),
+        N_("That action is not possible here."),
+        N_("Go back to the page you came from and use its buttons."),
+    ),
+    409: (
+        N_("Changed in the meantime"),
+        N_("Someone changed this at the same moment."),
+        N_("Reload the page to see the latest state, then try again."),
+    ),
+    410: (
+        N_("No longer available"),
+        N_("This is no longer available."),
+        N_("Ask the person who sent you the link for a new one."),
+    ),
+    422: (
+        N_("That did not work"),
+        N_("That is not possible."),
+        N_("Go back, correct it and try again."),
+    ),
+    429: (
+        N_("Too many attempts"),
+        N_("Too many attempts. Please wait a moment and try again."),
+        N_("Wait, then try again."),
+    ),
+    500: (
+        N_("Something went wrong on our side"),
+        N_("An unexpected error stopped this request; nothing was saved."),
+        N_("Try again in a minute. If it keeps happening, tell your administrator."),
+    ),
+    503: (
+        N_("Briefly unavailable"),
+        N_("The service is briefly unavailable. Nothing was changed: please try again."),
+        N_("Try again in a moment."),
+    ),
 }
+MESSAGES = {status: message for status, (_title, message, _advice) in PAGES.items()}
+CSRF_MESSAGE = N_("This form has expired or was sent from elsewhere.")
+CSRF_ADVICE = N_("Go back, reload the page and send the form again.")
 DOMAIN_STATUS = {
     NotFound: 404,
     Forbidden: 403,
@@ -37,17 +92,33 @@ DOMAIN_STATUS = {
     Conflict: 409,
     InvitationExpired: 410,
 }
-UNAVAILABLE = "The service is briefly unavailable. Nothing was changed: please try again."
+UNAVAILABLE = MESSAGES[503]
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, code: str | None = None):  # type: ignore[no-untyped-def]
+def error_response(  # type: ignore[no-untyped-def]
+    status: int,
+    message: str,
+    code: str | None = None,
+    *,
+    page_message: str | None = None,
+    advice: str | None = None,
+):
+    """JSON with the English `message`, or the error page: `page_message` (default: `message`
+    translated) with the status's heading and `advice`."""
     if wants_json():
         return {"error": {"code": code or str(status), "message": message}}, status
-    return render_template("error.html", status=status, message=message), status
+    title, _message, default_advice = PAGES.get(status, PAGES[400 if status < 500 else 500])
+    return render_template(
+        "error.html",
+        status=status,
+        title=gettext(title),
+        message=page_message or gettext(message),
+        advice=gettext(advice or default_advice),
+    ), status
 
 
 def refusal(error: pydantic.ValidationError) -> ValidationError:
@@ -65,7 +136,7 @@ def wait_message() -> str:
         if (limit := limiter.current_limit) is not None and limit.breached
     ]
     if not resets:
-        return MESSAGES[429]
+        return gettext(MESSAGES[429])
     minutes = max(1, round((max(resets) - time.time()) / 60))
     if minutes <= 90:
         return ngettext(
@@ -83,20 +154,20 @@ def wait_message() -> str:
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        return error_response(
-            400,
-            "This form has expired or was sent from elsewhere. Go back, reload and try again.",
-            "csrf",
-        )
+        return error_response(400, CSRF_MESSAGE, "csrf", advice=CSRF_ADVICE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
-        if status == 429:
-            return error_response(status, wait_message())
         if request.path.startswith(scim.bp.url_prefix or "/scim"):
             return scim.error_answer(status, MESSAGES.get(status, error.description or "Error."))
-        return error_response(status, MESSAGES.get(status, error.description or "Error."))
+        if status == 429:
+            return error_response(status, MESSAGES[429], page_message=wait_message())
+        return error_response(status, MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]))
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError):  # type: ignore[no-untyped-def]
+        return error_response(500, MESSAGES[500], "internal")
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: DBAPIError):  # type: ignore[no-untyped-def]
@@ -111,4 +182,5 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         status = next((s for kind, s in DOMAIN_STATUS.items() if isinstance(error, kind)), 422)
-        return error_response(status, str(error), error.code)
+        page_message = None if wants_json() else words.refusal(error)
+        return error_response(status, str(error), error.code, page_message=page_message)

@@ -8,12 +8,14 @@ from typing import Any
 from flask import Flask
 
 from onboarding.people.access import administered_organization_ids
-from web import invitations, login, measurements, people, reminders
+from web import history_details, invitations, labels, login, measurements, people, reminders
 from web.auth import current_person
+from web.dates import init_dates
 from web.db import db_session
 from web.extensions import app_settings
 from web.i18n import init_i18n
 from web.oidc import init_oidc
+from web.words import say, written
 
 
 def init_front(app: Flask) -> None:
@@ -22,6 +24,10 @@ def init_front(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.context_processor(page_context)
     init_i18n(app, preferred_language)
+    init_dates(app)
+    app.jinja_env.globals.update(
+        say=say, written=written, labels=labels, details=history_details.details
+    )
 
 
 def preferred_language() -> str | None:
@@ -45,4 +51,14 @@ def page_context() -> dict[str, Any]:
     if viewer is not None:
         allowed = administered_organization_ids(db_session(), viewer)
         is_admin = allowed is None or bool(allowed)
-    return {"viewer": viewer, "is_admin": is_admin, "idp_name": app_settings().idp_name}
+    settings = app_settings()
+    # Only Connect has this page; another provider's account pages are its own business.
+    with_connect = settings.oidc_issuer == settings.connect_issuer
+    return {
+        "viewer": viewer,
+        "is_admin": is_admin,
+        "idp_name": settings.idp_name,
+        "account_security_url": (
+            f"{settings.connect_issuer}/account/security" if with_connect else None
+        ),
+    }

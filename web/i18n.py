@@ -67,3 +67,8 @@ def tr(message: str, params: dict[str, Any] | None = None) -> str:
     """A message made at run time (a refusal, a policy rule), translated when the catalog has
     it; `params` fill its %(name)s fields after translation."""
     return gettext(message, **(params or {}))
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalog where it is defined; it is translated where it is shown."""
+    return message

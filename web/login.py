@@ -177,4 +177,5 @@ def _signed_in(result: SignIn, identity: dict[str, Any]) -> Response | tuple[str
 
 
 def _failed(failure: oidc.LoginFailed) -> tuple[str, int]:
-    return render_template("login/failed.html", message=str(failure)), failure.status
+    message = gettext(failure.message, **failure.params)
+    return render_template("login/failed.html", message=message), failure.status

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, redirect, request
 from joserfc import jwt
@@ -31,10 +32,13 @@ LOGOUT_TOKEN_MAX_AGE_SECONDS = 300
 
 
 class LoginFailed(Exception):
-    """The log-in with the provider did not complete; `status` is the page's HTTP status."""
+    """The log-in with the provider did not complete; `status` is the page's HTTP status.
+    `message` is a catalog message whose %(name)s fields `params` fill."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 400, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
         self.status = status
 
 
@@ -111,14 +115,24 @@ def finish_login() -> Identity:
             claims.update(client.userinfo(token=token))
     except requests.RequestException:
         raise _unreachable() from None
+    except MismatchingStateError:
+        # This answer of the provider was used already (the page reloaded, or opened twice)
+        # or belongs to a log-in started in another browser.
+        raise LoginFailed(
+            "This log-in link was already used or was started elsewhere (for example, the "
+            "page was reloaded). If you are logged in already, just go on; otherwise log in "
+            "again."
+        ) from None
     except (AuthlibBaseError, JoseError) as error:
         raise LoginFailed(
-            f"The log-in with {app_settings().idp_name} did not complete "
-            f"({error.description or error.error}). Please start again."
+            "The log-in with %(idp)s did not complete (%(reason)s). Please start again.",
+            idp=app_settings().idp_name,
+            reason=error.description or error.error,
         ) from None
     if not claims.get("sub") or not claims.get("email"):
         raise LoginFailed(
-            f"{app_settings().idp_name} did not tell us your email address. Please start again."
+            "%(idp)s did not tell us your email address. Please start again.",
+            idp=app_settings().idp_name,
         )
     return Identity(
         subject=str(claims["sub"]),
@@ -215,13 +229,18 @@ def _checked_metadata(client: Any) -> dict[str, Any]:
     if metadata.get("issuer") != issuer:
         client.server_metadata.pop("_loaded_at", None)  # look again next time
         raise LoginFailed(
-            f"The identity provider at {issuer} identifies itself as "
-            f"{metadata.get('issuer')!r}; log-in is not possible until that is fixed.",
+            "The identity provider at %(issuer)s identifies itself as %(named)s; log-in is "
+            "not possible until that is fixed.",
             status=502,
+            issuer=issuer,
+            named=str(metadata.get("issuer")),
         )
     return metadata
 
 
 def _unreachable() -> LoginFailed:
-    name = app_settings().idp_name
-    return LoginFailed(f"{name} cannot be reached right now. Please try again in a minute.", 503)
+    return LoginFailed(
+        "%(idp)s cannot be reached right now. Please try again in a minute.",
+        503,
+        idp=app_settings().idp_name,
+    )

@@ -9,12 +9,17 @@ from werkzeug.wrappers import Response
 
 from onboarding.dashboard import actions
 from onboarding.dashboard.actions import Surface
+from onboarding.email_address import EMAIL_LENGTH
 from onboarding.errors import Conflict, ValidationError
 from onboarding.journeys.models import Journey
 from onboarding.people import access, erasure, export, roster
-from onboarding.people.models import Organization
+from onboarding.people.models import NAME_LENGTH, Organization
 from web.auth import current_person, login_required, require_admin_of
 from web.db import db_session
+from web.i18n import N_
+from web.words import refusal, say
+
+LIMITS = {"name": NAME_LENGTH, "email": EMAIL_LENGTH}
 
 bp = Blueprint("people", __name__, url_prefix="/settings/people")
 
@@ -63,11 +68,11 @@ def create(organization_id: int) -> Response | tuple[str, int]:
             actor=admin.email,
             invited_by=admin,
         )
-    except (ValidationError, Conflict) as refusal:
+    except (ValidationError, Conflict) as error:
         db.rollback()
-        field = getattr(refusal, "field", None)
-        status = 409 if isinstance(refusal, Conflict) else 422
-        return _page(organization, form, str(refusal), field), status
+        field = getattr(error, "field", None)
+        status = 409 if isinstance(error, Conflict) else 422
+        return _page(organization, form, refusal(error), field), status
     flash(_created_message(journey, organization))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
@@ -82,16 +87,23 @@ def history(organization_id: int, journey_id: int) -> str:
 
 @bp.post("/<int:organization_id>/journeys/<int:journey_id>/<action>")
 @login_required
-def act(organization_id: int, journey_id: int, action: str) -> Response:
+def act(organization_id: int, journey_id: int, action: str) -> Response | str:
+    """Run an action; a destructive one (revoke) asks first, on a page of its own."""
     organization = _administered(organization_id)
     admin = current_person()
     assert admin is not None
     db = db_session()
     chosen = actions.action_named(action, Surface.people)
-    journey = actions.perform(
-        db, journey_id, chosen, scope=frozenset({organization.id}), actor=admin.email
-    )
-    flash(chosen.message_for(journey))
+    scope = frozenset({organization.id})
+    if chosen.destructive and request.form.get("confirmed") != "yes":
+        return render_template(
+            "people/confirm.html",
+            organization=organization,
+            journey=access.journey_in_scope(db, journey_id, scope),
+            action=chosen,
+        )
+    journey = actions.perform(db, journey_id, chosen, scope=scope, actor=admin.email)
+    flash(say(chosen.message, chosen.params(journey)))
     return redirect(url_for("people.organization", organization_id=organization.id))
 
 
@@ -160,6 +172,7 @@ def _page(
         journeys=roster.people_of(db_session(), organization.id),
         actions=lambda journey: actions.available(journey, Surface.people),
         form=form or MultiDict(),
+        limits=LIMITS,
         chosen_roles=form.getlist("roles") if form else [],
         error=error,
         error_field=error_field,
@@ -167,11 +180,25 @@ def _page(
 
 
 def _created_message(journey: Journey, organization: Organization) -> str:
-    roles = ", ".join(role.name for role in journey.roles)
-    added = f"{journey.full_name} ({journey.person.email}) was added to {organization.name}"
+    params = {
+        "name": journey.full_name,
+        "email": journey.person.email,
+        "organization": organization.name,
+        "roles": [role.name for role in journey.roles],
+        "until": journey.expires_at,
+    }
     if journey.expires_at:
-        return (
-            f"{added} with the roles {roles} and invited; the invitation is valid until "
-            f"{actions.valid_until(journey)}."
+        return say(
+            N_(
+                "%(name)s (%(email)s) was added to %(organization)s with the roles %(roles)s "
+                "and invited; the invitation is valid until %(until)s."
+            ),
+            params,
         )
-    return f"{added} with the roles {roles}. Click Invite to send the invitation."
+    return say(
+        N_(
+            "%(name)s (%(email)s) was added to %(organization)s with the roles %(roles)s. "
+            "Click Invite to send the invitation."
+        ),
+        params,
+    )

@@ -2,7 +2,8 @@
 
 Each action says what it runs, in which journey states it is offered (read from the machine
 where it is a trigger), where it is offered, and the texts an admin sees: the button label,
-the question asked before it runs and the message that confirms it. Every action is run by
+the question asked before it runs and the message that confirms it (catalog messages, written
+in the reader's language where they are shown). Every action is run by
 an administrator of the journey's organization (a superadmin: any), or with an API token of
 that organization; `perform` checks that scope before anything runs.
 """
@@ -13,6 +14,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -45,8 +47,8 @@ class AdminAction:
     run: Callable[..., Journey]  # (session, journey_id, *, actor, now[, days]) -> Journey
     surfaces: frozenset[Surface]
     label: str
-    confirmation: str | None  # asked before it runs where the surface confirms (dashboard)
-    message: str  # what was done, with {email}, {until} and {expires_on} of the journey
+    confirmation: str | None  # asked before it runs (dashboard, and People when destructive)
+    message: str  # what was done, with %(email)s and %(until)s (a datetime) of the journey
     takes_days: bool = False
     destructive: bool = False
 
@@ -58,17 +60,9 @@ class AdminAction:
     def allowed_in(self, state: JourneyState) -> bool:
         return state in self.states
 
-    def message_for(self, journey: Journey) -> str:
-        """The message that confirms the action done on `journey`."""
-        expires_on = f"{journey.expires_at:%Y-%m-%d}" if journey.expires_at else ""
-        return self.message.format(
-            email=journey.person.email, until=valid_until(journey), expires_on=expires_on
-        )
-
-
-def valid_until(journey: Journey) -> str:
-    """The day the journey's invitation expires, as the messages write it."""
-    return f"{journey.expires_at:%-d %B %Y}" if journey.expires_at else ""
+    def params(self, journey: Journey) -> dict[str, Any]:
+        """The values of the message's fields, for `journey` after the action."""
+        return {"email": journey.person.email, "until": journey.expires_at}
 
 
 # In the order the buttons are shown.
@@ -81,7 +75,7 @@ ACTIONS: dict[str, AdminAction] = {
             frozenset({Surface.people}),
             label="Invite",
             confirmation=None,
-            message="Invitation sent to {email}; it is valid until {until}.",
+            message="Invitation sent to %(email)s; it is valid until %(until)s.",
         ),
         AdminAction(
             "resend",
@@ -89,7 +83,7 @@ ACTIONS: dict[str, AdminAction] = {
             EVERYWHERE,
             label="Resend invitation",
             confirmation="Send the invitation again? Links of earlier mails keep working.",
-            message="Invitation mailed again to {email}; links in earlier mails keep working.",
+            message="Invitation mailed again to %(email)s; links in earlier mails keep working.",
         ),
         AdminAction(
             "revoke",
@@ -97,7 +91,7 @@ ACTIONS: dict[str, AdminAction] = {
             EVERYWHERE,
             label="Revoke",
             confirmation="Revoke the invitation? Every link mailed for it stops working.",
-            message="Invitation of {email} revoked; every link mailed to them stopped working.",
+            message="Invitation of %(email)s revoked; every link mailed to them stopped working.",
             destructive=True,
         ),
         AdminAction(
@@ -107,7 +101,7 @@ ACTIONS: dict[str, AdminAction] = {
             label="Re-invite",
             confirmation="Invite again? A new invitation mail with a new link is sent.",
             message=(
-                "{email} was invited again, valid until {until}; links mailed before stay dead."
+                "%(email)s was invited again, valid until %(until)s; links mailed before stay dead."
             ),
         ),
         AdminAction(
@@ -116,7 +110,7 @@ ACTIONS: dict[str, AdminAction] = {
             frozenset({Surface.dashboard, Surface.api}),
             label="Extend expiry",
             confirmation="Extend the invitation's expiry?",
-            message="The invitation of {email} now expires on {expires_on}.",
+            message="The invitation of %(email)s now expires on %(until)s.",
             takes_days=True,
         ),
     )

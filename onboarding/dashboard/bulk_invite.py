@@ -10,6 +10,7 @@ that `people.create_person` + `journeys.invite` would write.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import re
 from collections.abc import Iterable
@@ -39,10 +40,25 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a row is refused: a catalog message and the values of its %(name)s fields."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        values = {
+            name: value.value if isinstance(value, enum.Enum) else value
+            for name, value in self.params.items()
+        }
+        return self.message % values if values else self.message
+
+
+@dataclass(frozen=True)
 class RowResult:
     row: int  # the row in the file, the header being row 1 (as a spreadsheet shows it)
     email: str
-    refused: str | None = None  # why the row is refused; None: it will be (was) invited
+    reason: Refusal | None = None  # why the row is refused; None: it will be (was) invited
     roles: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
@@ -50,7 +66,12 @@ class RowResult:
 
     @property
     def accepted(self) -> bool:
-        return self.refused is None
+        return self.reason is None
+
+    @property
+    def refused(self) -> str | None:
+        """Why the row is refused, in English."""
+        return str(self.reason) if self.reason else None
 
 
 @dataclass(frozen=True)
@@ -104,32 +125,42 @@ def check(session: Session, organization: Organization, text: str) -> list[RowRe
     results: list[RowResult] = []
     first_row_of: dict[str, int] = {}
     for number, values in read_rows(text):
-        email, refused = values["email"], None
+        email = values["email"]
+        refused: Refusal | None = None
         roles = sorted({r.strip() for r in _ROLE_SEPARATORS.split(values["roles"]) if r.strip()})
         language = values["language"].lower() or DEFAULT_LANGUAGE
         try:
             email = normalise_email(values["email"])
         except ValidationError as error:
-            refused = f"bad email: {error}"
+            refused = Refusal("bad email: %(error)s", {"error": str(error)})
         if refused is None:
             if email in first_row_of:
-                refused = f"duplicate: {email} is already on row {first_row_of[email]}"
+                refused = Refusal(
+                    "duplicate: %(email)s is already on row %(row)d",
+                    {"email": email, "row": first_row_of[email]},
+                )
             else:
                 first_row_of[email] = number
         if refused is None and not values["first_name"]:
-            refused = "no first name"
+            refused = Refusal("no first name")
         longest = max(len(values["first_name"]), len(values["last_name"]))
         if refused is None and longest > NAME_LENGTH:
-            refused = f"a name longer than {NAME_LENGTH} characters"
+            refused = Refusal("a name longer than %(limit)d characters", {"limit": NAME_LENGTH})
         if refused is None and language not in LANGUAGES:
-            refused = f"unknown language '{language}' (use {', '.join(LANGUAGES)})"
+            refused = Refusal(
+                "unknown language '%(language)s' (use %(languages)s)",
+                {"language": language, "languages": ", ".join(LANGUAGES)},
+            )
         if refused is None and not roles:
-            refused = "no role: give at least one role"
+            refused = Refusal("no role: give at least one role")
         unknown = [r for r in roles if r not in role_names]
         if refused is None and unknown:
-            refused = (
-                f"unknown role {', '.join(repr(r) for r in unknown)} "
-                f"(roles: {', '.join(sorted(role_names))})"
+            refused = Refusal(
+                "unknown role %(unknown)s (roles: %(roles)s)",
+                {
+                    "unknown": ", ".join(repr(r) for r in unknown),
+                    "roles": ", ".join(sorted(role_names)),
+                },
             )
         results.append(
             RowResult(
@@ -155,7 +186,10 @@ def _refuse_existing(
         RowResult(
             r.row,
             r.email,
-            f"duplicate: {r.email} is already in {organization.name} ({existing[r.email].value})",
+            Refusal(
+                "duplicate: %(email)s is already in %(organization)s (%(state)s)",
+                {"email": r.email, "organization": organization.name, "state": existing[r.email]},
+            ),
             r.roles,
             r.first_name,
             r.last_name,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onboarding import outbox
+from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.outbox.models import OutboxMessage, OutboxStatus
 
@@ -18,9 +19,12 @@ from onboarding.outbox.models import OutboxMessage, OutboxStatus
 class Entry:
     at: datetime
     kind: str  # "event" or "mail"
-    what: str
+    what: str  # in English, for the JSON API; pages write `code`, `states`, `status` out
     actor: str
     detail: dict[str, Any]
+    code: str  # the event's trigger, or the mail's template
+    states: tuple[JourneyState, ...] = ()  # an event's state, or the states it went from and to
+    status: str = ""  # a mail's: queued, or an OutboxStatus
 
 
 def timeline(session: Session, journey: Journey) -> list[Entry]:
@@ -29,12 +33,15 @@ def timeline(session: Session, journey: Journey) -> list[Entry]:
             e.at,
             "event",
             e.trigger
-            if e.from_state in (None, e.to_state)
-            else f"{e.trigger}: {e.from_state.value} → {e.to_state.value}",
+            if len(states) == 1
+            else f"{e.trigger}: {' → '.join(state.value for state in states)}",
             e.actor,
             dict(e.detail or {}),
+            e.trigger,
+            states,
         )
         for e in journey.events
+        for states in [_states(e.from_state, e.to_state)]
     ]
     mails = session.scalars(
         select(OutboxMessage)
@@ -44,11 +51,27 @@ def timeline(session: Session, journey: Journey) -> list[Entry]:
     for mail in mails:
         template, to = mail.payload.get("template", "mail"), mail.payload.get("to", "")
         entries.append(
-            Entry(mail.created_at, "mail", f"{template} mail queued", "outbox", {"to": to})
+            Entry(
+                mail.created_at,
+                "mail",
+                f"{template} mail queued",
+                "outbox",
+                {"to": to},
+                template,
+                status="queued",
+            )
         )
         if mail.sent_at is not None:
             entries.append(
-                Entry(mail.sent_at, "mail", f"{template} mail sent", "mail worker", {"to": to})
+                Entry(
+                    mail.sent_at,
+                    "mail",
+                    f"{template} mail sent",
+                    "mail worker",
+                    {"to": to},
+                    template,
+                    status=OutboxStatus.sent,
+                )
             )
         elif mail.status != OutboxStatus.pending or mail.last_error:
             entries.append(
@@ -58,6 +81,12 @@ def timeline(session: Session, journey: Journey) -> list[Entry]:
                     f"{template} mail {mail.status}",
                     "mail worker",
                     {"to": to, "attempts": mail.attempts, "error": mail.last_error},
+                    template,
+                    status=mail.status,
                 )
             )
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _states(before: JourneyState | None, after: JourneyState) -> tuple[JourneyState, ...]:
+    return (after,) if before in (None, after) else (before, after)

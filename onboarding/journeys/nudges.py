@@ -1,7 +1,8 @@
 """Reminders for journeys stuck in a state: each kind after its own delay (NUDGE_SCHEDULE),
 at most one per person per NUDGE_GAP, at most NUDGE_CAP per journey, each kind once per
 stay in a state, none after the person stopped the journey's reminders (reminders.py), each
-recorded in the journey's history.
+recorded in the journey's history. "Expires soon" comes no sooner than half the invitation's
+lifetime after it was sent: a short invitation is not a reminder away from its own mail.
 
 Candidates are chosen set-based, one query per kind; a rerun or a duplicate beat sends
 nothing twice, because every nudge's outbox row has a dedupe key (a concurrent duplicate run
@@ -117,12 +118,27 @@ def _due(
         # Within the activation link's life; after it, "activation_expired" takes over.
         conditions.append(Journey.state_entered_at > now - settings.activation_ttl)
     rows = session.execute(
-        select(Journey.id, Journey.person_id, Journey.state_entered_at, Journey.expires_at)
+        select(
+            Journey.id,
+            Journey.person_id,
+            Journey.state_entered_at,
+            Journey.expires_at,
+            Journey.invited_at,
+        )
         .where(and_(*conditions))
         .order_by(Journey.id)
         .limit(limit)
     )
-    return [Candidate(kind, row.id, row.person_id, _dedupe_key(kind, row.id, row)) for row in rows]
+    return [
+        Candidate(kind, row.id, row.person_id, _dedupe_key(kind, row.id, row))
+        for row in rows
+        if kind != "expiring" or _past_half_its_life(row.invited_at, row.expires_at, now)
+    ]
+
+
+def _past_half_its_life(sent: datetime | None, expires: datetime, now: datetime) -> bool:
+    """Whether half the invitation's lifetime has passed since it was sent."""
+    return sent is None or now - sent >= (expires - sent) / 2
 
 
 def _dedupe_key(kind: str, journey_id: int, row: Any) -> str:

@@ -15,7 +15,7 @@ from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from onboarding.clock import utcnow
-from onboarding.i18n import LANGUAGES, supported, translations
+from onboarding.i18n import LANGUAGES, cldr_locale, supported, translations
 from onboarding.mail.mime import text_header, two_part
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
@@ -183,10 +183,10 @@ def _as_date(value: str | date | datetime) -> date:
 @lru_cache(maxsize=1024)
 def _long_date(value: date, language: str) -> str:
     """'Friday, 25 December 2026' / 'vrijdag 25 december 2026'."""
-    return format_date(value, format="full", locale=language)
+    return format_date(value, format="full", locale=cldr_locale(language))
 
 
 @lru_cache(maxsize=1024)
 def _join_list(items: tuple[str, ...], language: str) -> str:
     """'viewer and editor' / 'viewer en editor'."""
-    return format_list(list(items), locale=language)
+    return format_list(list(items), locale=cldr_locale(language))

@@ -57,18 +57,38 @@ def resolve_roles(organization: Organization, names: Sequence[str]) -> list[Role
     if not wanted:
         raise ValidationError(
             "Choose at least one role: a person without a role cannot use "
-            f"{organization.name}, so the invitation would lead nowhere.",
+            "%(organization)s, so the invitation would lead nowhere.",
             "roles",
+            {"organization": organization.name},
         )
     by_name = {role.name: role for role in organization.roles}
     unknown = sorted(wanted - by_name.keys())
     if unknown:
         raise ValidationError(
-            f"{organization.name} has no role {', '.join(repr(u) for u in unknown)} "
-            f"(roles: {', '.join(sorted(by_name))}).",
+            "%(organization)s has no role %(unknown)s (roles: %(roles)s).",
             "roles",
+            {
+                "organization": organization.name,
+                "unknown": ", ".join(unknown),
+                "roles": ", ".join(sorted(by_name)),
+            },
         )
     return [by_name[n] for n in sorted(wanted)]
+
+
+def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """The names stripped; refused when the first is missing or either is longer than
+    NAME_LENGTH (the limit of every form, the API, CSV import and SCIM)."""
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name:
+        raise ValidationError("First name is required.", "first_name")
+    for field, too_long, value in (
+        ("first_name", "First name is longer than %(limit)d characters.", first_name),
+        ("last_name", "Last name is longer than %(limit)d characters.", last_name),
+    ):
+        if len(value) > NAME_LENGTH:
+            raise ValidationError(too_long, field, {"limit": NAME_LENGTH})
+    return first_name, last_name
 
 
 def create_person(
@@ -93,17 +113,13 @@ def create_person(
     now = now or utcnow()
     role_rows = resolve_roles(organization, roles)
     address = normalise_email(email)
-    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
-    if not first_name:
-        raise ValidationError("First name is required.", "first_name")
-    for field, label, value in (
-        ("first_name", "First name", first_name),
-        ("last_name", "Last name", last_name),
-    ):
-        if len(value) > NAME_LENGTH:
-            raise ValidationError(f"{label} is longer than {NAME_LENGTH} characters.", field)
+    first_name, last_name = checked_names(first_name, last_name)
     if language not in LANGUAGES:
-        raise ValidationError(f"Language must be one of {', '.join(LANGUAGES)}.", "language")
+        raise ValidationError(
+            "Language must be one of %(languages)s.",
+            "language",
+            {"languages": ", ".join(LANGUAGES)},
+        )
     person = session.scalar(select(Person).where(Person.email == address))
     if person is None:
         person = Person(
@@ -122,7 +138,7 @@ def create_person(
             )
         )
         if existing is not None:
-            raise Conflict(_already_there(address, organization, existing.state))
+            raise _already_there(address, organization, existing.state)
     journey = Journey(
         person=person,
         organization=organization,
@@ -148,12 +164,20 @@ def create_person(
     return journey
 
 
-def _already_there(address: str, organization: Organization, state: JourneyState) -> str:
+def _already_there(address: str, organization: Organization, state: JourneyState) -> Conflict:
+    params = {"email": address, "organization": organization.name}
     if state is JourneyState.accepted:
-        return f"{address} is already a member of {organization.name}."
-    if state in (JourneyState.expired, JourneyState.revoked):
-        return (
-            f"{address} already has an invitation to {organization.name} that was "
-            f"{state.value}; re-invite them instead."
+        return Conflict("%(email)s is already a member of %(organization)s.", params)
+    if state is JourneyState.expired:
+        return Conflict(
+            "%(email)s already has an invitation to %(organization)s that expired; re-invite "
+            "them instead.",
+            params,
         )
-    return f"{address} already has an open invitation to {organization.name} ({state.value})."
+    if state is JourneyState.revoked:
+        return Conflict(
+            "%(email)s already has an invitation to %(organization)s that was revoked; "
+            "re-invite them instead.",
+            params,
+        )
+    return Conflict("%(email)s already has an open invitation to %(organization)s.", params)

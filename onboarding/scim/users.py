@@ -23,7 +23,7 @@ from onboarding.errors import Conflict, NotFound, ValidationError
 from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
-from onboarding.people.directory import create_person
+from onboarding.people.directory import checked_names, create_person
 from onboarding.people.models import Person
 from onboarding.scim.models import ScimUser
 
@@ -131,7 +131,7 @@ def _address(user: User) -> str:
 def _names(user: User, address: str) -> tuple[str, str]:
     given = user.name.given_name if user.name else None
     family = user.name.family_name if user.name else None
-    return (given or user.display_name or address.split("@")[0]).strip(), (family or "").strip()
+    return checked_names(given or user.display_name or address.split("@")[0], family or "")
 
 
 def _emails(user: User) -> list[dict[str, object]]:

@@ -87,9 +87,9 @@ def test_an_admin_works_with_the_dashboard_in_a_browser(page: Page, factory) -> 
     expect(page.get_by_text("Suggested:").first).to_be_visible()
     page.get_by_role("button", name="Extend expiry").click()
     expect(page.get_by_text("Extend the invitation's expiry?")).to_be_visible()
-    page.get_by_role("button", name="Yes, extend").click()
+    page.get_by_role("button", name="Yes: Extend expiry").click()
     expect(page.get_by_role("status")).to_contain_text("now expires on")
-    expect(page.get_by_role("cell", name="extend", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Expiry extended", exact=True)).to_be_visible()
     steps.check(page, "journey")
 
     page.get_by_role("link", name="State diagram").click()
@@ -112,7 +112,7 @@ def test_an_admin_works_with_the_dashboard_in_a_browser(page: Page, factory) -> 
     expect(page.get_by_text("refused: unknown role 'pilot'")).to_be_visible()
     steps.check(page, "csv-dry-run")
     page.get_by_role("button", name="Invite 1 person").click()
-    expect(page.get_by_role("status")).to_contain_text("1 people invited to Acme")
+    expect(page.get_by_role("status")).to_contain_text("1 person invited to Acme")
 
 
 def test_an_admin_registers_a_webhook_and_reads_the_audit_log_in_a_browser(page: Page) -> None:

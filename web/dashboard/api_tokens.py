@@ -14,6 +14,7 @@ from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope
 from web.db import db_session
+from web.i18n import gettext
 from web.ids import parse_id
 
 
@@ -63,5 +64,5 @@ def revoke_token(token_id: int) -> Response:
     admin, allowed = admin_scope()
     session = db_session()
     token = api_tokens.revoke(session, token_id, allowed, actor=admin.email)
-    flash(f"The token '{token.name}' was revoked.", "success")
+    flash(gettext("The token %(name)s was revoked.", name=token.name), "success")
     return redirect(url_for(".tokens"))

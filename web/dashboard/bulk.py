@@ -12,7 +12,9 @@ from web.auth import require_admin_of
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope
 from web.db import db_session
+from web.i18n import ngettext
 from web.ids import parse_id
+from web.words import refusal
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -46,15 +48,20 @@ def bulk_run() -> tuple[str, int] | str:
             session, organization, text, dry_run=dry_run, actor=admin.email, invited_by=admin
         )
     except ValidationError as error:
-        flash(str(error), "error")
+        flash(refusal(error), "error")
         return render_template("dashboard/bulk.html", report=None, **page), 422
     if dry_run:
         return render_template(
             "dashboard/bulk.html", report=report, organization=organization, **page
         )
     flash(
-        f"{len(report.accepted)} people invited to {organization.name}; "
-        f"{len(report.refused)} rows refused.",
+        ngettext(
+            "%(num)d person invited to %(organization)s; %(refused)d rows refused.",
+            "%(num)d people invited to %(organization)s; %(refused)d rows refused.",
+            len(report.accepted),
+            organization=organization.name,
+            refused=len(report.refused),
+        ),
         "success",
     )
     return render_template("dashboard/bulk.html", report=report, organization=organization, **page)

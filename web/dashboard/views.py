@@ -16,6 +16,8 @@ from web.dashboard import bp
 from web.dashboard.query import JourneyFilterArgs, JourneyTableArgs, parsed
 from web.dashboard.scope import admin_scope
 from web.db import db_session
+from web.i18n import gettext
+from web.words import refusal, say
 
 
 @bp.get("")
@@ -75,7 +77,7 @@ def act(journey_id: int, action: str) -> Response | str:
     try:
         chosen = actions.action_named(action, Surface.dashboard)
     except NotFound:
-        flash("That action does not exist.", "error")
+        flash(gettext("That action does not exist."), "error")
         return redirect(url_for(".journey", journey_id=journey_id))
     days = request.form.get("days", str(actions.DEFAULT_EXTENSION_DAYS)).strip()
     if request.form.get("confirmed") != "yes":
@@ -94,9 +96,8 @@ def act(journey_id: int, action: str) -> Response | str:
             actor=admin.email,
             days=int(days) if days.isascii() and days.isdigit() and len(days) < 5 else 0,
         )
-        message = chosen.message_for(changed)
-        flash(message, "success")
+        flash(say(chosen.message, chosen.params(changed)), "success")
     except DomainError as error:
         session.rollback()
-        flash(str(error), "error")
+        flash(refusal(error), "error")
     return redirect(url_for(".journey", journey_id=journey_id))

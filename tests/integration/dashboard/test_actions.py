@@ -108,7 +108,7 @@ def test_an_action_the_state_does_not_allow_is_refused_with_the_machines_reason_
 ):
     journey_id = world[S.invited]
     admin = logged_in(app, factory, log_in, world["acme_admin"])
-    reason = "cannot reinvite a journey in state &#39;invited&#39;"
+    reason = "That is not possible at the step Invited."
     people = admin.post(f"/settings/people/{world['acme']}/journeys/{journey_id}/reinvite")
     dashboard = admin.post(
         f"/admin/onboarding/journeys/{journey_id}/reinvite",

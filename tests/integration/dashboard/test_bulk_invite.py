@@ -149,7 +149,7 @@ def test_csv_page_dry_run_then_invite(client, factory, log_in):
         "/admin/onboarding/invite",
         data={"csrf_token": token, "organization": ids["acme"], "run": "invite", "csv_text": text},
     ).get_data(as_text=True)
-    assert "1 people invited to Acme; 1 rows refused" in re.sub(r"\s+", " ", done)
+    assert "1 person invited to Acme; 1 rows refused" in re.sub(r"\s+", " ", done)
 
 
 def test_an_admin_of_acme_cannot_invite_into_globex_nor_see_its_people(client, factory, log_in):

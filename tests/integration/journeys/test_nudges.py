@@ -136,6 +136,18 @@ def test_an_expiring_invitation_is_nudged_with_its_expiry_date(factory, settings
     assert subject.startswith("Your invitation to Measurements expires on ")
 
 
+def test_a_short_invitation_is_not_reminded_before_half_its_lifetime(factory, settings):
+    factory.configure(info={"settings": settings.with_overrides(invitation_ttl=3 * DAY)})
+    start = utcnow()
+    in_state(factory, S.invited, start)
+    use_settings_schedule(factory, settings, invited=None)  # the expiry warning (3 d) alone
+    assert run(factory, start + 15 * timedelta(seconds=1)) == 0
+    assert run(factory, start + 36 * HOUR - HOUR) == 0
+    assert run(factory, start + 36 * HOUR) == 1
+    ((_, template, _),) = nudge_mails(factory)
+    assert template == "nudge_expiring"
+
+
 def use_settings_schedule(factory, settings, **changes):
     schedule = dict(settings.nudge_schedule)
     for kind, delay in changes.items():

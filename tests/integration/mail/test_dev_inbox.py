@@ -62,7 +62,7 @@ def test_the_sink_keeps_every_mail_it_receives(sink, settings):
     with smtplib.SMTP("127.0.0.1", sink) as connection:
         connection.sendmail("no-reply@example.com", ["ada@example.com"], message)
     (received,) = dev_inbox.newest(settings)
-    assert received.subject == "You are invited to Measurements"
+    assert received.subject == "Invitation to join Acme in Measurements"
     assert received.message["Message-ID"] == "<outbox-9@example.com>"
     assert "http://app.test/invitations/abc123" in received.part("html")
 
@@ -74,7 +74,7 @@ def test_the_inbox_page_lists_mails_and_shows_each_with_its_links(settings):
     client = create_app({"TESTING": True}, settings=settings).test_client()
     listing = client.get("/dev/mail")
     assert listing.status_code == 200
-    assert b"Je bent uitgenodigd voor Measurements" in listing.data
+    assert b"Uitnodiging voor Acme in Measurements" in listing.data
     assert f"/dev/mail/{mail_id}".encode() in listing.data
     page = client.get(f"/dev/mail/{mail_id}")
     assert page.status_code == 200

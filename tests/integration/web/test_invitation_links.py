@@ -305,9 +305,9 @@ def test_the_invitation_page_speaks_the_invitees_language_unless_another_is_chos
         journey.person.language = "nl"
         path = invitation_path(session, journey)
     dutch = client.get(path).get_data(as_text=True)
-    assert '<html lang="nl">' in dutch and "Je bent uitgenodigd voor Acme Labs" in dutch
+    assert '<html lang="nl">' in dutch and "Word lid van Acme Labs" in dutch
     english = client.get(f"{path}?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in english and "You are invited to Acme Labs" in english
+    assert '<html lang="en">' in english and "Join Acme Labs" in english
 
 
 def test_a_dead_link_is_explained_in_the_browsers_language(client, factory, invited):

@@ -345,3 +345,13 @@ def test_an_address_the_invitation_proved_records_register_and_activate_before_l
     assert [e.trigger for e in history][-3:] == ["register", "activate", "log_in"]
     assert steps["register"]["address_verified_by"] == "invitation link"
     assert steps["activate"] == {"address_verified_by": "invitation link"}
+
+
+def test_reloading_the_callback_says_what_happened_and_what_to_do(client, factory, provider, ann):
+    first = log_in_with_provider(client)
+    assert first.status_code == 302
+    reloaded = client.get(first.request.full_path)
+    page = reloaded.get_data(as_text=True)
+    assert reloaded.status_code == 400
+    assert "already used" in page and "CSRF" not in page
+    assert 'href="/measurements"' in page

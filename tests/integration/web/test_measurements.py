@@ -69,7 +69,7 @@ def test_accepting_twice_is_refused_clearly(client, factory, logged_in_invitee):
     client.post(f"/measurements/invitations/{journey.id}/accept")
     again = client.post(f"/measurements/invitations/{journey.id}/accept")
     assert again.status_code == 422
-    assert "cannot accept a journey in state" in again.get_data(as_text=True)
+    assert "That is not possible at the step Accepted." in again.get_data(as_text=True)
 
 
 def test_an_invitation_that_arrives_after_log_in_can_be_accepted_too(client, factory):

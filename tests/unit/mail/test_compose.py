@@ -34,7 +34,7 @@ def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out
     message = parsed(
         compose_bytes("invitation", "en", INVITATION, settings, to="ada@example.com", outbox_id=1)
     )
-    assert message["Subject"] == "You are invited to Measurements"
+    assert message["Subject"] == "Invitation to join Acme in Measurements"
     assert message.get_content_type() == "multipart/alternative"
     text, html = parts(message)
     for body in (text, html):
@@ -42,19 +42,20 @@ def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out
         assert "Bob Smith invited you to join Acme in Measurements as editor and viewer." in body
         assert "Friday, December 25, 2026" in body
         assert "Create account" in body
+        assert "Join Acme" in body
         assert "support@example.com" in body
     assert 'href="http://app.test/invitations/abc123"' in html
 
 
 def test_the_invitation_in_dutch_is_dutch_down_to_the_date(settings):
     message = parsed(compose_bytes("invitation", "nl", INVITATION, settings, to="ada@example.com"))
-    assert message["Subject"] == "Je bent uitgenodigd voor Measurements"
+    assert message["Subject"] == "Uitnodiging voor Acme in Measurements"
     assert message["Content-Language"] == "nl"
     text, html = parts(message)
     for body in (text, html):
         assert "vrijdag 25 december 2026" in body
         assert "als editor en viewer" in body
-        assert "Uitnodiging accepteren" in body
+        assert "Word lid van Acme" in body
         assert "http://app.test/invitations/abc123" in body
         assert "invited" not in body
 
@@ -62,7 +63,7 @@ def test_the_invitation_in_dutch_is_dutch_down_to_the_date(settings):
 def test_an_unknown_language_falls_back_to_english(settings):
     assert (
         render("invitation", "xx", INVITATION, settings).subject
-        == "You are invited to Measurements"
+        == "Invitation to join Acme in Measurements"
     )
 
 
@@ -112,7 +113,7 @@ def test_values_in_the_subject_stay_on_one_line(settings):
     raw = compose_bytes("invitation", "en", INVITATION, settings, to="ada@example.com")
     message = parsed(raw)
     assert message["Bcc"] is None
-    assert message["Subject"] == "You are invited to Acme Bcc: eve@evil.test"
+    assert message["Subject"] == "Invitation to join Acme in Acme Bcc: eve@evil.test"
 
 
 def test_values_are_escaped_in_html(settings):
@@ -191,7 +192,7 @@ def test_non_ascii_names_and_texts_survive_the_wire_form(settings):
     raw = compose_bytes("invitation", "nl", context, settings, to="ada@example.com")
     assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
     message = parsed(raw)
-    assert message["Subject"] == "Je bent uitgenodigd voor Metingen · Zoë"
+    assert message["Subject"] == "Uitnodiging voor Acme in Metingen · Zoë"
     assert (message["From"].addresses[0].display_name, message["From"].addresses[0].addr_spec) == (
         "Zoë",
         "zoe@acme.test",

@@ -1,0 +1,91 @@
+"""Dates, times and durations written out for the reader: in the page's language (Babel) and
+in the reader's time zone.
+
+The time zone is the browser's: static/time_zone.js keeps it in the `time_zone` cookie, and a
+zone this server does not know counts as UTC. Every page that shows times names the zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
+from flask import Flask, g, request
+
+from onboarding.i18n import cldr_locale
+from web.i18n import page_language
+
+ZONE_COOKIE = "time_zone"
+EMPTY = "—"
+
+
+def reader_zone() -> tzinfo:
+    """The reader's time zone, from the cookie the page's script sets; UTC until it is set."""
+    if "reader_zone" not in g:
+        g.reader_zone = _zone(request.cookies.get(ZONE_COOKIE, ""))
+    zone: tzinfo = g.reader_zone
+    return zone
+
+
+def zone_name() -> str:
+    return str(reader_zone())
+
+
+def day(value: date | datetime | None) -> str:
+    """A day written out: "30 December 2026", "30 december 2026"."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(reader_zone()).date()
+    return format_date(value, format="long", locale=cldr_locale(page_language()))
+
+
+def moment(value: datetime | None) -> str:
+    """A moment to the minute, in the reader's zone: "Dec 30, 2026, 6:51 AM"."""
+    if value is None:
+        return EMPTY
+    local = _aware(value).astimezone(reader_zone())
+    language = cldr_locale(page_language())
+    pattern = get_datetime_format("medium", locale=language).replace("'", "")
+    return pattern.format(
+        format_time(local, format="short", locale=language),
+        format_date(local, format="medium", locale=language),
+    )
+
+
+def duration(value: timedelta | float | None) -> str:
+    """A duration in words, rounded to its largest unit: "3 days", "3 dagen"."""
+    if value is None:
+        return EMPTY
+    seconds = value if isinstance(value, int | float) else value.total_seconds()
+    return format_timedelta(seconds, threshold=1, locale=cldr_locale(page_language()))
+
+
+def percent(value: float | None) -> str:
+    return EMPTY if value is None else f"{value:.0%}"
+
+
+def init_dates(app: Flask) -> None:
+    """The filters `day`, `moment`, `duration` and `percent`, and `zone_name()`, in templates."""
+    for name, function in (
+        ("day", day),
+        ("moment", moment),
+        ("duration", duration),
+        ("percent", percent),
+    ):
+        app.add_template_filter(function, name)
+    app.jinja_env.globals["zone_name"] = zone_name
+
+
+def _zone(name: str) -> tzinfo:
+    if not name or len(name) > 64:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return UTC
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
