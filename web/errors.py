@@ -20,9 +20,8 @@ from onboarding.errors import (
     NotFound,
     ValidationError,
 )
-from web import scim
+from web import scim, words
 from web.i18n import N_, gettext, ngettext
-from web import words
 
 # status -> (heading, what happened, what to do), each a catalog message
 PAGES = {
