@@ -11,7 +11,6 @@ from web.dashboard import (  # noqa: E402, F401  (routes on bp)
     api_tokens,
     audit,
     bulk,
-    format,
     views,
     webhooks,
 )
