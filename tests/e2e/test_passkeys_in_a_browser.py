@@ -1,7 +1,8 @@
 """Passkeys in Chromium with a virtual authenticator (DevTools' WebAuthn domain: resident keys,
 user verification): an invitee joins with a passkey and types no password, logs in with it
 in a fresh browser, adds a second one and removes one with the keyboard only, and comes back
-through a reset link with a new passkey; an account with only a passkey deletes itself with it. Every page is checked with axe-core and at 320 px.
+through a reset link with a new passkey; an account with only a passkey deletes itself with
+it. Every page is checked with axe-core and at 320 px.
 
 Connect runs at "localhost" here: a relying party's ID is a domain, never an IP address."""
 
