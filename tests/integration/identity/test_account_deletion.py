@@ -208,3 +208,8 @@ def test_another_accounts_passkey_a_used_challenge_or_no_answer_deletes_nothing(
 def test_the_passkey_deletion_needs_a_log_in(client, factory):
     refused = passkey_call(client, "/account/delete/passkey/options", page="/login")
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+
+
+def test_the_passkey_deletion_is_offered_in_dutch(client, passkey_only):
+    page = client.get("/account/security?lang=nl").get_data(as_text=True)
+    assert "Mijn account verwijderen met een passkey" in page
