@@ -19,13 +19,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onboarding import audit, journeys
-from onboarding.errors import NotFound
+from onboarding.errors import Conflict, NotFound
 from onboarding.journeys.expiry import EXTEND, extend_expiry
 from onboarding.journeys.machine import LIVE, TRIGGERS, JourneyState, sources_of
 from onboarding.journeys.models import Journey
 from onboarding.people.access import Scope, journey_in_scope
+from onboarding.people.erasure import is_erased
 
 DEFAULT_EXTENSION_DAYS = 14
+ERASED = "This person was erased: no invitation can be sent to them or kept open for them."
 
 
 class Surface(enum.Enum):
@@ -51,6 +53,9 @@ class AdminAction:
     message: str  # what was done, with %(email)s and %(until)s (a datetime) of the journey
     takes_days: bool = False
     destructive: bool = False
+    # It mails the person, or keeps a mailed link alive: pointless, and refused, once they
+    # were erased (their address is a pseudonym no mail reaches).
+    reaches_person: bool = False
 
     @property
     def states(self) -> frozenset[JourneyState]:
@@ -64,6 +69,12 @@ class AdminAction:
         """The values of the message's fields, for `journey` after the action."""
         return {"email": journey.person.email, "until": journey.expires_at}
 
+    def allowed_for(self, journey: Journey) -> bool:
+        """Whether the journey's state allows it, and its person can still be reached."""
+        return self.allowed_in(journey.state) and not (
+            self.reaches_person and is_erased(journey.person)
+        )
+
 
 # In the order the buttons are shown.
 ACTIONS: dict[str, AdminAction] = {
@@ -74,6 +85,7 @@ ACTIONS: dict[str, AdminAction] = {
             journeys.invite,
             frozenset({Surface.people}),
             label="Invite",
+            reaches_person=True,
             confirmation=None,
             message="Invitation sent to %(email)s; it is valid until %(until)s.",
         ),
@@ -82,6 +94,7 @@ ACTIONS: dict[str, AdminAction] = {
             journeys.resend,
             EVERYWHERE,
             label="Resend invitation",
+            reaches_person=True,
             confirmation="Send the invitation again? Links of earlier mails keep working.",
             message="Invitation mailed again to %(email)s; links in earlier mails keep working.",
         ),
@@ -99,6 +112,7 @@ ACTIONS: dict[str, AdminAction] = {
             journeys.reinvite,
             EVERYWHERE,
             label="Re-invite",
+            reaches_person=True,
             confirmation="Invite again? A new invitation mail with a new link is sent.",
             message=(
                 "%(email)s was invited again, valid until %(until)s; links mailed before stay dead."
@@ -109,6 +123,7 @@ ACTIONS: dict[str, AdminAction] = {
             extend_expiry,
             frozenset({Surface.dashboard, Surface.api}),
             label="Extend expiry",
+            reaches_person=True,
             confirmation="Extend the invitation's expiry?",
             message="The invitation of %(email)s now expires on %(until)s.",
             takes_days=True,
@@ -124,7 +139,7 @@ def offered_on(surface: Surface) -> list[AdminAction]:
 
 def available(journey: Journey, surface: Surface) -> list[AdminAction]:
     """The actions `surface` offers for the journey in its current state."""
-    return [action for action in offered_on(surface) if action.allowed_in(journey.state)]
+    return [action for action in offered_on(surface) if action.allowed_for(journey)]
 
 
 def action_named(name: str, surface: Surface) -> AdminAction:
@@ -148,9 +163,12 @@ def perform(
     """Run `action` on a journey in `scope`, recorded with `actor` in its history and in the
     organization's audit log.
 
-    A state that does not allow the action is refused by its use case, with its reason.
+    A state that does not allow the action is refused by its use case, with its reason; an
+    action that would reach an erased person is refused (Conflict) before it runs.
     """
-    journey_in_scope(session, journey_id, scope)
+    found = journey_in_scope(session, journey_id, scope)
+    if action.reaches_person and is_erased(found.person):
+        raise Conflict(ERASED)
     extra = {"days": days} if action.takes_days else {}
     journey = action.run(session, journey_id, actor=actor, now=now, **extra)
     audit.record(

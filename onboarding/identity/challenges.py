@@ -20,6 +20,7 @@ from onboarding.identity.models import PasskeyChallenge
 TTL = timedelta(minutes=5)
 REGISTRATION = "registration"
 AUTHENTICATION = "authentication"
+CONFIRMATION = "confirmation"  # the signed-in owner confirms a grave step (deleting the account)
 
 
 def _digest(raw: bytes | str) -> str:

@@ -1,8 +1,8 @@
-"""An owner deletes their account (GDPR article 17): confirmed with the password or a code of
-the second factor, the account goes with everything Connect keeps of it (credentials, second
-factors, sessions, mailed links, codes and tokens, upstream identities). Its clients are told
-that its sessions ended, the app learns of it through an identity event, and the owner gets a
-mail that confirms it."""
+"""An owner deletes their account (GDPR article 17): confirmed with the password, a code of
+the second factor or one of the account's own passkeys, the account goes with everything
+Connect keeps of it (credentials, second factors, sessions, mailed links, codes and tokens,
+upstream identities). Its clients are told that its sessions ended, the app learns of it
+through an identity event, and the owner gets a mail that confirms it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from onboarding.clock import utcnow
 from onboarding.db import settings_of
 from onboarding.errors import ValidationError
-from onboarding.identity import events, mails, passwords, sessions, two_factor
+from onboarding.identity import events, mails, passkeys, passwords, sessions, two_factor
 from onboarding.identity.models import (
     AccessToken,
     Account,
@@ -68,6 +68,25 @@ def delete_account(
             "That is not right. Enter your password, or a code from your authenticator app.",
             "password",
         )
+    _delete(session, account, now)
+
+
+def delete_account_with_passkey(
+    session: Session,
+    account: Account,
+    credential_json: str,
+    binding: str | None,
+    now: datetime | None = None,
+) -> None:
+    """Delete `account` once one of its own passkeys answered the confirmation challenge
+    handed to this browser (passkeys.confirm); PasskeyRefused otherwise, and nothing else
+    changes (the challenge is used up)."""
+    now = now or utcnow()
+    passkeys.confirm(session, account, credential_json, binding, now)
+    _delete(session, account, now)
+
+
+def _delete(session: Session, account: Account, now: datetime) -> None:
     sessions.end_all(session, account, now)
     events.emit(session, account, events.DELETED, now)
     mails.account_deleted(session, account)

@@ -44,7 +44,7 @@ from webauthn.helpers.structs import (
 from onboarding.db import settings_of
 from onboarding.errors import NotFound, ValidationError
 from onboarding.identity import challenges, mails
-from onboarding.identity.challenges import AUTHENTICATION, REGISTRATION
+from onboarding.identity.challenges import AUTHENTICATION, CONFIRMATION, REGISTRATION
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account, Passkey, UpstreamIdentity
 
@@ -54,6 +54,7 @@ AMR = ["hwk", "user", "mfa"]
 NAME_LENGTH = 100
 _EXPIRED = "This request expired or was already used. Please try again."
 _UNKNOWN = "This passkey is not known here. Log in another way, or use another passkey."
+_NOT_THIS_ACCOUNTS = "This is not a passkey of this account. Use one of its passkeys."
 _BROKEN = "The passkey's answer could not be checked. Please try again."
 
 T = TypeVar("T")
@@ -219,16 +220,57 @@ def authenticate(
 ) -> Account:
     """The account whose passkey signed the challenge handed to this browser; the passkey's
     sign count, backup state and last use are updated."""
+    return _signed(session, credential_json, binding, AUTHENTICATION, None, now).account
+
+
+def confirmation_options(session: Session, account: Account, binding: str, now: datetime) -> str:
+    """The options (JSON) for the browser to confirm with one of `account`'s passkeys that
+    its owner is there, before a grave step such as deleting the account."""
+    options = generate_authentication_options(
+        rp_id=relying_party(session).id,
+        challenge=challenges.issue(session, binding, CONFIRMATION, account.id, now),
+        allow_credentials=[_descriptor(passkey) for passkey in of(session, account)],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return options_to_json(options)
+
+
+def confirm(
+    session: Session, account: Account, credential_json: str, binding: str | None, now: datetime
+) -> None:
+    """Check that one of `account`'s own passkeys signed the confirmation challenge handed to
+    this browser for `account`; PasskeyRefused otherwise."""
+    _signed(session, credential_json, binding, CONFIRMATION, account, now)
+
+
+def _signed(
+    session: Session,
+    credential_json: str,
+    binding: str | None,
+    ceremony: str,
+    account: Account | None,
+    now: datetime,
+) -> Passkey:
+    """The passkey that signed the challenge handed to this browser for `ceremony` (and, if
+    given, for `account`, whose passkey it must be); its sign count, backup state and last
+    use are updated."""
     rp = relying_party(session)
     credential = _parsed(parse_authentication_credential_json, credential_json)
     challenge = _claimed_challenge(
-        session, credential.response.client_data_json, binding, AUTHENTICATION, None, now
+        session,
+        credential.response.client_data_json,
+        binding,
+        ceremony,
+        account.id if account else None,
+        now,
     )
     passkey = session.scalar(
         select(Passkey).where(Passkey.credential_id == bytes_to_base64url(credential.raw_id))
     )
     if passkey is None or passkey.account.state is not AccountState.activated:
         raise PasskeyRefused(_UNKNOWN)
+    if account is not None and passkey.account_id != account.id:
+        raise PasskeyRefused(_NOT_THIS_ACCOUNTS)
     handle = credential.response.user_handle
     if handle is not None and handle != passkey.account.subject.encode():
         raise PasskeyRefused(_UNKNOWN)
@@ -247,7 +289,7 @@ def authenticate(
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = now
-    return passkey.account
+    return passkey
 
 
 def _owned(session: Session, account: Account, passkey_id: int) -> Passkey:

@@ -1,6 +1,7 @@
 """Erasing a person (GDPR article 17): their address, names and what they typed are replaced
-by a stable pseudonym wherever the app keeps them (the person, their journeys, the history
-and the outbox), their live links and sessions end and their pending mails are cancelled.
+by a stable pseudonym wherever the app keeps them (the person, their journeys, the history,
+the outbox and the audit log), their live links and sessions end and their pending mails
+are cancelled.
 
 The journeys keep their states and times, so the funnel still counts them. Each journey's
 history records that an erasure happened and by whom, and nothing of what was erased.
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from onboarding.audit.models import AuditEntry
 from onboarding.clock import utcnow
 from onboarding.dashboard.models import ApiToken
 from onboarding.email_address import normalise_email
@@ -81,6 +83,7 @@ def erase_person(
     theirs = _Scrub({address: replacement})
     _scrub_outbox(session, journey_ids, address, own, theirs)
     _scrub_history(session, journey_ids, address, replacement, own, theirs)
+    _scrub_audit(session, journey_ids, address, own, theirs)
     _scrub_elsewhere(session, person, journey_ids, replacement)
 
     person.email, person.first_name, person.last_name = replacement, alias, ""
@@ -180,6 +183,27 @@ def _scrub_history(
         .values(created_by=replacement)
         .execution_options(synchronize_session=False)
     )
+
+
+def _scrub_audit(
+    session: Session, journey_ids: list[int], address: str, own: _Scrub, theirs: _Scrub
+) -> None:
+    """Entries about the person's journeys lose their names and address; other entries, where
+    the person acted or is named (a bulk invitation's list), their address."""
+    entries = session.scalars(
+        select(AuditEntry).where(
+            or_(
+                AuditEntry.detail["journey_id"].as_integer().in_(journey_ids),
+                _mentions(AuditEntry.actor, address),
+                _mentions(AuditEntry.subject, address),
+                _mentions(AuditEntry.detail, address),
+            )
+        )
+    )
+    for entry in entries:
+        scrub = own if entry.detail.get("journey_id") in journey_ids else theirs
+        entry.actor, entry.subject = scrub(entry.actor), scrub(entry.subject)
+        entry.detail = scrub(entry.detail)
 
 
 def _scrub_elsewhere(

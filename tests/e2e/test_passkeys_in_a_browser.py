@@ -1,7 +1,8 @@
 """Passkeys in Chromium with a virtual authenticator (DevTools' WebAuthn domain: resident keys,
 user verification): an invitee joins with a passkey and types no password, logs in with it
 in a fresh browser, adds a second one and removes one with the keyboard only, and comes back
-through a reset link with a new passkey. Every page is checked with axe-core and at 320 px.
+through a reset link with a new passkey; an account with only a passkey deletes itself with
+it. Every page is checked with axe-core and at 320 px.
 
 Connect runs at "localhost" here: a relying party's ID is a domain, never an IP address."""
 
@@ -189,3 +190,43 @@ def test_a_reset_link_brings_the_owner_back_with_a_new_passkey(system, new_conte
     page.wait_for_url(f"{system.connect}/account/security")
     expect(page.get_by_text(f"Logged in as {email}.")).to_be_visible()
     assert len(authenticator.credentials()) == 1
+
+
+def register_with_a_passkey(system: System, new_context, steps: Steps, email: str):
+    """The long path at Connect, without an invitation: register, then activate with a
+    passkey through the mailed link; the account has no password."""
+    page, authenticator = with_authenticator(new_context)
+    act = Mouse(page)
+    page.goto(f"{system.connect}/login")
+    act.click(page.get_by_role("link", name="Create an account"))
+    act.fill(page.get_by_label("Email address"), email)
+    act.fill(page.get_by_label("First name"), "Sol")
+    act.fill(page.get_by_label("Last name"), "Example")
+    expect(page.locator("altcha-widget")).to_contain_text("Verified", timeout=60_000)
+    act.click(page.get_by_role("button", name="Register"))
+    Inbox(system, steps).follow(page, act, to=email, subject="activate", link="Activate account")
+    act.click(page.get_by_role("button", name="Create a passkey"))
+    page.wait_for_url(f"{system.app}/login")
+    return page, authenticator
+
+
+def test_an_account_with_only_a_passkey_deletes_itself_with_it(system, new_context) -> None:
+    steps = Steps("passkey-delete-", photograph=frozenset({"delete-with-a-passkey"}))
+    email = unique_email("sol")
+    page, authenticator = register_with_a_passkey(system, new_context, steps, email)
+    act = Keyboard(page)
+    page.goto(f"{system.connect}/account/security")
+    # No password and no second factor: the passkey is the one confirmation there is.
+    expect(page.get_by_label("Your password, to confirm")).to_have_count(0)
+    delete = page.get_by_role("button", name="Delete my account with a passkey")
+    expect(delete).to_be_visible()
+    steps.check(page, "delete-with-a-passkey")
+    act.click(delete)
+    page.wait_for_url(f"{system.connect}/account/deleted")
+    expect(page.get_by_role("heading", name="Your account was deleted")).to_be_visible()
+    steps.check(page, "deleted")
+    Inbox(system, steps).open_mail(page, act, email, "deleted")
+    # Gone: the passkey the device still holds logs in to nothing.
+    assert len(authenticator.credentials()) == 1
+    page.goto(f"{system.connect}/account/security")
+    page.wait_for_url(re.compile(r"/login"))

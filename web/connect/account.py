@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, render_template, request, session
 
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
-from onboarding.identity import deletion, export, two_factor
+from onboarding.identity import deletion, export, passkeys, two_factor
 from web.connect.auth import current_account, login_required
 from web.connect.limits import account_key, code_attempts, failed
 from web.db import db_session
@@ -46,8 +46,18 @@ def delete() -> Any:
         failed()
         remaining = two_factor.remaining_recovery_codes(db, account)
         page = render_template(
-            "security.html", account=account, remaining=remaining, delete_error=str(error)
+            "security.html",
+            account=account,
+            remaining=remaining,
+            passkeys=passkeys.of(db, account),
+            delete_error=str(error),
         )
         return page, 422
     session.clear()
+    return render_template("account_deleted.html")
+
+
+@bp.get("/account/deleted")
+def deleted() -> Any:
+    """Where a deletion confirmed with a passkey (a call from the page's script) leads."""
     return render_template("account_deleted.html")

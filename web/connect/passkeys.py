@@ -1,6 +1,6 @@
 """Passkeys in the browser: log in with one (a button, and the address field's autofill),
-create one instead of a password (activation, recovery through a reset link), and manage
-them on the security page.
+create one instead of a password (activation, recovery through a reset link), manage them
+on the security page, and confirm with one that the account is to be deleted.
 
 Each ceremony is two JSON calls made by static/passkeys.js: the options, carrying a challenge
 bound to this browser's session, then the browser's answer. A refused answer keeps what it
@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from onboarding import errors
 from onboarding.clock import utcnow
-from onboarding.identity import accounts, challenges, links, passkeys
+from onboarding.identity import accounts, challenges, deletion, links, passkeys
 from onboarding.identity.models import Account
 from web.connect import auth
 from web.connect.auth import app_login_url, current_account, login_required
@@ -134,6 +134,28 @@ def remove(passkey_id: int) -> Response:
     else:
         flash("The passkey is removed.", "success")
     return redirect(url_for("two_factor.security"), code=303)
+
+
+@bp.post("/account/delete/passkey/options")
+@login_required
+def delete_options() -> Response:
+    account = _current()
+    return _options(passkeys.confirmation_options(db_session(), account, _binding(), utcnow()))
+
+
+@bp.post("/account/delete/passkey")
+@login_required
+def delete_account() -> Response | tuple[Response, int]:
+    """Delete the account once one of its own passkeys confirmed it."""
+
+    def run() -> Response:
+        deletion.delete_account_with_passkey(
+            db_session(), _current(), _answer(), session.get(BINDING_KEY), utcnow()
+        )
+        session.clear()
+        return _done(url_for("account.deleted"))
+
+    return _ceremony(run)
 
 
 def _current() -> Account:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from onboarding.dashboard.actions import ERASED
 from onboarding.dashboard.api_tokens import issue
 from onboarding.db import unit_of_work
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people import erasure
 from onboarding.people.models import Person
 from tests import helpers
 from tests.helpers import admin_of, organization
@@ -145,3 +149,58 @@ def test_people_and_the_dashboard_confirm_an_action_with_the_same_message(
             f"Invitation mailed again to {email}; links in earlier mails keep working."
             in response.get_data(as_text=True)
         )
+
+
+def erased(factory, *states: JourneyState) -> None:
+    with unit_of_work(factory) as session:
+        for journey in session.scalars(select(Journey).where(Journey.state.in_(states))):
+            erasure.erase_person(session, journey.person_id, scope=None, actor="root@acme.example")
+
+
+def test_no_surface_offers_an_action_that_would_reach_an_erased_person(app, factory, log_in, world):
+    erased(factory, S.created, S.invited, S.expired, S.revoked)
+    admin = logged_in(app, factory, log_in, world["acme_admin"])
+    people = admin.get(f"/settings/people/{world['acme']}").get_data(as_text=True)
+    api = app.test_client()
+    for state, (on_people, elsewhere) in {
+        S.created: (["revoke"], ["revoke"]),
+        S.invited: (["revoke"], ["revoke"]),
+        S.expired: (["revoke"], ["revoke"]),
+        S.revoked: ([], []),
+    }.items():
+        journey_id = world[state]
+        dashboard = admin.get(f"/admin/onboarding/journeys/{journey_id}").get_data(as_text=True)
+        in_api = api.get(f"/api/journeys/{journey_id}", headers=bearer(world["acme_token"]))
+        assert posted_actions(people, journey_id) == on_people, state
+        assert posted_actions(dashboard, journey_id) == elsewhere, state
+        assert in_api.json["actions"] == elsewhere, state
+
+
+def mails_written(factory) -> int:
+    with factory() as session:
+        return session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def test_an_action_that_would_reach_an_erased_person_is_refused_everywhere(
+    app, factory, log_in, world
+):
+    erased(factory, S.invited, S.revoked)
+    invited, revoked = world[S.invited], world[S.revoked]
+    written = mails_written(factory)
+    admin = logged_in(app, factory, log_in, world["acme_admin"])
+    api = app.test_client()
+    people = admin.post(f"/settings/people/{world['acme']}/journeys/{invited}/resend")
+    dashboard = admin.post(
+        f"/admin/onboarding/journeys/{revoked}/reinvite",
+        data={"confirmed": "yes"},
+        follow_redirects=True,
+    )
+    in_api = [
+        api.post(f"/api/journeys/{journey_id}/{name}", headers=bearer(world["acme_token"]))
+        for journey_id, name in ((invited, "resend"), (invited, "extend"), (revoked, "reinvite"))
+    ]
+    assert people.status_code == 409 and ERASED in people.get_data(as_text=True)
+    assert ERASED in dashboard.get_data(as_text=True)
+    assert [(r.status_code, r.json["error"]["message"]) for r in in_api] == [(409, ERASED)] * 3
+    assert (state_of(factory, invited), state_of(factory, revoked)) == (S.invited, S.revoked)
+    assert mails_written(factory) == written

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from onboarding import journeys
+from onboarding import audit, journeys
+from onboarding.audit.models import AuditEntry
 from onboarding.clock import utcnow
 from onboarding.dashboard import link_hits
+from onboarding.dashboard.bulk_invite import bulk_invite
 from onboarding.db import Base, unit_of_work
 from onboarding.errors import Forbidden, NotFound
 from onboarding.journeys import history, link_tokens
@@ -17,14 +19,18 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.nudges import send_nudges
 from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.webhooks import new_standard_secret
 from onboarding.people import directory, erasure
 from onboarding.people.models import Person
 from onboarding.scim.models import ScimUser
+from onboarding.webhooks.events import EVENT_TYPES
+from onboarding.webhooks.models import WebhookEndpoint
 from tests import helpers
 
 EMAIL = "zenobia.quarrington@example.com"
 FIRST, LAST = "Zenobia", "Quarrington"
 OTHER_FIRST, OTHER_LAST = "Zena", "Quarrington-Vale"  # as the second organization typed them
+NEIGHBOUR = "ada.lovelace@example.com"  # invited in the same bulk invitation
 
 
 def found_anywhere(session, needles):
@@ -43,6 +49,16 @@ def a_full_history(session, now):
     """The person in two organizations, with everything the app keeps about a person."""
     first_org, second_org = helpers.organization(session), helpers.organization(session)
     admin = helpers.admin_of(session, first_org, email="boss@example.com")
+    session.add(
+        WebhookEndpoint(
+            organization=first_org,
+            url="https://hooks.example.com/onboarding",
+            events=EVENT_TYPES,
+            secret=new_standard_secret(),
+            created_by=admin.email,
+            created_at=now - timedelta(days=6),
+        )
+    )
     journey = directory.create_person(
         session,
         first_org,
@@ -54,24 +70,35 @@ def a_full_history(session, now):
         now=now - timedelta(days=5),
     )
     journeys.invite(session, journey.id, actor=admin.email, now=now - timedelta(days=5))
-    raw = helpers.link_token(
-        session.scalars(select(OutboxMessage).where(OutboxMessage.journey_id == journey.id))
-        .one()
-        .payload["context"]["accept_url"]
+    invitation = select(OutboxMessage).where(
+        OutboxMessage.journey_id == journey.id, OutboxMessage.kind == "mail"
     )
-    link_hits.record_fetch(session, raw, method="GET", user_agent=f"Mail of {EMAIL}", now=now)
+    raw = helpers.link_token(session.scalars(invitation).one().payload["context"]["accept_url"])
+    link_hits.record_fetch(session, journey, method="GET", user_agent=f"Mail of {EMAIL}", now=now)
     session.add(ScimUser(journey_id=journey.id, user_name=EMAIL, emails=[{"value": EMAIL}]))
+    audit.record(
+        session,
+        organization_id=first_org.id,
+        actor="scim:okta",
+        action="scim.user.update",
+        subject=EMAIL,
+        detail={"journey_id": journey.id, "first_name": FIRST, "last_name": LAST},
+    )
     send_nudges(session, now)
-    second = directory.create_person(
+    bulk_invite(
         session,
         second_org,
-        email=EMAIL,
-        first_name=OTHER_FIRST,
-        last_name=OTHER_LAST,
-        roles=["viewer"],
+        "first_name,last_name,email,language,roles\n"
+        f"{OTHER_FIRST},{OTHER_LAST},{EMAIL},en,viewer\n"
+        f"Ada,Lovelace,{NEIGHBOUR},en,viewer\n",
+        dry_run=False,
         actor="admin@example.com",
     )
-    journeys.invite(session, second.id, actor="admin@example.com")
+    second = session.scalars(
+        select(Journey).where(
+            Journey.organization_id == second_org.id, Journey.first_name == OTHER_FIRST
+        )
+    ).one()
     journeys.register(session, second.id, email=EMAIL.upper())
     journeys.activate(session, second.id)
     journeys.log_in(session, second.id, actor=EMAIL, subject="sub-4711")
@@ -87,11 +114,20 @@ def test_after_an_erasure_no_table_holds_the_address_or_the_names(factory):
     with unit_of_work(factory) as session:
         journey, second, raw = a_full_history(session, now)
         person_id = journey.person_id
-        assert found_anywhere(session, [EMAIL, FIRST, LAST])
+        assert {"audit_entries", "outbox_messages"} <= {
+            table for table, _ in found_anywhere(session, [EMAIL, FIRST, LAST])
+        }
+        webhooks = helpers.webhooks(session)
+        assert {hook["event"]["data"]["email"] for hook in webhooks} == {EMAIL}
     with unit_of_work(factory) as session:
         erasure.erase_person(session, person_id, scope=None, actor="root@example.com", now=now)
     with unit_of_work(factory) as session:
         assert found_anywhere(session, [EMAIL, FIRST, LAST, OTHER_FIRST, OTHER_LAST]) == []
+        assert len(helpers.webhooks(session)) == len(webhooks)
+        bulk = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "journey.bulk_invite")
+        ).one()
+        assert bulk.detail["emails"] == [f"erased-{person_id}@erased.invalid", NEIGHBOUR]
         assert found_anywhere(session, ["sub-4711"]) == []
         person = session.get_one(Person, person_id)
         assert (person.email, person.full_name) == (
@@ -139,6 +175,7 @@ def test_pending_mails_of_the_person_are_cancelled_and_none_is_sent_later(factor
         pending = session.scalars(
             select(OutboxMessage.id).where(
                 OutboxMessage.journey_id.in_([journey.id, second.id]),
+                OutboxMessage.kind == "mail",
                 OutboxMessage.status == "pending",
             )
         ).all()
