@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from onboarding.journeys import invitations
 from onboarding.journeys.invitations import JoinCode
-from onboarding.journeys.link_tokens import TokenStatus
+from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from web.db import db_session
 from web.extensions import configured
 from web.i18n import gettext
@@ -31,6 +31,7 @@ DEFAULTS = {
 }
 
 bp = Blueprint("join", __name__)
+_NOT_A_CODE = (TokenStatus.malformed, TokenStatus.unknown)
 
 
 @bp.get("/join")
@@ -40,40 +41,64 @@ def show_form() -> str:
 
 @bp.post("/join")
 def enter_code() -> tuple[str, int]:
-    code = JoinCode(request.form.get("code", ""))
+    code = _typed()
     check = invitations.look_up(db_session(), code)
-    if check.status is TokenStatus.malformed:
-        return _form_again(code, "Enter the 8 characters of the code, like ABCD-EFGH.", 400)
-    if check.status is TokenStatus.unknown:
-        return _form_again(
-            code,
-            "This code is not known. Check it against the latest invitation mail, or open "
-            "the link in that mail.",
-            404,
-        )
     if check.status is not TokenStatus.valid or check.journey is None:
-        return problem_page(check, url_for(".ask_for_a_new_one"), code)
+        return _refused(check, code)
     return invitation_page(check.journey, url_for(".follow"), code.typed), 200
 
 
 @bp.post("/join/continue")
 def follow() -> Response | tuple[str, int]:
-    code = JoinCode(request.form.get("code", ""))
+    code = _typed()
+    check = invitations.look_up(db_session(), code)
+    if check.status in _NOT_A_CODE:
+        return _refused(check, code)
     return follow_invitation(code, url_for(".ask_for_a_new_one"))
 
 
 @bp.post("/join/ask-for-a-new-one")
 def ask_for_a_new_one() -> tuple[str, int]:
-    return ask_for_a_new_invitation(JoinCode(request.form.get("code", "")), request.path)
+    code = _typed()
+    check = invitations.look_up(db_session(), code)
+    if check.status in _NOT_A_CODE:
+        return _refused(check, code)
+    return ask_for_a_new_invitation(code, request.path)
+
+
+# Made once: every app made in this process adds the limits to the one blueprint, and only
+# equal limits (the same callables) are counted once.
+_PER_CLIENT = configured("LIMIT_JOIN_PER_IP")
+_FOR_ALL = configured("LIMIT_JOIN")
+
+
+def _all_clients() -> str:
+    return "all"
 
 
 def register_join(app: Flask, limiter: Limiter) -> None:
     """/join, each code entered counted per client address and for all clients together."""
-    limiter.limit(configured("LIMIT_JOIN_PER_IP"), methods=["POST"])(bp)
-    limiter.shared_limit(
-        configured("LIMIT_JOIN"), scope="join-all", key_func=lambda: "all", methods=["POST"]
-    )(bp)
+    limiter.shared_limit(_PER_CLIENT, scope="join", methods=["POST"])(bp)
+    limiter.shared_limit(_FOR_ALL, scope="join-all", key_func=_all_clients, methods=["POST"])(bp)
     app.register_blueprint(bp)
+
+
+def _typed() -> JoinCode:
+    return JoinCode(request.form.get("code", ""))
+
+
+def _refused(check: TokenCheck, code: JoinCode) -> tuple[str, int]:
+    """A code that is none of ours is asked for again; a dead invitation's code is explained as
+    its link would be."""
+    if check.status is TokenStatus.malformed:
+        return _form_again(code, "Enter the 8 characters of the code, like ABCD-EFGH.", 400)
+    if check.status is TokenStatus.unknown:
+        message = (
+            "This code is not known. Check it against the latest invitation mail, or open "
+            "the link in that mail."
+        )
+        return _form_again(code, message, 404)
+    return problem_page(check, url_for(".ask_for_a_new_one"), code)
 
 
 def _form_again(code: JoinCode, message: str, status: int) -> tuple[str, int]:
