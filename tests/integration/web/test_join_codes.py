@@ -122,27 +122,35 @@ def test_a_wrong_code_is_explained_on_the_form(client, invited, typed, status, m
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "status", "message"),
     [
-        (lambda s, j: journeys.expire(s, j), "has expired. Ask the administrator"),
-        (lambda s, j: journeys.revoke(s, j, actor="admin"), "was withdrawn"),
+        (lambda s, j: journeys.expire(s, j), 410, "has expired. Ask the administrator"),
+        (lambda s, j: journeys.revoke(s, j, actor="admin"), 410, "was withdrawn"),
         (
             lambda s, j: (
                 journeys.revoke(s, j, actor="admin"),
                 journeys.reinvite(s, j, actor="admin", now=utcnow() + timedelta(seconds=1)),
             ),
+            410,
             "replaced by a newer one",
         ),
+        (
+            lambda s, j: (journeys.log_in(s, j, actor="ann"), journeys.accept(s, j, actor="ann")),
+            200,
+            "already been accepted. Just log in",
+        ),
     ],
-    ids=["expired", "revoked", "superseded"],
+    ids=["expired", "revoked", "superseded", "accepted"],
 )
-def test_a_dead_invitations_code_says_what_its_link_says(client, factory, invited, change, message):
+def test_a_dead_invitations_code_says_what_its_link_says(
+    client, factory, invited, change, status, message
+):
     journey_id, code = invited
     with unit_of_work(factory) as session:
         change(session, journey_id)
     for path in ("/join", "/join/continue"):
         response = client.post(path, data={"code": code})
-        assert response.status_code == 410
+        assert response.status_code == status
         assert message in response.get_data(as_text=True)
     assert remembered(client) == []
 
