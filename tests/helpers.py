@@ -141,13 +141,24 @@ def admin_of(session: Session, org: Organization, email: str | None = None) -> P
 
 def invitation_path(session: Session, journey: Journey) -> str:
     """The path of the most recently mailed invitation link of `journey`."""
+    return urlsplit(_last_invitation(session, journey)["accept_url"]).path
+
+
+def join_code(session: Session, journey: Journey) -> str:
+    """The join code of the most recent invitation mail of `journey`, as the mail shows it."""
+    code: str = _last_invitation(session, journey)["join_code"]
+    return code
+
+
+def _last_invitation(session: Session, journey: Journey) -> dict[str, Any]:
     message = session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.journey_id == journey.id, OutboxMessage.kind == "mail")
         .order_by(OutboxMessage.id.desc())
     ).first()
     assert message is not None
-    return urlsplit(message.payload["context"]["accept_url"]).path
+    context: dict[str, Any] = message.payload["context"]
+    return context
 
 
 # ---- A browser at the app ----

@@ -15,6 +15,8 @@ from web.dev_mail import init_dev_mail
 from web.extensions import make_limiter
 from web.front import init_front
 from web.ids import init_ids
+from web.join import DEFAULTS as JOIN_LIMITS
+from web.join import register_join
 from web.security import init_security
 
 limiter = make_limiter()
@@ -29,7 +31,7 @@ def create_app(
 ) -> Flask:
     """The app's WSGI application, on `settings` (default: the process's, from the environment)."""
     settings = settings or get_settings()
-    app = new_application(__name__, settings, test_config)
+    app = new_application(__name__, settings, test_config, **JOIN_LIMITS)
     init_ids(app)
     init_security(
         app,
@@ -40,6 +42,7 @@ def create_app(
     attach_common(app, limiter, "app")
     init_front(app)
     register_dashboard(app, limiter)
+    register_join(app, limiter)
     # Only beside the local sink: a deployment that forgot ONBOARDING_ENV but sends real mail
     # does not publish an inbox.
     init_dev_mail(app, enabled=settings.local_mail_sink)

@@ -1,5 +1,6 @@
 """Flask extensions shared by the app and Connect, attached in each factory with init_app."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
@@ -25,6 +26,11 @@ def app_settings() -> Settings:
     """The settings of the application handling the request."""
     settings: Settings = current_app.extensions["settings"]
     return settings
+
+
+def configured(name: str) -> Callable[[], str]:
+    """A limit read from the application's config, so that a deployment (or a test) tunes it."""
+    return lambda: current_app.config[name]
 
 
 def limiter_storage_uri(settings: Settings) -> str:

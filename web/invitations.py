@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from onboarding.clock import utcnow
 from onboarding.dashboard.link_hits import record_fetch
 from onboarding.journeys import invitations
+from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.models import Journey
 from web.auth import current_person, remember_invitation
@@ -44,7 +45,7 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     now = utcnow()
     check = invitations.look_up(db, token, now)
     if check.status is not TokenStatus.valid or check.journey is None:
-        return _problem(check)
+        return problem_page(check, url_for(".ask_for_a_new_one", token=token))
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
     # a person's by the fetches on record. Only a history note: the journey and the link stay
     # as they were, and a failure to record is logged, never shown to the invitee.
@@ -59,32 +60,50 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
             )
     except SQLAlchemyError:
         log.exception("could not record a fetch of an invitation link")
-    g.shown_invitation = check.journey
-    return render_template("invitations/show.html", journey=check.journey, token=token), 200
+    return invitation_page(check.journey, url_for(".follow", token=token)), 200
 
 
 @bp.post("/invitations/<token>")
 def follow(token: str) -> Response | tuple[str, int]:
+    return follow_invitation(token, url_for(".ask_for_a_new_one", token=token))
+
+
+@bp.post("/invitations/<token>/ask-for-a-new-one")
+def ask_for_a_new_one(token: str) -> tuple[str, int]:
+    return ask_for_a_new_invitation(token, request.path)
+
+
+def invitation_page(journey: Journey, follow_url: str, code: str | None = None) -> str:
+    """The invitation `journey` shown, its buttons posting to `follow_url` (with the join
+    `code` when it was reached by one)."""
+    g.shown_invitation = journey
+    return render_template(
+        "invitations/show.html", journey=journey, follow_url=follow_url, code=code
+    )
+
+
+def follow_invitation(key: invitations.Key, ask_url: str) -> Response | tuple[str, int]:
+    """The person clicked on to create an account or log in: remember the invitation in this
+    browser and go there."""
     db = db_session()
     try:
-        journey = invitations.record_link_opened(db, token)
+        journey = invitations.record_link_opened(db, key)
     except invitations.LinkNotUsable:
-        return _problem(invitations.look_up(db, token))
+        return problem_page(invitations.look_up(db, key), ask_url, key)
     remember_invitation(journey.id)
     if current_person() is not None:
         return redirect(url_for("measurements.home"))
     return redirect(url_for(NEXT_STEPS.get(request.form.get("then", ""), "login.login_page")))
 
 
-@bp.post("/invitations/<token>/ask-for-a-new-one")
-def ask_for_a_new_one(token: str) -> tuple[str, int]:
+def ask_for_a_new_invitation(key: invitations.Key, ask_url: str) -> tuple[str, int]:
     """An expired invitation's one step on: ask the administrator who invited for a new one."""
     db = db_session()
     try:
-        invitations.ask_for_a_new_one(db, token)
+        invitations.ask_for_a_new_one(db, key)
     except invitations.LinkNotUsable:
-        return _problem(invitations.look_up(db, token))
-    page, _gone = _problem(invitations.look_up(db, token))
+        return problem_page(invitations.look_up(db, key), ask_url, key)
+    page, _gone = problem_page(invitations.look_up(db, key), ask_url, key)
     return page, 200  # the request is recorded (a refusal's status would roll it back)
 
 
@@ -93,7 +112,11 @@ def shown_invitation() -> Journey | None:
     return g.get("shown_invitation")
 
 
-def _problem(check: TokenCheck) -> tuple[str, int]:
+def problem_page(
+    check: TokenCheck, ask_url: str, key: invitations.Key | None = None
+) -> tuple[str, int]:
+    """Why the invitation cannot be followed, and the next step (asking for a new one posts
+    to `ask_url`, with the join code when `key` is one)."""
     message, params = invitations.explanation(check)
     journey = check.journey
     return render_template(
@@ -103,4 +126,6 @@ def _problem(check: TokenCheck) -> tuple[str, int]:
         message=gettext(message, **params),
         inviter=journey.invited_by if journey else None,
         asked=invitations.asked_for_a_new_one(journey) if journey else None,
+        ask_url=ask_url,
+        code=key.typed if isinstance(key, JoinCode) else None,
     ), STATUS[check.status]

@@ -2,10 +2,13 @@
 
 Reading a link changes nothing (mail scanners prefetch links); only the person's explicit
 click to continue records `link_opened`, as a history row that keeps the journey's state.
+The join code the mail carries beside the link (typed at /join on another device) is the same
+invitation by another key: every use case here takes either.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -29,12 +32,26 @@ class LinkNotUsable(DomainError):
         self.status = check.status
 
 
-def look_up(session: Session, raw: str, now: datetime | None = None) -> TokenCheck:
-    """What the invitation link `raw` is worth now; changes nothing."""
-    return link_tokens.check(session, raw, link_tokens.INVITATION, now or utcnow())
+@dataclass(frozen=True)
+class JoinCode:
+    """A join code as the person typed it."""
+
+    typed: str
 
 
-def record_link_opened(session: Session, raw: str, now: datetime | None = None) -> Journey:
+Key = str | JoinCode
+"""What leads to an invitation: its link's raw token, or its join code."""
+
+
+def look_up(session: Session, raw: Key, now: datetime | None = None) -> TokenCheck:
+    """What the invitation link `raw` (or join code) is worth now; changes nothing."""
+    now = now or utcnow()
+    if isinstance(raw, JoinCode):
+        return link_tokens.check_code(session, raw.typed, now)
+    return link_tokens.check(session, raw, link_tokens.INVITATION, now)
+
+
+def record_link_opened(session: Session, raw: Key, now: datetime | None = None) -> Journey:
     """The person clicked to continue from a valid invitation link: note it in the history.
 
     The actor is the invited address, to which the link was mailed.
@@ -62,7 +79,7 @@ def asked_for_a_new_one(journey: Journey) -> JourneyEvent | None:
     )
 
 
-def ask_for_a_new_one(session: Session, raw: str, now: datetime | None = None) -> Journey:
+def ask_for_a_new_one(session: Session, raw: Key, now: datetime | None = None) -> Journey:
     """The invitee of an expired invitation asks the administrator who invited them for a new
     one: noted in the history and mailed to that administrator, once per expiry."""
     now = now or utcnow()

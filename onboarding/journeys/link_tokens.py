@@ -10,9 +10,11 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from onboarding import link_secrets
+from onboarding.journeys import join_codes
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, LinkToken
 
@@ -56,6 +58,23 @@ def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck
     if not link_secrets.well_formed(raw):
         return TokenCheck(TokenStatus.malformed)
     token = link_secrets.find(session, LinkToken, raw, purpose, *_WITH_JOURNEY)
+    return _worth(token, now)
+
+
+def check_code(session: Session, typed: str | None, now: datetime) -> TokenCheck:
+    """What the invitation whose join code was `typed` is worth now: what its link is worth."""
+    code = join_codes.normalised(typed)
+    if code is None:
+        return TokenCheck(TokenStatus.malformed)
+    token = session.scalar(
+        select(LinkToken)
+        .where(LinkToken.code_hash == join_codes.stored_as(session, code))
+        .options(*_WITH_JOURNEY)
+    )
+    return _worth(token, now)
+
+
+def _worth(token: LinkToken | None, now: datetime) -> TokenCheck:
     if token is None:
         return TokenCheck(TokenStatus.unknown)
     journey = token.journey

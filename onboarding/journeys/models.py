@@ -117,7 +117,8 @@ class JourneyEvent(Base):
 
 
 class LinkToken(MailedLink, Base):
-    """A mailed link's token; only its SHA-256 is stored."""
+    """A mailed link's token; only its SHA-256 is stored. An invitation mail's link also has
+    a short code for another device (see `join_codes`), stored only as its HMAC."""
 
     __tablename__ = "link_tokens"
 
@@ -125,5 +126,6 @@ class LinkToken(MailedLink, Base):
     journey_id: Mapped[int] = mapped_column(
         ForeignKey("journeys.id", ondelete="CASCADE"), index=True
     )
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     journey: Mapped[Journey] = relationship()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from onboarding import link_secrets, outbox
 from onboarding.db import settings_of
-from onboarding.journeys import history, link_tokens, reminders
+from onboarding.journeys import history, join_codes, link_tokens, reminders
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent, LinkToken
 from onboarding.outbox.models import OutboxMessage
@@ -153,7 +153,7 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
     context = {
         "first_name": journey.first_name,
         "organization": journey.organization.name,
-        "url": next_step_url(session, journey, now, settings),
+        **next_step(session, journey, now, settings),
         "expires_at": journey.expires_at.isoformat() if journey.expires_at else None,
         "unsubscribe_url": reminders.stop_url(journey.id, settings),
     }
@@ -172,19 +172,33 @@ def _nudge(session: Session, candidate: Candidate, now: datetime, settings: Sett
     session.flush()
 
 
-def next_step_url(session: Session, journey: Journey, now: datetime, settings: Settings) -> str:
-    """Where the reader goes from here: the link that moves their journey on."""
+def next_step(
+    session: Session, journey: Journey, now: datetime, settings: Settings
+) -> dict[str, str]:
+    """Where the reader goes from here: the link that moves their journey on (`url`), and
+    beside a fresh invitation link its join code (`join_url`, `join_code`)."""
     if journey.state is S.invited:
-        # A fresh invitation link; the links of earlier mails keep working.
+        # A fresh invitation link and code; those of earlier mails keep working.
         assert journey.expires_at is not None
+        [(code, code_hash)] = join_codes.fresh(session, 1)
         raw = link_secrets.issue(
-            session, LinkToken, link_tokens.INVITATION, journey.expires_at, now, journey=journey
+            session,
+            LinkToken,
+            link_tokens.INVITATION,
+            journey.expires_at,
+            now,
+            journey=journey,
+            code_hash=code_hash,
         )
-        return f"{settings.app_base_url}/invitations/{raw}"
+        return {
+            "url": f"{settings.app_base_url}/invitations/{raw}",
+            "join_url": f"{settings.app_base_url}/join",
+            "join_code": join_codes.shown(code),
+        }
     if journey.state is S.registered:
         # Registering again with the same address makes the provider mail a fresh activation
         # link (Connect does).
-        return registration_url(settings, journey)
+        return {"url": registration_url(settings, journey)}
     if journey.state is S.activated:
-        return f"{settings.app_base_url}/login"
-    return f"{settings.app_base_url}/measurements"
+        return {"url": f"{settings.app_base_url}/login"}
+    return {"url": f"{settings.app_base_url}/measurements"}

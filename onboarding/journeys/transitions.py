@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from onboarding import link_secrets, outbox
 from onboarding.db import UTCDateTime, settings_of
 from onboarding.errors import ConcurrentUpdate
-from onboarding.journeys import history, link_tokens
+from onboarding.journeys import history, join_codes, link_tokens
 from onboarding.journeys.machine import JourneyState, destination, fire, sources_of
 from onboarding.journeys.models import STATE_TYPE, Journey, JourneyEvent, LinkToken
 from onboarding.journeys.steps import furthest_step, furthest_step_sql
@@ -186,7 +186,8 @@ class InvitationMail:
 
 
 def mail_invitation(session: Session, journey: Journey, event: JourneyEvent, now: datetime) -> None:
-    """Issue a fresh invitation link for `journey` and put its mail in the outbox."""
+    """Issue a fresh invitation link and its join code for `journey` and put its mail in the
+    outbox."""
     assert journey.expires_at is not None
     person = journey.person
     mail = InvitationMail(
@@ -201,7 +202,8 @@ def mail_invitation(session: Session, journey: Journey, event: JourneyEvent, now
         invited_by=journey.invited_by.full_name if journey.invited_by else None,
         expires_at=journey.expires_at,
     )
-    token, message = _invitation_rows(mail, now, settings_of(session))
+    [code] = join_codes.fresh(session, 1)
+    token, message = _invitation_rows(mail, code, now, settings_of(session))
     session.add(LinkToken(**token))
     # Through the session's new objects, so that the commit kicks the outbox worker at once.
     outbox.enqueue(session, **message)
@@ -212,7 +214,10 @@ def mail_invitations(session: Session, mails: list[InvitationMail], now: datetim
     if not mails:
         return
     settings = settings_of(session)
-    rows = (_invitation_rows(mail, now, settings) for mail in mails)
+    codes = join_codes.fresh(session, len(mails))
+    rows = (
+        _invitation_rows(mail, code, now, settings) for mail, code in zip(mails, codes, strict=True)
+    )
     tokens, messages = zip(*rows, strict=True)
     session.execute(insert(LinkToken), list(tokens))
     request_id = current_request_id()  # as `outbox.enqueue` writes it
@@ -220,12 +225,15 @@ def mail_invitations(session: Session, mails: list[InvitationMail], now: datetim
 
 
 def _invitation_rows(
-    mail: InvitationMail, now: datetime, settings: Settings
+    mail: InvitationMail, code: tuple[str, str], now: datetime, settings: Settings
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The link token row and the outbox row of one invitation mail (its link's only copy)."""
+    """The link token row and the outbox row of one invitation mail (the only copy of its link
+    and of its join `code`, a (code, digest) pair)."""
     raw, token_hash = link_secrets.new_secret()
+    join_code, code_hash = code
     token = {
         "token_hash": token_hash,
+        "code_hash": code_hash,
         "purpose": link_tokens.INVITATION,
         "journey_id": mail.journey_id,
         "created_at": now,
@@ -237,6 +245,8 @@ def _invitation_rows(
         "roles": mail.roles,
         "invited_by": mail.invited_by,
         "accept_url": f"{settings.app_base_url}/invitations/{raw}",
+        "join_url": f"{settings.app_base_url}/join",
+        "join_code": join_codes.shown(join_code),
         "expires_at": mail.expires_at.isoformat(),
         "trigger": mail.trigger,
     }

@@ -30,6 +30,8 @@ CONTEXT = {
     "valid_for": "1 day",
     "url": "http://app.test/invitations/T",
     "accept_url": "http://app.test/invitations/T",
+    "join_url": "http://app.test/join",
+    "join_code": "ABCD-EFGH",
     "activate_url": "http://connect.test/activate/T",
     "login_url": "http://connect.test/login",
     "reset_url": "http://connect.test/password/reset/T",

@@ -30,6 +30,7 @@ from onboarding.identity import accounts, mails
 from web.connect.auth import current_account
 from web.connect.metrics import LOG_IN_FAILURES
 from web.db import db_session
+from web.extensions import configured
 
 DEFAULTS = {
     "LIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
@@ -52,10 +53,6 @@ limiter = Limiter(
     headers_enabled=True,
     key_prefix="connect",
 )
-
-
-def configured(name: str) -> Callable[[], str]:
-    return lambda: current_app.config[name]
 
 
 def _address_hash(raw: str | None = None) -> str:

@@ -195,7 +195,9 @@ def test_one_person_invited_twice_gets_at_most_one_nudge_a_day(factory):
     assert {j for j, _, _ in nudge_mails(factory)} == {first.id, second.id}
 
 
-def test_an_invitation_nudge_brings_a_fresh_link_and_the_first_one_keeps_working(factory):
+def test_an_invitation_nudge_brings_a_fresh_link_and_code_and_the_first_ones_keep_working(
+    factory,
+):
     start = utcnow()
     journey_id = in_state(factory, S.invited, start)
     run(factory, start + 3 * DAY + HOUR)
@@ -216,6 +218,11 @@ def test_an_invitation_nudge_brings_a_fresh_link_and_the_first_one_keeps_working
                 session, raw, link_tokens.INVITATION, start + 3 * DAY + 2 * HOUR
             )
             assert check.status is link_tokens.TokenStatus.valid
+        codes = [row.payload["context"]["join_code"] for row in rows]
+        assert len(set(codes)) == 2
+        for code in codes:
+            check = link_tokens.check_code(session, code, start + 3 * DAY + 2 * HOUR)
+            assert check.status is link_tokens.TokenStatus.valid and check.journey.id == journey_id
 
 
 def test_nudges_are_delivered_like_any_mail(factory, settings):

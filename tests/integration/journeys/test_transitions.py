@@ -58,9 +58,9 @@ def journey_of(session, email):
 
 
 def mail(message):
-    """An outbox mail but for its recipient and its link, which differ per invitee."""
+    """An outbox mail but for its recipient, its link and its code, which differ per invitee."""
     payload = message.payload
-    context = {k: v for k, v in payload["context"].items() if k != "accept_url"}
+    context = {k: v for k, v in payload["context"].items() if k not in ("accept_url", "join_code")}
     return message.kind, message.status, payload["template"], payload["language"], context
 
 
@@ -142,6 +142,8 @@ def test_an_invite_writes_the_same_rows_through_the_use_case_and_bulk_invite(fac
             check = link_tokens.check(session, raw, link_tokens.INVITATION, NOW)
             assert check.status is link_tokens.TokenStatus.valid
             assert check.journey is journey
+            by_code = link_tokens.check_code(session, message.payload["context"]["join_code"], NOW)
+            assert by_code.token is check.token
 
 
 def test_an_expiry_writes_the_same_rows_through_the_use_case_and_the_sweep(factory):

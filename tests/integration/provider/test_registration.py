@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from onboarding import journeys
 from onboarding.clock import utcnow
-from onboarding.journeys.nudges import next_step_url
+from onboarding.journeys.nudges import next_step
 from onboarding.journeys.refs import read_ref
 from onboarding.provider.registration import registration_url
 from tests.helpers import invitee, organization
@@ -34,6 +34,6 @@ def test_without_a_journey_the_registration_only_returns_to_the_login_page(setti
 def test_the_nudge_of_a_registered_journey_links_to_the_same_registration(session, settings):
     journey = invitee(session, organization(session), email="ann@example.com")
     journeys.register(session, journey.id, email="ann@example.com")
-    assert next_step_url(session, journey, utcnow(), settings) == registration_url(
-        settings, journey
-    )
+    assert next_step(session, journey, utcnow(), settings) == {
+        "url": registration_url(settings, journey)
+    }

@@ -1,5 +1,6 @@
 """A real Celery worker delivers the outbox to a real SMTP server on loopback."""
 
+import re
 import uuid
 
 import pytest
@@ -65,6 +66,24 @@ def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory,
     sent = outbox_row(factory, journey.id)
     with unit_of_work(factory) as session:
         assert session.scalars(select(OutboxMessage.id)).all() == [sent.id]
+
+
+def test_the_delivered_invitation_names_a_join_code_that_opens_the_invitation(
+    factory, mailbox, kicked
+):
+    with unit_of_work(factory) as session:
+        journey = helpers.journey(session)
+        helpers.fire(session, journey.id, "invite")
+        address = journey.person.email
+    (mail,) = mailbox.wait_for(address)
+    text = mail.get_body(("plain",)).get_content()
+    found = re.search(r"On another device\? Go to http://app\.test/join and enter (\S+)\.", text)
+    assert found is not None
+    code = found.group(1)
+    assert code in mail.get_body(("html",)).get_content()
+    with unit_of_work(factory) as session:
+        check = link_tokens.check_code(session, code, utcnow())
+        assert check.status is link_tokens.TokenStatus.valid and check.journey.id == journey.id
 
 
 def test_smtp_down_then_up_the_mail_arrives_after_retries_once(factory, mailbox, kicked):

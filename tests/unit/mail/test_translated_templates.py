@@ -19,10 +19,12 @@ CONTEXT = {
     "enabled": True,
     "added": True,
     "passkey": "Laptop <1> & co",
+    "join_code": "ABCD-<EF>",
     **{
         name: "http://app.test/x?a=1&b=<2>"
         for name in (
             "accept_url",
+            "join_url",
             "activate_url",
             "login_url",
             "register_url",

@@ -11,7 +11,7 @@ from onboarding.journeys import invitations
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 
 ROOT = Path(__file__).resolve().parents[3]
-TRANSLATED = ["app", "login", "invitations", "measurements"]
+TRANSLATED = ["app", "login", "invitations", "measurements", "join"]
 OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
 
 
@@ -24,7 +24,7 @@ def messages() -> list[str]:
                     handle, ["_", "gettext"], [], OPTIONS
                 ):
                     found.append(message[0] if isinstance(message, tuple) else message)
-    for module in ("login", "measurements", "invitations"):
+    for module in ("login", "measurements", "invitations", "join"):
         for _line, message, _comments, _context in extract_from_file(
             "python", ROOT / "web" / f"{module}.py", keywords={"gettext": None}
         ):
