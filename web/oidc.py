@@ -15,7 +15,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, redirect, request
+from flask import Flask, current_app, redirect, request, session
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -100,8 +100,25 @@ def start_login(**parameters: str | None) -> Response:
     # The session keeps what the callback checks (state, nonce, verifier), not the URL: one
     # that carries an invitation would outgrow the cookie after a few starts.
     url = found.pop("url")
+    _forget_older_starts(client.name)
     client.save_authorize_data(redirect_uri=redirect_uri(), **found)
     return redirect(url)
+
+
+# Log-ins started in this browser and not yet back at the callback, each kept in the session
+# by its state: a browser that starts many without finishing would outgrow the cookie.
+PENDING_STARTS = 3
+
+
+def _forget_older_starts(name: str) -> None:
+    """Keep only the newest PENDING_STARTS - 1 unfinished starts, making room for this one."""
+    prefix = f"_state_{name}_"
+    pending = sorted(
+        (key for key in session if key.startswith(prefix)),
+        key=lambda key: session[key].get("exp", 0) if isinstance(session[key], dict) else 0,
+    )
+    for key in pending[: max(0, len(pending) - (PENDING_STARTS - 1))]:
+        session.pop(key)
 
 
 def finish_login() -> Identity:

@@ -355,3 +355,13 @@ def test_reloading_the_callback_says_what_happened_and_what_to_do(client, factor
     assert reloaded.status_code == 400
     assert "already used" in page and "CSRF" not in page
     assert 'href="/measurements"' in page
+
+
+def test_a_browser_that_starts_many_log_ins_keeps_only_the_newest_few(client, provider):
+    states = [
+        parse_qs(urlsplit(client.get("/login/connect").headers["Location"]).query)["state"][0]
+        for _ in range(10)
+    ]
+    with client.session_transaction() as session:
+        pending = sorted(key for key in session if key.startswith("_state_"))
+    assert pending == sorted(f"_state_connect_{state}" for state in states[-3:])
