@@ -37,6 +37,8 @@ VALUES = {
     ("reason", "invitation expired"): N_("The invitation's time ran out."),
     ("recorded_at", "log-in"): N_("Recorded when they logged in."),
     ("bulk", True): N_("Invited from a CSV file."),
+    ("address_verified_by", "invitation link"): N_("Address verified by the invitation link."),
+    ("with", "passkey"): N_("With a passkey."),
 }
 # Bookkeeping that means nothing to a reader.
 HIDDEN = {"outbox_id"}

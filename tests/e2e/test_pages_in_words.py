@@ -17,7 +17,7 @@ from types import MappingProxyType
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -31,7 +31,7 @@ from onboarding.mail import render
 from onboarding.people import directory
 from onboarding.people.models import NAME_LENGTH
 from tests import helpers
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.e2e.browser import SCREENSHOTS
 from tests.helpers import admin_of, app_session, invitation_path, link_token, organization
 from tests.unit.test_i18n import CONTEXT, MAIL_TEMPLATES
 from web import create_app
@@ -137,22 +137,20 @@ def serve(factory: sessionmaker[Session], world: dict[str, object]) -> Iterator[
 
 
 @pytest.fixture
-def browser_page(serve: tuple[str, str]) -> Iterator[Page]:
+def browser_page(serve: tuple[str, str], browser: Browser) -> Iterator[Page]:
     base, cookie = serve
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=base, viewport={"width": WIDTH, "height": 900}, timezone_id="Europe/Amsterdam"
-        )
-        context.add_cookies([{"name": "app_session", "value": cookie, "url": base}])
-        page = context.new_page()
-        # The first page tells the server the browser's zone and loads once more in it.
-        page.goto("/measurements")
-        page.wait_for_function(
-            "document.body.dataset.timeZone === Intl.DateTimeFormat().resolvedOptions().timeZone"
-        )
-        yield page
-        browser.close()
+    context = browser.new_context(
+        base_url=base, viewport={"width": WIDTH, "height": 900}, timezone_id="Europe/Amsterdam"
+    )
+    context.add_cookies([{"name": "app_session", "value": cookie, "url": base}])
+    page = context.new_page()
+    # The first page tells the server the browser's zone and loads once more in it.
+    page.goto("/measurements")
+    page.wait_for_function(
+        "document.body.dataset.timeZone === Intl.DateTimeFormat().resolvedOptions().timeZone"
+    )
+    yield page
+    context.close()
 
 
 def admin_pages(world: dict[str, object]) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -16,7 +16,7 @@ from onboarding.db import settings_of, unit_of_work
 from onboarding.journeys import reminders
 from onboarding.settings import use_settings
 from tests import helpers
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Keyboard, Steps
+from tests.e2e.browser import Keyboard, Steps
 from tests.helpers import (
     PASSWORD,
     activated_account,
@@ -59,17 +59,15 @@ def server(factory: sessionmaker[Session]) -> Iterator[dict[str, object]]:
 
 
 @pytest.fixture
-def page(server: dict[str, object]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=str(server["base"]), viewport={"width": 1280, "height": 900}
-        )
-        context.add_cookies(
-            [{"name": "app_session", "value": str(server["cookie"]), "url": str(server["base"])}]
-        )
-        yield context.new_page()
-        browser.close()
+def page(server: dict[str, object], browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=str(server["base"]), viewport={"width": 1280, "height": 900}
+    )
+    context.add_cookies(
+        [{"name": "app_session", "value": str(server["cookie"]), "url": str(server["base"])}]
+    )
+    yield context.new_page()
+    context.close()
 
 
 def test_an_admin_erases_a_person_with_the_keyboard(page: Page, server) -> None:
@@ -105,26 +103,25 @@ def connect(factory, settings):
         yield url
 
 
-def test_an_owner_deletes_the_account_at_connect_in_a_browser(connect) -> None:
+def test_an_owner_deletes_the_account_at_connect_in_a_browser(connect, browser: Browser) -> None:
     steps = Steps(prefix="privacy-connect-", photograph=frozenset())
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(base_url=connect, viewport={"width": 1024, "height": 800})
-            page.goto("/login?next=/account/security")
-            page.fill("#email", "ada@example.com")
-            page.fill("#password", PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
-            steps.check(page, "security")
-            keyboard = Keyboard(page)
-            keyboard.fill(page.get_by_label("Your password, to confirm"), "not it")
-            keyboard.click(page.get_by_role("button", name="Delete my account"))
-            expect(page.get_by_role("alert")).to_contain_text("That is not right.")
-            steps.check(page, "refused")
-            keyboard.fill(page.get_by_label("Your password, to confirm"), PASSWORD)
-            keyboard.click(page.get_by_role("button", name="Delete my account"))
-            expect(page.get_by_role("heading", name="Your account was deleted")).to_be_visible()
-            steps.check(page, "deleted")
-        finally:
-            browser.close()
+    context = browser.new_context(base_url=connect, viewport={"width": 1024, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/login?next=/account/security")
+        page.fill("#email", "ada@example.com")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+        steps.check(page, "security")
+        keyboard = Keyboard(page)
+        keyboard.fill(page.get_by_label("Your password, to confirm"), "not it")
+        keyboard.click(page.get_by_role("button", name="Delete my account"))
+        expect(page.get_by_role("alert")).to_contain_text("That is not right.")
+        steps.check(page, "refused")
+        keyboard.fill(page.get_by_label("Your password, to confirm"), PASSWORD)
+        keyboard.click(page.get_by_role("button", name="Delete my account"))
+        expect(page.get_by_role("heading", name="Your account was deleted")).to_be_visible()
+        steps.check(page, "deleted")
+    finally:
+        context.close()
