@@ -20,6 +20,8 @@ from onboarding.identity.models import PasskeyChallenge
 TTL = timedelta(minutes=5)
 REGISTRATION = "registration"
 AUTHENTICATION = "authentication"
+# The first passkey of an account still to be made (registration from an invitation).
+SIGNUP = "signup"
 
 
 def _digest(raw: bytes | str) -> str:
