@@ -124,7 +124,7 @@ def test_an_invitee_goes_from_the_mail_to_member_in_four_pages_one_mail_and_six_
     act.fill(page.get_by_label("New password"), PASSWORD)
     act.fill(page.get_by_label("The same password again"), PASSWORD)
     # The proof-of-work captcha is solved by the page's own script, as in any browser.
-    expect(page.locator(".captcha-status")).to_contain_text("Verified", timeout=60_000)
+    expect(page.locator("altcha-widget")).to_contain_text("Verified", timeout=60_000)
     act.click(page.get_by_role("button", name="Register"))
     page.wait_for_url(re.compile(r"/measurements"))
     expect(page.get_by_role("button", name="Accept")).to_be_visible()
@@ -153,7 +153,7 @@ def test_an_invitee_goes_from_the_mail_to_member_in_four_pages_one_mail_and_six_
         "Accepted",
     ):
         expect(history.get_by_role("cell", name=what, exact=True).first).to_be_visible()
-    expect(history).to_contain_text("address verified by: invitation link")
+    expect(history).to_contain_text("Address verified by: invitation link")
     steps.check(admin_page, "admin-sees-history")
     admin_page.get_by_role("link", name="Onboarding dashboard").click()
     expect(admin_page.get_by_role("heading", name="Onboarding", exact=True)).to_be_visible()
