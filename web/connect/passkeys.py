@@ -1,6 +1,6 @@
 """Passkeys in the browser: log in with one (a button, and the address field's autofill),
-create one instead of a password (activation, recovery through a reset link), and manage
-them on the security page.
+create one instead of a password (activation, recovery through a reset link; registration
+from an invitation is web.connect.passkey_signup), and manage them on the security page.
 
 Each ceremony is two JSON calls made by static/passkeys.js: the options, carrying a challenge
 bound to this browser's session, then the browser's answer. A refused answer keeps what it
@@ -40,8 +40,8 @@ def binding() -> str:
     """This browser's binding token, made on first use."""
     if BINDING_KEY not in session:
         session[BINDING_KEY] = challenges.new_binding()
-    binding: str = session[BINDING_KEY]
-    return binding
+    token: str = session[BINDING_KEY]
+    return token
 
 
 def options_response(options_json: str) -> Response:
@@ -87,8 +87,7 @@ def log_in() -> Response | tuple[Response, int]:
     """A passkey is both factors: the session starts at once, with no code asked."""
 
     def run() -> Response:
-        binding = session.get(BINDING_KEY)
-        account = passkeys.authenticate(db_session(), answer(), binding, utcnow())
+        account = passkeys.authenticate(db_session(), answer(), session.get(BINDING_KEY), utcnow())
         auth.log_in_account(account, passkeys.AMR)
         return done(safe_next(request.args.get("next"), url_for("two_factor.security")))
 
