@@ -91,11 +91,12 @@ def new_account(
     journey_ref: str | None,
     now: datetime,
     verified_by: str | None = None,
+    subject: str | None = None,
 ) -> Account:
     """A registered account row and its account.registered event (no mail): the start of
     every account."""
     account = Account(
-        subject=uuid.uuid4().hex,
+        subject=subject or new_subject(),
         email=email,
         journey_ref=(journey_ref or None) and journey_ref[:200],
         verified_by=verified_by,
@@ -107,6 +108,11 @@ def new_account(
     session.flush()
     events.emit(session, account, events.REGISTERED, now)
     return account
+
+
+def new_subject() -> str:
+    """A new account's `sub`: random, never reused, saying nothing about the person."""
+    return uuid.uuid4().hex
 
 
 def register(
@@ -152,21 +158,92 @@ def register_invited(
     reveals nothing they could not learn there.
     """
     now = now or utcnow()
-    email = normalise_email(proof.email)
-    details = _details(first_name, last_name, language, country)
+    email, details = _invited(session, proof, first_name, last_name, language, country)
     person = passwords.Person(email, details["first_name"], details["last_name"])
     passwords.check(password, confirmation, person, settings_of(session).password_min_length)
+    account = _new_invited(session, proof, email, details, now)
+    _set_first_password(session, account, password, now)
+    return account
+
+
+def _invited(
+    session: Session,
+    proof: InvitationProof,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+) -> tuple[str, dict]:
+    """The invited address and the checked details, while the address has no account."""
+    email = normalise_email(proof.email)
+    details = _details(first_name, last_name, language, country)
     if find_by_email(session, email) is not None:
         raise AccountExists("You already have an account with this address: log in with it.")
-    account = new_account(
+    return email, details
+
+
+def _new_invited(
+    session: Session,
+    proof: InvitationProof,
+    email: str,
+    details: dict,
+    now: datetime,
+    subject: str | None = None,
+) -> Account:
+    return new_account(
         session,
         email=email,
         journey_ref=proof.journey_ref,
         verified_by=INVITATION,
         now=now,
+        subject=subject,
         **details,
     )
-    _set_first_password(session, account, password, now)
+
+
+def invited_passkey_options(
+    session: Session,
+    proof: InvitationProof,
+    *,
+    subject: str,
+    binding: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    now: datetime,
+) -> str:
+    """The options (JSON) for the browser to create the first passkey of the invited address
+    of `proof`, for the account `subject` still to be made, once the details pass: the
+    registration from an invitation without a password."""
+    email, details = _invited(session, proof, first_name, last_name, language, country)
+    display_name = f"{details['first_name']} {details['last_name']}"
+    return passkeys.signup_options(session, subject, email, display_name, binding, now)
+
+
+def register_invited_with_passkey(
+    session: Session,
+    proof: InvitationProof,
+    *,
+    subject: str,
+    credential_json: str,
+    binding: str | None,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str | None,
+    now: datetime,
+) -> Account:
+    """Register the invited address of `proof` as the account `subject` and activate it at
+    once with the browser's new passkey (answering `invited_passkey_options`) instead of a
+    password; no activation mail, and both account events say the invitation proved the
+    address. The passkey is checked before anything is made: a refused one leaves no account.
+    """
+    email, details = _invited(session, proof, first_name, last_name, language, country)
+    new = passkeys.verify_signup(session, credential_json, binding, subject, email, now)
+    account = _new_invited(session, proof, email, details, now, subject)
+    passkeys.save(session, account, new, now)
+    _activated(session, account, now, credential=events.PASSKEY)
     return account
 
 

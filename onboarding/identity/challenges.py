@@ -21,6 +21,8 @@ TTL = timedelta(minutes=5)
 REGISTRATION = "registration"
 AUTHENTICATION = "authentication"
 CONFIRMATION = "confirmation"  # the signed-in owner confirms a grave step (deleting the account)
+# The first passkey of an account still to be made (registration from an invitation).
+SIGNUP = "signup"
 
 
 def _digest(raw: bytes | str) -> str:

@@ -37,14 +37,16 @@ from webauthn.helpers.structs import (
     AttestationConveyancePreference,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
+    RegistrationCredential,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
+from webauthn.registration.verify_registration_response import VerifiedRegistration
 
 from onboarding.db import settings_of
 from onboarding.errors import NotFound, ValidationError
 from onboarding.identity import challenges, mails
-from onboarding.identity.challenges import AUTHENTICATION, CONFIRMATION, REGISTRATION
+from onboarding.identity.challenges import AUTHENTICATION, CONFIRMATION, REGISTRATION, SIGNUP
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account, Passkey, UpstreamIdentity
 
@@ -104,20 +106,62 @@ def of(session: Session, account: Account) -> list[Passkey]:
 
 def registration_options(session: Session, account: Account, binding: str, now: datetime) -> str:
     """The options (JSON) for the browser to create a passkey of `account`."""
+    return _creation_options(
+        session,
+        user_id=account.subject,
+        email=account.email,
+        display_name=f"{account.first_name} {account.last_name}".strip(),
+        challenge=challenges.issue(session, binding, REGISTRATION, account.id, now),
+        exclude=[_descriptor(passkey) for passkey in of(session, account)],
+    )
+
+
+def signup_options(
+    session: Session, subject: str, email: str, display_name: str, binding: str, now: datetime
+) -> str:
+    """The options (JSON) for the browser to create the first passkey of an account that
+    does not exist yet: `subject` and `email` are the account's to be, and the challenge is
+    good only for them (see `verify_signup`)."""
+    signup = _signup_binding(binding, subject, email)
+    return _creation_options(
+        session,
+        user_id=subject,
+        email=email,
+        display_name=display_name,
+        challenge=challenges.issue(session, signup, SIGNUP, None, now),
+        exclude=[],
+    )
+
+
+def _signup_binding(binding: str, subject: str, email: str) -> str:
+    # The challenge row keeps a digest of this: answering it for another subject or address
+    # finds no challenge.
+    return f"{binding}\n{subject}\n{email}"
+
+
+def _creation_options(
+    session: Session,
+    *,
+    user_id: str,
+    email: str,
+    display_name: str,
+    challenge: bytes,
+    exclude: list[PublicKeyCredentialDescriptor],
+) -> str:
     rp = relying_party(session)
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
-        user_id=account.subject.encode(),
-        user_name=account.email,
-        user_display_name=f"{account.first_name} {account.last_name}".strip(),
-        challenge=challenges.issue(session, binding, REGISTRATION, account.id, now),
+        user_id=user_id.encode(),
+        user_name=email,
+        user_display_name=display_name,
+        challenge=challenge,
         attestation=AttestationConveyancePreference.NONE,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[_descriptor(passkey) for passkey in of(session, account)],
+        exclude_credentials=exclude,
     )
     return options_to_json(options)
 
@@ -151,6 +195,14 @@ def _claimed_challenge(
     return challenge
 
 
+@dataclass(frozen=True)
+class NewCredential:
+    """A browser's new credential, checked against the challenge it answered, not yet saved."""
+
+    credential: RegistrationCredential
+    verified: VerifiedRegistration
+
+
 def add(
     session: Session,
     account: Account,
@@ -161,10 +213,36 @@ def add(
 ) -> Passkey:
     """Check the browser's new credential against the challenge handed to it for `account`
     and save it as a passkey of the account; its owner is told by mail."""
+    new = _verified_creation(session, credential_json, binding, REGISTRATION, account.id, now)
+    return save(session, account, new, now, name)
+
+
+def verify_signup(
+    session: Session,
+    credential_json: str,
+    binding: str | None,
+    subject: str,
+    email: str,
+    now: datetime,
+) -> NewCredential:
+    """Check the browser's new credential against the challenge of `signup_options` handed
+    to this browser for `subject` and `email`; nothing is saved (the account comes next)."""
+    signup = _signup_binding(binding, subject, email) if binding else None
+    return _verified_creation(session, credential_json, signup, SIGNUP, None, now)
+
+
+def _verified_creation(
+    session: Session,
+    credential_json: str,
+    binding: str | None,
+    ceremony: str,
+    account_id: int | None,
+    now: datetime,
+) -> NewCredential:
     rp = relying_party(session)
     credential = _parsed(parse_registration_credential_json, credential_json)
     challenge = _claimed_challenge(
-        session, credential.response.client_data_json, binding, REGISTRATION, account.id, now
+        session, credential.response.client_data_json, binding, ceremony, account_id, now
     )
     try:
         verified = verify_registration_response(
@@ -179,14 +257,22 @@ def add(
     credential_id = bytes_to_base64url(verified.credential_id)
     if session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
         raise PasskeyRefused("This passkey is already saved.")
+    return NewCredential(credential, verified)
+
+
+def save(
+    session: Session, account: Account, new: NewCredential, now: datetime, name: str = ""
+) -> Passkey:
+    """Save a checked credential as a passkey of `account`; its owner is told by mail."""
+    verified = new.verified
     passkey = Passkey(
         account_id=account.id,
-        credential_id=credential_id,
+        credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
         backup_eligible=verified.credential_device_type == "multi_device",
         backed_up=verified.credential_backed_up,
-        transports=[t.value for t in credential.response.transports or []],
+        transports=[t.value for t in new.credential.response.transports or []],
         name=_name(name) or _default_name(session, account),
         created_at=now,
     )

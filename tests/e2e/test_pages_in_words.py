@@ -32,7 +32,7 @@ from onboarding.people import directory
 from onboarding.people.models import NAME_LENGTH
 from tests import helpers
 from tests.e2e.browser import SCREENSHOTS
-from tests.helpers import admin_of, app_session, invitation_path, link_token, organization
+from tests.helpers import admin_of, app_session, invitation_path, organization
 from tests.unit.test_i18n import CONTEXT, MAIL_TEMPLATES
 from web import create_app
 from web import i18n as web_i18n
@@ -113,8 +113,9 @@ def world(factory: sessionmaker[Session]) -> dict[str, object]:
             actor=admin.email,
         )
         ids["longest"] = longest.id
-        invitation = invitation_path(session, session.get_one(Journey, ids["invited"]))
-        record_fetch(session, link_token(invitation), method="GET", user_agent="Mozilla/5.0")
+        invited = session.get_one(Journey, ids["invited"])
+        invitation = invitation_path(session, invited)
+        record_fetch(session, invited, method="GET", user_agent="Mozilla/5.0", now=utcnow())
         return {"organization": acme.id, "admin": admin.id, "ids": ids, "invitation": invitation}
 
 

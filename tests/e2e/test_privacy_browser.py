@@ -111,7 +111,7 @@ def test_an_owner_deletes_the_account_at_connect_in_a_browser(connect, browser: 
         page.goto("/login?next=/account/security")
         page.fill("#email", "ada@example.com")
         page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Log in", exact=True).click()
         expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
         steps.check(page, "security")
         keyboard = Keyboard(page)

@@ -14,6 +14,7 @@ from web.connect import (
     account,
     federation,
     login,
+    passkey_signup,
     passkeys,
     password,
     provider,
@@ -47,7 +48,8 @@ def create_connect_app(
     init_connect_metrics(app)
     init_oauth(app)
     init_i18n(app)
-    for module in (provider, login, register, password, two_factor, passkeys, account, federation):
+    blueprints = (provider, login, register, password, two_factor, passkeys, passkey_signup)
+    for module in (*blueprints, account, federation):
         app.register_blueprint(module.bp)
 
     return app

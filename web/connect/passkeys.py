@@ -1,6 +1,7 @@
 """Passkeys in the browser: log in with one (a button, and the address field's autofill),
-create one instead of a password (activation, recovery through a reset link), manage them
-on the security page, and confirm with one that the account is to be deleted.
+create one instead of a password (activation, recovery through a reset link; registration
+from an invitation is web.connect.passkey_signup), manage them on the security page, and
+confirm with one that the account is to be deleted.
 
 Each ceremony is two JSON calls made by static/passkeys.js: the options, carrying a challenge
 bound to this browser's session, then the browser's answer. A refused answer keeps what it
@@ -36,25 +37,25 @@ def passkeys_offered() -> dict[str, bool]:
     return {"passkeys_offered": passkeys.offered(app_settings().connect_issuer)}
 
 
-def _binding() -> str:
+def binding() -> str:
     """This browser's binding token, made on first use."""
     if BINDING_KEY not in session:
         session[BINDING_KEY] = challenges.new_binding()
-    binding: str = session[BINDING_KEY]
-    return binding
+    token: str = session[BINDING_KEY]
+    return token
 
 
-def _options(options_json: str) -> Response:
+def options_response(options_json: str) -> Response:
     response = Response(options_json, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _answer() -> str:
+def answer() -> str:
     return request.get_data(as_text=True)
 
 
-def _done(target: str) -> Response:
+def done(target: str) -> Response:
     return jsonify(redirect=target)
 
 
@@ -63,12 +64,14 @@ def _refused(error: errors.DomainError, status: int = 400) -> tuple[Response, in
     return jsonify(error=tr(str(error))), status
 
 
-def _ceremony(run: Callable[[], Response]) -> Response | tuple[Response, int]:
+def ceremony(run: Callable[[], Response]) -> Response | tuple[Response, int]:
     """Run one ceremony's second call, turning a refusal into its JSON message."""
     try:
         return run()
     except accounts.LinkNotUsable as error:
         return _refused(error, 410)
+    except accounts.AccountExists as error:
+        return _refused(error, 409)
     except errors.ValidationError as error:
         return _refused(error)
 
@@ -76,7 +79,7 @@ def _ceremony(run: Callable[[], Response]) -> Response | tuple[Response, int]:
 @bp.post("/login/passkey/options")
 @limiter.limit(configured("LIMIT_LOGIN_PER_IP"))
 def log_in_options() -> Response:
-    return _options(passkeys.authentication_options(db_session(), _binding(), utcnow()))
+    return options_response(passkeys.authentication_options(db_session(), binding(), utcnow()))
 
 
 @bp.post("/login/passkey")
@@ -85,31 +88,32 @@ def log_in() -> Response | tuple[Response, int]:
     """A passkey is both factors: the session starts at once, with no code asked."""
 
     def run() -> Response:
-        binding = session.get(BINDING_KEY)
-        account = passkeys.authenticate(db_session(), _answer(), binding, utcnow())
+        account = passkeys.authenticate(db_session(), answer(), session.get(BINDING_KEY), utcnow())
         auth.log_in_account(account, passkeys.AMR)
-        return _done(safe_next(request.args.get("next"), url_for("two_factor.security")))
+        return done(safe_next(request.args.get("next"), url_for("two_factor.security")))
 
-    return _ceremony(run)
+    return ceremony(run)
 
 
 @bp.post("/account/passkeys/options")
 @login_required
 def add_options() -> Response:
     account = _current()
-    return _options(passkeys.registration_options(db_session(), account, _binding(), utcnow()))
+    return options_response(
+        passkeys.registration_options(db_session(), account, binding(), utcnow())
+    )
 
 
 @bp.post("/account/passkeys")
 @login_required
 def add() -> Response | tuple[Response, int]:
     def run() -> Response:
-        passkeys.add(db_session(), _current(), _answer(), session.get(BINDING_KEY), utcnow())
+        passkeys.add(db_session(), _current(), answer(), session.get(BINDING_KEY), utcnow())
         flash("The passkey is added.", "success")
         # A page offering a passkey in place of a password (registration) names where next.
-        return _done(safe_next(request.args.get("next"), url_for("two_factor.security")))
+        return done(safe_next(request.args.get("next"), url_for("two_factor.security")))
 
-    return _ceremony(run)
+    return ceremony(run)
 
 
 @bp.post("/account/passkeys/<int:passkey_id>/rename")
@@ -140,7 +144,8 @@ def remove(passkey_id: int) -> Response:
 @login_required
 def delete_options() -> Response:
     account = _current()
-    return _options(passkeys.confirmation_options(db_session(), account, _binding(), utcnow()))
+    options = passkeys.confirmation_options(db_session(), account, binding(), utcnow())
+    return options_response(options)
 
 
 @bp.post("/account/delete/passkey")
@@ -150,12 +155,12 @@ def delete_account() -> Response | tuple[Response, int]:
 
     def run() -> Response:
         deletion.delete_account_with_passkey(
-            db_session(), _current(), _answer(), session.get(BINDING_KEY), utcnow()
+            db_session(), _current(), answer(), session.get(BINDING_KEY), utcnow()
         )
         session.clear()
-        return _done(url_for("account.deleted"))
+        return done(url_for("account.deleted"))
 
-    return _ceremony(run)
+    return ceremony(run)
 
 
 def _current() -> Account:
@@ -169,7 +174,9 @@ def _linked_options(token: str, purpose: str) -> Response | tuple[Response, int]
         account = accounts.open_link(db_session(), token, purpose)
     except accounts.LinkNotUsable as error:
         return jsonify(error=tr(str(error))), 410
-    return _options(passkeys.registration_options(db_session(), account, _binding(), utcnow()))
+    return options_response(
+        passkeys.registration_options(db_session(), account, binding(), utcnow())
+    )
 
 
 @bp.post("/activate/<token>/passkey/options")
@@ -183,13 +190,13 @@ def activate(token: str) -> Response | tuple[Response, int]:
 
     def run() -> Response:
         account = accounts.activate_with_passkey(
-            db_session(), token, _answer(), session.get(BINDING_KEY), utcnow()
+            db_session(), token, answer(), session.get(BINDING_KEY), utcnow()
         )
         auth.log_in_account(account, passkeys.AMR)
         # On to the app, whose Log in with Connect now passes straight through.
-        return _done(app_login_url())
+        return done(app_login_url())
 
-    return _ceremony(run)
+    return ceremony(run)
 
 
 @bp.post("/password/reset/<token>/passkey/options")
@@ -201,12 +208,12 @@ def recovery_options(token: str) -> Response | tuple[Response, int]:
 def recover(token: str) -> Response | tuple[Response, int]:
     def run() -> Response:
         accounts.recover_with_passkey(
-            db_session(), token, _answer(), session.get(BINDING_KEY), utcnow()
+            db_session(), token, answer(), session.get(BINDING_KEY), utcnow()
         )
         flash("Your passkey is saved. You can log in with it now.", "success")
-        return _done(url_for("login.login"))
+        return done(url_for("login.login"))
 
-    return _ceremony(run)
+    return ceremony(run)
 
 
 def offer(kind: str, token: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -84,11 +85,21 @@ def guessed_country(language: str) -> str | None:
     return _COUNTRY_OF_LANGUAGE.get(language)
 
 
-def _invitation() -> InvitationProof | None:
-    """The invitation the app vouches for, when this registration comes from one."""
-    proof = invitation_proof.read(request.values.get("invitation"), app_settings())
+def invitation_of(raw: str | None) -> InvitationProof | None:
+    """The invitation the app vouches for in `raw`, when this registration comes from one."""
+    proof = invitation_proof.read(raw, app_settings())
     if proof is not None and proof.language in LANGUAGES:
         g.invitee_language = proof.language  # the page speaks the invitee's language
+    return proof
+
+
+def invitation_required(raw: str | None) -> InvitationProof:
+    """The invitation in `raw`, which a registration from an invitation cannot go without."""
+    proof = invitation_of(raw)
+    if proof is None:
+        raise errors.ValidationError(
+            "This registration form has expired. Open the invitation link again.", "form"
+        )
     return proof
 
 
@@ -105,7 +116,7 @@ def _prefilled(proof: InvitationProof) -> dict[str, Any]:
 
 def _form(error: errors.ValidationError | None = None) -> Any:
     settings = app_settings()
-    proof = _invitation()
+    proof = invitation_of(request.values.get("invitation"))
     invited = {}
     if proof is not None:
         invited = {
@@ -139,11 +150,12 @@ def captcha_challenge() -> Any:
     return checker.challenge(utcnow())
 
 
-def _check_captcha() -> None:
+def check_captcha(values: Mapping[str, str]) -> None:
+    """The captcha answered in the form's `values`, solved and not used before."""
     checker = captcha.from_settings(app_settings())
     field = "altcha" if checker.kind == "altcha" else "g-recaptcha-response"
     try:
-        solved = checker.verify(request.form.get(field, ""), request.remote_addr)
+        solved = checker.verify(values.get(field, ""), request.remote_addr)
     except captcha.CaptchaFailed as error:
         raise errors.ValidationError(str(error), "captcha") from None
     if not captcha.first_use(solved, app_settings()):
@@ -167,7 +179,7 @@ def register_post() -> Any:
         "journey_ref": form.get("ref") or None,
     }
     try:
-        _check_captcha()
+        check_captcha(form)
         accounts.register(db_session(), **details)
     except errors.ValidationError as error:
         return _form(error)
@@ -179,13 +191,9 @@ def _register_invited() -> Any:
     """Registration from an invitation, inside the app's authorization request: the account
     is activated at once, signed in, and the request goes on back to the app."""
     form = request.form
-    proof = _invitation()
     try:
-        if proof is None:
-            raise errors.ValidationError(
-                "This registration form has expired. Open the invitation link again.", "form"
-            )
-        _check_captcha()
+        proof = invitation_required(form.get("invitation"))
+        check_captcha(form)
         account = accounts.register_invited(
             db_session(),
             proof,
@@ -201,7 +209,7 @@ def _register_invited() -> Any:
             "login.html",
             next=form.get("next", ""),
             settings=app_settings(),
-            email=proof.email if proof else "",
+            email=proof.email,
             error=str(exists),
         )
         return page, 409

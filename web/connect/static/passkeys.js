@@ -26,8 +26,14 @@
     block.querySelector("[data-passkey-status]").textContent = message;
   }
 
+  // The fields of the form the block names (registration), sent with the options call.
+  function fields(block) {
+    const form = block.dataset.form && document.getElementById(block.dataset.form);
+    return form ? JSON.stringify(Object.fromEntries(new FormData(form))) : undefined;
+  }
+
   async function create(block) {
-    const options = await post(block, block.dataset.options);
+    const options = await post(block, block.dataset.options, fields(block));
     const credential = await navigator.credentials.create({
       publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
     });
