@@ -41,7 +41,7 @@ def test_the_invitation_in_english_has_the_link_roles_and_the_expiry_written_out
         assert "http://app.test/invitations/abc123" in body
         assert "Bob Smith invited you to join Acme in Measurements as editor and viewer." in body
         assert "Friday, December 25, 2026" in body
-        assert "Create account" in body
+        assert "Create your Connect account on the page that opens" in body
         assert "Join Acme" in body
         assert "support@example.com" in body
     assert 'href="http://app.test/invitations/abc123"' in html
