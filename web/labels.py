@@ -42,6 +42,9 @@ EVENTS = {
     "account_linked": N_("Confirmed another account as theirs"),
     "directory_update": N_("Changed by the directory"),
     "roles_changed": N_("Roles changed"),
+    "reminders_stopped": N_("Stopped the reminders"),
+    "erased": N_("Erased"),
+    "new_invitation_asked": N_("Asked for a new invitation"),
 }
 
 MAILS = {
@@ -52,6 +55,7 @@ MAILS = {
     "nudge_activated": N_("Reminder: log in"),
     "nudge_logged_in": N_("Reminder: accept the invitation"),
     "nudge_expiring": N_("Reminder: the invitation expires soon"),
+    "new_invitation_asked": N_("Request for a new invitation"),
 }
 
 # The kinds of reminder (onboarding.journeys.nudges), as the history names them.

@@ -5,12 +5,12 @@ leads to the Thank-you page."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from onboarding.db import unit_of_work
 from onboarding.identity.accounts import find_by_email
 from onboarding.settings import use_settings
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, accessibility_problems
+from tests.e2e.browser import accessibility_problems
 from tests.helpers import answer_requests, serve
 
 pytestmark = pytest.mark.e2e
@@ -30,29 +30,28 @@ def connect(factory, settings):
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_the_captcha_solves_itself_and_registration_reaches_the_thank_you_page(
-    connect, factory, language
+    connect, factory, language, browser: Browser
 ):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            problems = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"{connect}/register?email=ada%40example.com&ref=REF&lang={language}")
-            assert page.input_value("#email") == "ada@example.com"
-            page.wait_for_selector(f"altcha-widget >> text={VERIFIED[language]}", timeout=30_000)
-            assert page.get_attribute("altcha-widget .altcha", "data-state") == "verified"
-            assert accessibility_problems(page) == []
-            page.fill("#first_name", "Ada")
-            page.fill("#last_name", "Lovelace")
-            page.select_option("#language", "nl")
-            page.select_option("#country", "NL")
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{connect}/register/thanks*")
-            assert THANKS[language] in page.inner_text("h1")
-            assert problems == []
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(f"{connect}/register?email=ada%40example.com&ref=REF&lang={language}")
+        assert page.input_value("#email") == "ada@example.com"
+        page.wait_for_selector(f"altcha-widget >> text={VERIFIED[language]}", timeout=30_000)
+        assert page.get_attribute("altcha-widget .altcha", "data-state") == "verified"
+        assert accessibility_problems(page) == []
+        page.fill("#first_name", "Ada")
+        page.fill("#last_name", "Lovelace")
+        page.select_option("#language", "nl")
+        page.select_option("#country", "NL")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{connect}/register/thanks*")
+        assert THANKS[language] in page.inner_text("h1")
+        assert problems == []
+    finally:
+        context.close()
     with unit_of_work(factory) as session:
         answer_requests(session)  # as the worker does: the account exists once it is answered
         account = find_by_email(session, "ada@example.com")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -17,7 +17,7 @@ from onboarding import journeys
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from tests import helpers
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, Steps
+from tests.e2e.browser import Steps
 from tests.helpers import admin_of, app_session, organization
 from web import create_app
 from web.auth import SESSION_ID_KEY, SESSION_KEY
@@ -65,14 +65,12 @@ def server(factory: sessionmaker[Session]) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def page(server: tuple[str, str]) -> Iterator[Page]:
+def page(server: tuple[str, str], browser: Browser) -> Iterator[Page]:
     base, cookie = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "app_session", "value": cookie, "url": base}])
-        yield context.new_page()
-        browser.close()
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "app_session", "value": cookie, "url": base}])
+    yield context.new_page()
+    context.close()
 
 
 def test_an_admin_works_with_the_dashboard_in_a_browser(page: Page, factory) -> None:

@@ -80,7 +80,7 @@ def test_the_code_shows_the_invitation_however_it_is_typed(client, factory, invi
     page = client.post("/join", data={"code": typed(code)})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "You are invited to Acme Labs" in text and "Grace Hopper" in text
+    assert "Join Acme Labs" in text and "Grace Hopper" in text
     assert 'action="/join/continue"' in text
     # Entering the code shows the invitation; only the click on, as with the link, records.
     assert triggers(factory, journey_id) == before

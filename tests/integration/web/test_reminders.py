@@ -65,4 +65,4 @@ def test_the_dashboard_shows_that_the_reminders_were_stopped(client, factory, se
     helpers.log_in_to_app(client, admin)
     page = client.get(f"/admin/onboarding/journeys/{journey_id}").get_data(as_text=True)
     assert "They stopped the reminder mails on" in page
-    assert "<td>reminders_stopped</td>" in page
+    assert "<td>Stopped the reminders</td>" in page

@@ -51,9 +51,9 @@ def test_an_invite_commits_and_its_mail_arrives_in_the_persons_language(factory,
     with unit_of_work(factory) as session:
         journey = helpers.journey(session, language="nl")
         helpers.fire(session, journey.id, "invite")
-        address = journey.person.email
+        address, organization = journey.person.email, journey.organization.name
     (mail,) = mailbox.wait_for(address)
-    assert mail["Subject"] == "Je bent uitgenodigd voor Measurements"
+    assert mail["Subject"] == f"Uitnodiging voor {organization} in Measurements"
     text = mail.get_body(("plain",)).get_content()
     link = next(word for word in text.split() if word.startswith("http://app.test/invitations/"))
     with unit_of_work(factory) as session:

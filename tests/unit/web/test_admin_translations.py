@@ -14,6 +14,9 @@ from jinja2.ext import babel_extract
 from onboarding.dashboard.actions import ACTIONS
 from onboarding.email_address import NOT_VALID, WHY_NOT
 from onboarding.i18n import catalog_files
+from onboarding.journeys.history import Fact
+from onboarding.journeys.machine import TRIGGERS
+from web.labels import EVENTS
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ["people", "dashboard"]
@@ -92,3 +95,7 @@ DUTCH = dutch_ids()
 @pytest.mark.parametrize("message", sorted(set(template_messages() + code_messages())))
 def test_the_admin_message_has_a_dutch_translation(message):
     assert message in DUTCH
+
+
+def test_every_history_fact_has_a_label():
+    assert {fact.value for fact in Fact} | set(TRIGGERS) <= set(EVENTS)
