@@ -13,6 +13,7 @@ their own, `rate_limits.sqlite3` in ONBOARDING_VAR_DIR, which every local proces
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -50,8 +51,18 @@ def database_storage_uri(settings: Settings) -> str:
     return f"{SCHEME}://?{urlencode({'url': url})}"
 
 
-@lru_cache(maxsize=8)
+_opening = threading.Lock()
+
+
 def _counters(url: str) -> sessionmaker[Session]:
+    """Sessions on the counters' database, opened once even when the first hits come at once
+    (two threads making a new SQLite file WAL together fail with "database is locked")."""
+    with _opening:
+        return _opened(url)
+
+
+@lru_cache(maxsize=8)
+def _opened(url: str) -> sessionmaker[Session]:
     """Sessions on the counters' database; a SQLite file gets its table on first use."""
     if url.startswith("sqlite"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
