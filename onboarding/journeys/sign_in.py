@@ -118,7 +118,11 @@ def sign_in(
                 email=email,
                 actor=email,
                 now=now,
-                detail=VERIFIED_BY_INVITATION if proven_by_invitation else RECORDED_AT_LOG_IN,
+                detail=(
+                    {**VERIFIED_BY_INVITATION, **({"with": credential} if credential else {})}
+                    if proven_by_invitation
+                    else RECORDED_AT_LOG_IN
+                ),
             )
         journeys.log_in(session, journey.id, actor=email, subject=subject, now=now, detail=detail)
         advanced.append(journey.id)

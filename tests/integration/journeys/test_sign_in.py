@@ -239,3 +239,20 @@ def test_an_event_arriving_after_the_log_in_changes_nothing(session):
     assert account_events.receive(session, late) == []
     assert journey.state is JourneyState.logged_in
     assert [e.trigger for e in since_invite(journey)] == ["register", "activate", "log_in"]
+
+
+def test_an_invitee_who_joined_with_a_passkey_has_it_in_the_steps_recorded_at_log_in(session):
+    journey = invitee(session, organization(session), email="ann@example.com")
+    sign_in(
+        session,
+        subject="sub-1",
+        email="ann@example.com",
+        email_verified=True,
+        email_verified_by="invitation",
+        provider_reports_accounts=True,
+        credential="passkey",
+    )
+    register, activate, log_in = (detail for *_, detail in history(journey))
+    for detail in (register, activate, log_in):
+        assert detail["with"] == "passkey"
+    assert activate == {"address_verified_by": "invitation link", "with": "passkey"}
