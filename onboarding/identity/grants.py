@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
-from onboarding.identity.oidc import digest
+from onboarding.identity.models import AccessToken, AuthorizationCode, RefreshToken
+from onboarding.identity.oidc import digest, save_token
 
 REFRESH_TOKEN_TTL = timedelta(days=30)
 
@@ -47,27 +48,8 @@ def revoke(session: Session, grant_id: str, now: datetime) -> None:
         )
 
 
-def save_refresh_token(
-    session: Session,
-    *,
-    token: str,
-    grant_id: str,
-    client_id: str,
-    account: Account,
-    scope: str,
-    now: datetime,
-) -> RefreshToken:
-    row = RefreshToken(
-        token_hash=digest(token),
-        grant_id=grant_id,
-        client_id=client_id,
-        account=account,
-        scope=scope,
-        issued_at=now,
-        expires_at=now + REFRESH_TOKEN_TTL,
-    )
-    session.add(row)
-    return row
+def save_refresh_token(session: Session, **fields: Any) -> RefreshToken:
+    return save_token(session, RefreshToken, REFRESH_TOKEN_TTL, **fields)
 
 
 def claim_refresh_token(

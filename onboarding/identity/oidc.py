@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onboarding.identity.keys import TOKEN_TTL
 from onboarding.identity.machine import AccountState
-from onboarding.identity.models import AccessToken, Account, AuthorizationCode
+from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
 
 CODE_TTL = timedelta(minutes=5)
+IssuedToken = TypeVar("IssuedToken", AccessToken, RefreshToken)
 
 
 def digest(raw: str) -> str:
@@ -90,8 +91,10 @@ def claim_code(
     )
 
 
-def save_access_token(
+def save_token(
     session: Session,
+    model: type[IssuedToken],
+    ttl: timedelta,
     *,
     token: str,
     grant_id: str,
@@ -99,18 +102,23 @@ def save_access_token(
     account: Account,
     scope: str,
     now: datetime,
-) -> AccessToken:
-    row = AccessToken(
+) -> IssuedToken:
+    """Store a token of `model` (access or refresh) issued in a grant; only its digest."""
+    row = model(
         token_hash=digest(token),
         grant_id=grant_id,
         client_id=client_id,
         account=account,
         scope=scope,
         issued_at=now,
-        expires_at=now + TOKEN_TTL,
+        expires_at=now + ttl,
     )
     session.add(row)
     return row
+
+
+def save_access_token(session: Session, **fields: Any) -> AccessToken:
+    return save_token(session, AccessToken, TOKEN_TTL, **fields)
 
 
 def find_access_token(session: Session, token: str) -> AccessToken | None:
