@@ -8,6 +8,7 @@ they are read from the .po files directly, so no compiled .mo file is ever out o
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -15,6 +16,8 @@ from types import MappingProxyType
 
 import pycountry
 from babel import Locale, localedata
+from babel.core import get_global
+from babel.dates import get_timezone_location
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -78,3 +81,52 @@ def _sort_key(name: str) -> str:
     # Without a collation library: accents after their letter (Å with A, Ö with O), case ignored.
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+# The regions of the IANA zone names people choose from (no aliases such as US/Eastern, no
+# fixed offsets such as Etc/GMT+5), and the zone every clock can fall back on.
+ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+UTC_ZONE = "UTC"
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> frozenset[str]:
+    """Every zone a person may choose: UTC and each current IANA name of a place."""
+    aliases = get_global("zone_aliases")
+    return frozenset(
+        {UTC_ZONE}
+        | {
+            zone
+            for zone in zoneinfo.available_timezones()
+            if zone.split("/", 1)[0] in ZONE_REGIONS and zone not in aliases
+        }
+    )
+
+
+@lru_cache(maxsize=16)
+def time_zones(language: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The zones of each region (ZONE_REGIONS), each as (IANA name, its place written in
+    `language`: "Amsterdam (Nederland)"), in the order a reader of that language looks for it."""
+    locale = Locale.parse(cldr_locale(language))
+    territories = get_global("zone_territories")
+    places: dict[str, list[tuple[str, str]]] = {region: [] for region in ZONE_REGIONS}
+    for zone in time_zone_names() - {UTC_ZONE}:
+        city = get_timezone_location(zone, locale=locale, return_city=True)
+        country = locale.territories.get(territories.get(zone, ""))
+        place = f"{city} ({country})" if country and country != city else city
+        places[zone.split("/", 1)[0]].append((zone, place))
+    return tuple(
+        (region, tuple(sorted(zones, key=lambda pair: _sort_key(pair[1]))))
+        for region, zones in places.items()
+    )

@@ -1,17 +1,19 @@
 """Dates, times and durations written out for the reader: in the page's language (Babel) and
 in the reader's time zone.
 
-The time zone is the browser's: static/time_zone.js keeps it in the `time_zone` cookie, and a
-zone this server does not know counts as UTC. Every page that shows times names the zone.
+The time zone is the one the reader chose in their settings, else the browser's:
+static/time_zone.js keeps it in the `time_zone` cookie. A zone this server does not know counts
+as UTC. Every page that shows times names the zone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from onboarding.i18n import cldr_locale
 from web.i18n import page_language
@@ -21,11 +23,19 @@ EMPTY = "—"
 
 
 def reader_zone() -> tzinfo:
-    """The reader's time zone, from the cookie the page's script sets; UTC until it is set."""
+    """The reader's time zone: the one they chose, else the browser's from the cookie the
+    page's script sets; UTC until it is set."""
     if "reader_zone" not in g:
-        g.reader_zone = _zone(request.cookies.get(ZONE_COOKIE, ""))
+        chosen = zone_chosen()
+        g.reader_zone = _zone(chosen or request.cookies.get(ZONE_COOKIE, ""))
     zone: tzinfo = g.reader_zone
     return zone
+
+
+def zone_chosen() -> str | None:
+    """The zone the reader chose in their settings; None when they read in the browser's."""
+    chosen: str | None = current_app.extensions["chosen_time_zone"]()
+    return chosen
 
 
 def zone_name() -> str:
@@ -66,8 +76,10 @@ def percent(value: float | None) -> str:
     return EMPTY if value is None else f"{value:.0%}"
 
 
-def init_dates(app: Flask) -> None:
-    """The filters `day`, `moment`, `duration` and `percent`, and `zone_name()`, in templates."""
+def init_dates(app: Flask, chosen_zone: Callable[[], str | None]) -> None:
+    """The filters `day`, `moment`, `duration` and `percent`, and `zone_name()` and
+    `zone_chosen()`, in templates; `chosen_zone` names the zone the reader chose, if any."""
+    app.extensions["chosen_time_zone"] = chosen_zone
     for name, function in (
         ("day", day),
         ("moment", moment),
@@ -76,6 +88,7 @@ def init_dates(app: Flask) -> None:
     ):
         app.add_template_filter(function, name)
     app.jinja_env.globals["zone_name"] = zone_name
+    app.jinja_env.globals["zone_chosen"] = zone_chosen
 
 
 def _zone(name: str) -> tzinfo:

@@ -1,5 +1,5 @@
-"""The app's pages: log-in, invitation links, stopping reminders, Measurements and
-Settings > People."""
+"""The app's pages: log-in, invitation links, stopping reminders, Measurements,
+Settings > People and the reader's own settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any
 from flask import Flask
 
 from onboarding.people.access import administered_organization_ids
-from web import history_details, invitations, labels, login, measurements, people, reminders
+from web import (
+    account,
+    history_details,
+    invitations,
+    labels,
+    login,
+    measurements,
+    people,
+    reminders,
+)
 from web.auth import current_person
 from web.dates import init_dates
 from web.db import db_session
@@ -20,11 +29,18 @@ from web.words import say, written
 
 def init_front(app: Flask) -> None:
     init_oidc(app)
-    for blueprint in (login.bp, invitations.bp, measurements.bp, people.bp, reminders.bp):
+    for blueprint in (
+        login.bp,
+        invitations.bp,
+        measurements.bp,
+        people.bp,
+        reminders.bp,
+        account.bp,
+    ):
         app.register_blueprint(blueprint)
     app.context_processor(page_context)
     init_i18n(app, preferred_language)
-    init_dates(app)
+    init_dates(app, chosen_time_zone)
     app.jinja_env.globals.update(
         say=say, written=written, labels=labels, details=history_details.details
     )
@@ -42,6 +58,11 @@ def preferred_language() -> str | None:
         or login.invitation_in_progress()
     )
     return journey.person.language if journey else None
+
+
+def chosen_time_zone() -> str | None:
+    person = current_person()
+    return person.time_zone if person is not None else None
 
 
 def page_context() -> dict[str, Any]:

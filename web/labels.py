@@ -99,6 +99,21 @@ ACTORS = {
 }
 
 
+# The regions of onboarding.i18n.ZONE_REGIONS, as the time zone list groups them.
+REGIONS = {
+    "Africa": N_("Africa"),
+    "America": N_("America"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+    "Asia": N_("Asia"),
+    "Atlantic": N_("Atlantic Ocean"),
+    "Australia": N_("Australia"),
+    "Europe": N_("Europe"),
+    "Indian": N_("Indian Ocean"),
+    "Pacific": N_("Pacific Ocean"),
+}
+
+
 def label(names: dict[str, str], code: str) -> str:
     """The name of `code` in the page's language; unknown codes as words."""
     name = names.get(code)
@@ -119,6 +134,10 @@ def mail(template: str) -> str:
 
 def actor(name: str) -> str:
     return gettext(ACTORS[name]) if name in ACTORS else name
+
+
+def region(code: str) -> str:
+    return label(REGIONS, code)
 
 
 def language(code: str) -> str:

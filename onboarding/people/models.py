@@ -46,6 +46,8 @@ class Person(Base):
     last_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     language: Mapped[str] = mapped_column(String(8), default="en")
     country: Mapped[str | None] = mapped_column(String(2))
+    # The IANA zone the person reads times in; None: their browser's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     connect_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     is_superadmin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

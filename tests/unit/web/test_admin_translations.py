@@ -36,6 +36,7 @@ DOMAIN = {
     "onboarding/dashboard/diagnosis.py": {"Finding": slice(1, 3), "_ended": slice(1, 2)},
     "onboarding/people/directory.py": {"ValidationError": slice(0, 1), "Conflict": slice(0, 1)},
     "onboarding/email_address.py": {"ValidationError": slice(0, 1)},
+    "onboarding/people/preferences.py": {"ValidationError": slice(0, 1)},
     "onboarding/dashboard/bulk_invite.py": {"Refusal": slice(0, 1)},
     "web/oidc.py": {"LoginFailed": slice(0, 1)},
 }
