@@ -7,8 +7,10 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import cast
 
@@ -31,8 +33,12 @@ class ReceivedMail:
         return str(self.message["To"] or "")
 
     @property
-    def date(self) -> str:
-        return str(self.message["Date"] or "")
+    def sent_at(self) -> datetime | None:
+        """The moment of its Date header; None without one that can be read."""
+        try:
+            return parsedate_to_datetime(str(self.message["Date"] or ""))
+        except (TypeError, ValueError):
+            return None
 
     def part(self, subtype: str) -> str | None:
         body = self.message.get_body((subtype,))

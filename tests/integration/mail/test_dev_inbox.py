@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,3 +112,21 @@ def test_serve_starts_the_sink_only_for_a_local_smtp_server(settings):
     assert "mail" not in [
         s.name for s in services(settings.with_overrides(environment="production"))
     ]
+
+
+def test_the_inbox_speaks_the_readers_language_and_writes_when_in_their_zone(settings):
+    message = compose_bytes("invitation", "en", INVITATION, settings, to="ada@example.com")
+    mail_id = dev_inbox.store(message, settings)
+    sent_at = dev_inbox.find(mail_id, settings).sent_at
+    client = create_app({"TESTING": True}, settings=settings).test_client()
+    client.set_cookie("time_zone", "Asia/Tokyo")
+    local = sent_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    listing = client.get("/dev/mail?lang=nl").get_data(as_text=True)
+    shown = client.get(f"/dev/mail/{mail_id}?lang=nl").get_data(as_text=True)
+    for page in (listing, shown):
+        assert '<html lang="nl">' in page and f"{local:%H:%M}" in page
+        assert str(dev_inbox.find(mail_id, settings).message["Date"]) not in page
+    assert "<h1>Postvak IN</h1>" in listing and "Mail inbox" not in listing
+    assert '<th scope="col">Aan</th>' in listing and "Ontvangen (Asia/Tokyo)" in listing
+    assert "<dt>Van</dt>" in shown and "Verstuurd (Asia/Tokyo)" in shown
+    assert "Tekstversie" in shown and "Text version" not in shown

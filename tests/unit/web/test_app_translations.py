@@ -1,4 +1,5 @@
-"""Every message of the invitee's pages has a Dutch translation in app.po."""
+"""Every message of the invitee's pages, of a reader's own settings and of the development
+inbox has a Dutch translation in app.po."""
 
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from onboarding.journeys import invitations
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 
 ROOT = Path(__file__).resolve().parents[3]
-TRANSLATED = ["app", "login", "invitations", "measurements", "join"]
+TRANSLATED = ["app", "login", "invitations", "measurements", "join", "account", "dev_mail"]
 OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
 
 
@@ -24,7 +25,7 @@ def messages() -> list[str]:
                     handle, ["_", "gettext"], [], OPTIONS
                 ):
                     found.append(message[0] if isinstance(message, tuple) else message)
-    for module in ("login", "measurements", "invitations", "join"):
+    for module in ("login", "measurements", "invitations", "join", "account"):
         for _line, message, _comments, _context in extract_from_file(
             "python", ROOT / "web" / f"{module}.py", keywords={"gettext": None}
         ):
