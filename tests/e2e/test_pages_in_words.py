@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -27,9 +27,10 @@ from onboarding.dashboard.link_hits import record_fetch
 from onboarding.db import unit_of_work
 from onboarding.journeys.expiry import extend_expiry
 from onboarding.journeys.models import Journey
-from onboarding.mail import render
+from onboarding.mail import compose_bytes, dev_inbox, render
 from onboarding.people import directory
 from onboarding.people.models import NAME_LENGTH
+from onboarding.settings import Settings
 from tests import helpers
 from tests.e2e.browser import SCREENSHOTS
 from tests.helpers import admin_of, app_session, invitation_path, organization
@@ -303,3 +304,74 @@ def test_with_a_pseudo_locale_every_text_of_every_mail_comes_from_the_catalog(
     names = [*NAMES, "Bob Smith", settings.app_name, settings.support_email]
     for part in (mail.subject, mail.text, html_text):
         assert not unmarked(part, names), (template, unmarked(part, names))
+
+
+# The reader's own settings and the development inbox, walked on their own: the zone list
+# names places as CLDR writes them, and the inbox shows mails as they were sent.
+OWN_PAGES_PHOTOGRAPHED = {"settings"}
+
+
+@pytest.fixture
+def inbox(settings: Settings) -> Callable[[str], list[tuple[str, str]]]:
+    """Puts an invitation in `language` in the development inbox; returns (name, path) of the
+    reader's settings and of the inbox's pages."""
+
+    def deliver(language: str) -> list[tuple[str, str]]:
+        mail = compose_bytes("invitation", language, CONTEXT, settings, to="ada@example.com")
+        mail_id = dev_inbox.store(mail, settings)
+        return [
+            ("settings", "/settings/account"),
+            ("inbox", "/dev/mail"),
+            ("inbox-mail", f"/dev/mail/{mail_id}"),
+        ]
+
+    return deliver
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_settings_and_the_inbox_are_written_in_words(
+    browser_page: Page, inbox, language
+) -> None:
+    problems = []
+    for name, path in inbox(language):
+        text = visible_text(browser_page, path, language)
+        if name.startswith("inbox"):
+            assert "(Europe/Amsterdam)" in text, name  # when a mail came, in the browser's zone
+        for kind, pattern in (("ISO", ISO_TIME), ("Python", PYTHON_VALUE), ("code", SNAKE_CASE)):
+            problems += [f"{name}: {kind} {found!r}" for found in pattern.findall(text)]
+        if language == "nl" and name in OWN_PAGES_PHOTOGRAPHED:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            browser_page.screenshot(path=str(SCREENSHOTS / f"nl-{name}.png"), full_page=True)
+    assert not problems, "\n".join(problems)
+
+
+def test_with_a_pseudo_locale_the_settings_and_the_inbox_come_from_the_catalog(
+    pseudo_locale, browser_page: Page, inbox, settings
+) -> None:
+    # Places first, whole: "Svalbard & Jan Mayen" is no month.
+    places = sorted(
+        (place for _, zones in i18n.time_zones(PSEUDO) for _, place in zones), key=len, reverse=True
+    )
+    names = [*NAMES, "Bob Smith", settings.app_name, settings.support_email]
+    leftovers = {}
+    for name, path in inbox(PSEUDO):
+        text = visible_text(browser_page, path, PSEUDO)
+        for place in places:
+            text = text.replace(place, " ")
+        if left := unmarked(text, names):
+            leftovers[name] = left
+    assert not leftovers, leftovers
+
+
+def test_a_zone_chosen_in_the_settings_outranks_the_browsers(browser_page: Page, world) -> None:
+    history = f"/settings/people/{world['organization']}/journeys/{world['ids']['invited']}"
+    assert "(Europe/Amsterdam)" in visible_text(browser_page, history, "en")
+    browser_page.goto("/settings/account")
+    browser_page.locator("#time_zone").select_option("Asia/Tokyo")
+    browser_page.locator("form[action='/settings/account'] button").click()
+    assert "Your settings are saved." in shown(browser_page)
+    assert "(Asia/Tokyo)" in visible_text(browser_page, history, "en")
+    browser_page.goto("/settings/account")
+    browser_page.locator("#time_zone").select_option("")
+    browser_page.locator("form[action='/settings/account'] button").click()
+    assert "(Europe/Amsterdam)" in visible_text(browser_page, history, "en")
