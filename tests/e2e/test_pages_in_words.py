@@ -32,7 +32,7 @@ from onboarding.people import directory
 from onboarding.people.models import NAME_LENGTH
 from onboarding.settings import Settings
 from tests import helpers
-from tests.e2e.browser import SCREENSHOTS
+from tests.e2e.browser import SCREENSHOTS, accessibility_problems, overflow_at_320
 from tests.helpers import admin_of, app_session, invitation_path, organization
 from tests.unit.test_i18n import CONTEXT, MAIL_TEMPLATES
 from web import create_app
@@ -367,6 +367,8 @@ def test_a_zone_chosen_in_the_settings_outranks_the_browsers(browser_page: Page,
     history = f"/settings/people/{world['organization']}/journeys/{world['ids']['invited']}"
     assert "(Europe/Amsterdam)" in visible_text(browser_page, history, "en")
     browser_page.goto("/settings/account")
+    assert not accessibility_problems(browser_page)
+    assert not overflow_at_320(browser_page)
     browser_page.locator("#time_zone").select_option("Asia/Tokyo")
     browser_page.locator("form[action='/settings/account'] button").click()
     assert "Your settings are saved." in shown(browser_page)
