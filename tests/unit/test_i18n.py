@@ -84,3 +84,23 @@ def test_country_names_are_in_the_readers_language_and_order():
     # An accented first letter sorts with its letter, not after Z.
     assert english.index("Åland Islands") < english.index("Bahamas")
     assert len(names) == len(english) == len(set(dutch)) >= 249
+
+
+def test_time_zones_are_places_in_the_readers_language_grouped_by_region():
+    names = i18n.time_zone_names()
+    assert {"UTC", "Europe/Amsterdam", "Asia/Kolkata", "America/Argentina/Buenos_Aires"} <= names
+    # Old names and fixed offsets are no places to choose.
+    assert not {"Asia/Calcutta", "US/Eastern", "Etc/GMT+5", "EST"} & names
+    dutch = dict(i18n.time_zones("nl"))
+    europe = dict(dutch["Europe"])
+    assert europe["Europe/Amsterdam"] == "Amsterdam (Nederland)"
+    assert europe["Europe/Brussels"] == "Brussel (België)"
+    places = [place for _, place in dutch["Europe"]]
+    assert (
+        places.index("Amsterdam (Nederland)")
+        < places.index("Berlijn (Duitsland)")
+        < places.index("Zürich (Zwitserland)")
+    )
+    assert [region for region, _ in i18n.time_zones("en")] == list(i18n.ZONE_REGIONS)
+    listed = {zone for _, zones in i18n.time_zones("en") for zone, _ in zones}
+    assert listed | {"UTC"} == names
