@@ -11,6 +11,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from onboarding import journeys
+from onboarding.errors import ConcurrentUpdate
 from onboarding.journeys.machine import LIVE
 from onboarding.journeys.models import Journey
 from onboarding.journeys.sign_in import SignIn, sign_in
@@ -28,6 +29,10 @@ bp = Blueprint("login", __name__)
 NEXT_KEY = "next"
 # The account that signed in, waiting for its owner to confirm being an invitation's invitee.
 TO_CONFIRM_KEY = "sign_in_to_confirm"
+# Connect's account events (registered, activated) may reach /hooks/identity while the browser
+# comes back from registering: a sign-in that loses that race reads the journeys again rather
+# than answering 409 to a callback whose code cannot be used twice.
+SIGN_IN_ATTEMPTS = 3
 
 
 def invitation_in_progress() -> Journey | None:
@@ -88,8 +93,7 @@ def sign_in_at_callback() -> Response | tuple[str, int]:
         identity = oidc.finish_login()
     except oidc.LoginFailed as failure:
         return _failed(failure)
-    result = sign_in(
-        db_session(),
+    result = _sign_in(
         subject=identity.subject,
         email=identity.email,
         email_verified=identity.email_verified,
@@ -102,6 +106,16 @@ def sign_in_at_callback() -> Response | tuple[str, int]:
         session[TO_CONFIRM_KEY] = {**asdict(identity), "journey_id": result.to_confirm.id}
         return redirect(url_for("login.confirm_invitation_page"))
     return _signed_in(result, asdict(identity))
+
+
+def _sign_in(**facts: Any) -> SignIn:
+    session = db_session()
+    for _ in range(SIGN_IN_ATTEMPTS - 1):
+        try:
+            return sign_in(session, **facts)
+        except ConcurrentUpdate:
+            session.rollback()
+    return sign_in(session, **facts)
 
 
 @bp.get("/login/confirm-invitation")
@@ -123,8 +137,7 @@ def confirm_invitation() -> Response | tuple[str, int]:
     waiting = session.get(TO_CONFIRM_KEY)
     if waiting is None:
         return redirect(url_for("login.login_page"))
-    result = sign_in(
-        db_session(),
+    result = _sign_in(
         subject=waiting["subject"],
         email=waiting["email"],
         email_verified=waiting["email_verified"],

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from onboarding import invitation_proof
 from onboarding.db import unit_of_work
@@ -365,3 +366,37 @@ def test_a_browser_that_starts_many_log_ins_keeps_only_the_newest_few(client, pr
     with client.session_transaction() as session:
         pending = sorted(key for key in session if key.startswith("_state_"))
     assert pending == sorted(f"_state_connect_{state}" for state in states[-3:])
+
+
+@pytest.fixture
+def changed_by_someone_else(factory):
+    """The first time a request is about to write a journey, another transaction changes that
+    journey and commits first, as an account event arriving at /hooks/identity would."""
+    if factory.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers: there is no race to lose there")
+    changed: list[int] = []
+
+    def change_first(session, _flush_context, _instances):
+        journey_ids = [o.id for o in session.dirty if isinstance(o, Journey)]
+        if journey_ids and not changed:
+            changed.extend(journey_ids)
+            with factory() as other, other.begin():
+                other.execute(
+                    update(Journey)
+                    .where(Journey.id.in_(journey_ids))
+                    .values(version=Journey.version + 1)
+                )
+
+    event.listen(Session, "before_flush", change_first)
+    yield changed
+    event.remove(Session, "before_flush", change_first)
+
+
+def test_a_journey_changed_by_someone_else_during_the_callback_still_logs_in(
+    client, factory, provider, ann, changed_by_someone_else
+):
+    journey_id, _path = ann
+    response = log_in_with_provider(client)
+    assert changed_by_someone_else == [journey_id]
+    assert response.status_code == 302 and response.headers["Location"] == "/measurements"
+    assert state_of(factory, journey_id) is JourneyState.logged_in
