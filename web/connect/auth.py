@@ -14,6 +14,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
 from web import i18n
+from web.connect.i18n import INVITED_KEY
 from web.connect.metrics import LOG_INS
 from web.connect.oauth import AMR_KEY, AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
@@ -35,11 +36,11 @@ def current_account() -> Account | None:
 
 
 def _new_session() -> None:
-    """A new session on log-in, against fixation; the language chosen for this browser stays."""
-    language = session.get(i18n.SESSION_KEY)
+    """A new session on log-in, against fixation; the languages remembered for this browser
+    stay."""
+    languages = {key: session[key] for key in (i18n.SESSION_KEY, INVITED_KEY) if key in session}
     session.clear()
-    if language:
-        session[i18n.SESSION_KEY] = language
+    session.update(languages)
 
 
 def log_in_account(account: Account, amr: list[str] | None = None) -> None:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,7 @@ from onboarding.identity.machine import awaits_activation
 from onboarding.invitation_proof import InvitationProof
 from onboarding.settings import Settings
 from web.connect import auth
-from web.connect.i18n import refusal
+from web.connect.i18n import invited_language, refusal
 from web.connect.limits import (
     REGISTERED_KEY,
     address_key,
@@ -89,7 +89,8 @@ def invitation_of(raw: str | None) -> InvitationProof | None:
     """The invitation the app vouches for in `raw`, when this registration comes from one."""
     proof = invitation_proof.read(raw, app_settings())
     if proof is not None and proof.language in LANGUAGES:
-        g.invitee_language = proof.language  # the page speaks the invitee's language
+        # The client's ui_locales, sent with the same request, knows the invitee's choice.
+        invited_language(proof.language, replace=False)
     return proof
 
 

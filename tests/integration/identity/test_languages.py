@@ -1,16 +1,26 @@
-"""Connect's pages in English and Dutch: chosen with ?lang=, else from the browser; refusals
-made at run time are translated too, and user input never breaks a translation."""
+"""Connect's pages in English and Dutch: chosen with ?lang=, else the invitation's, else the
+account's, else the browser's; the language links keep the request; refusals made at run time
+are translated too, and user input never breaks a translation."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from babel.messages.extract import extract_from_dir
 
 from onboarding.i18n import LANGUAGES, translations
 from onboarding.identity import passwords
-from tests.helpers import csrf_token
+from onboarding.invitation_proof import InvitationProof, sign
+from tests.helpers import (
+    activated_account,
+    authorization_params,
+    csrf_token,
+    log_in_to_connect,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "web" / "connect" / "templates"
 
@@ -87,3 +97,82 @@ def test_every_language_is_chosen_with_lang_and_offered_on_the_registration_form
     assert f'<html lang="{language}">' in page
     assert all(f'value="{code}"' in page for code in LANGUAGES)
     assert f'value="{language}" selected>{LANGUAGES[language]}<' in page
+
+
+PROOF = InvitationProof("ann@example.com", "Ann", "de Vries", "nl", "NL", "signed-journey-ref")
+ENGLISH_BROWSER = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def language_link(page: str, language: str) -> str:
+    found = re.search(rf'<a href="([^"]*)" lang="{language}">', page)
+    assert found, f"no link to {language}"
+    return html.unescape(found.group(1))
+
+
+def heading(page: str) -> str:
+    return re.search(r"<h1>(.*?)</h1>", page, re.S).group(1).strip()
+
+
+def test_the_language_links_keep_the_whole_request(client):
+    authorize = f"/authorize?{urlencode(authorization_params(ui_locales='en'))}"
+    path = f"/login?{urlencode({'next': authorize, 'login_hint': 'ann@example.com'})}"
+    link = language_link(client.get(path).get_data(as_text=True), "nl")
+    # Relative to the page itself: only its query changes.
+    assert link.startswith("?")
+    assert parse_qsl(link[1:]) == [
+        ("next", authorize),
+        ("login_hint", "ann@example.com"),
+        ("lang", "nl"),
+    ]
+    page = client.get(f"/login{link}").get_data(as_text=True)
+    assert heading(page) == "Inloggen"
+    assert f'name="next" value="{html.escape(authorize)}"' in page
+    assert 'value="ann@example.com"' in page
+
+
+def test_the_language_links_of_an_invitation_keep_the_invitation(client, connect_settings):
+    query = urlencode({"invitation": sign(PROOF, connect_settings), "next": "/authorize?x=1"})
+    page = client.get(f"/register?{query}&lang=en").get_data(as_text=True)
+    assert heading(page) == "Create an account"
+    dutch = client.get(f"/register{language_link(page, 'nl')}").get_data(as_text=True)
+    assert heading(dutch) == "Maak een account aan"
+    assert 'value="Ann"' in dutch and 'value="de Vries"' in dutch
+
+
+def test_a_language_link_never_leads_elsewhere(client):
+    page = client.get("/login?next=//evil.example/&lang=x//y", headers=ENGLISH_BROWSER)
+    link = language_link(page.get_data(as_text=True), "nl")
+    assert link.startswith("?") and "lang=x" not in link
+
+
+def test_the_invitations_language_comes_before_the_browsers_and_is_remembered(
+    client, connect_settings
+):
+    query = urlencode({"invitation": sign(PROOF, connect_settings)})
+    page = client.get(f"/register?{query}", headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert '<html lang="nl">' in page and 'value="nl" selected' in page
+    # "I have an account": the log-in page, without the invitation, still speaks its language.
+    login = client.get("/login", headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert heading(login) == "Inloggen"
+
+
+def test_the_invitations_language_comes_before_the_accounts(client, factory):
+    activated_account(factory, language="en")
+    client.get(f"/authorize?{urlencode(authorization_params(ui_locales='nl'))}")
+    log_in_to_connect(client)
+    page = client.get("/account/security", headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert '<html lang="nl">' in page
+
+
+def test_the_accounts_language_comes_before_the_browsers(client, factory):
+    activated_account(factory, language="nl")
+    log_in_to_connect(client)
+    page = client.get("/account/security", headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert '<html lang="nl">' in page
+
+
+def test_a_language_chosen_on_connect_stays_chosen(client):
+    client.get("/login?lang=en")
+    client.get(f"/authorize?{urlencode(authorization_params(ui_locales='nl'))}")
+    page = client.get("/login", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert heading(page) == "Log in"
