@@ -10,15 +10,19 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
+from zxcvbn import feedback
 
 from onboarding.i18n import LANGUAGES, translations
-from onboarding.identity import passwords
+from onboarding.db import unit_of_work
+from onboarding.identity import accounts, passwords
 from onboarding.invitation_proof import InvitationProof, sign
 from tests.helpers import (
     activated_account,
     authorization_params,
     csrf_token,
+    last_link,
+    link_token,
     log_in_to_connect,
 )
 
@@ -45,8 +49,31 @@ def test_every_policy_message_has_a_dutch_translation(password, settings):
     person = passwords.Person("ada@example.com", "Ada", "Lovelace")
     minimum = settings.password_min_length
     found = [*passwords.rules(minimum), *passwords.problems(password, person, minimum)]
-    ours = [rule.message for rule in found if rule.message != passwords.HINT]
-    assert ours and [m for m in ours if dutch.gettext(m) == m] == []
+    messages = [rule.message for rule in found]
+    assert messages and [m for m in messages if dutch.gettext(m) == m] == []
+
+
+def test_every_hint_of_zxcvbn_has_a_dutch_translation():
+    dutch = translations("nl")
+    hints = [m for _, m, _, _ in extract_from_file("python", feedback.__file__, {"_": None})]
+    assert len(hints) > 20 and [m for m in hints if dutch.gettext(m) == m] == []
+
+
+def test_zxcvbns_hint_is_shown_in_the_pages_language(client, factory):
+    with unit_of_work(factory) as session:
+        accounts.register(
+            session,
+            email="ada@example.com",
+            first_name="Ada",
+            last_name="Lovelace",
+            language="nl",
+            country="NL",
+        )
+    path = f"/activate/{link_token(last_link(factory, 'activation', 'activate_url'))}"
+    html = client.get(f"{path}?lang=nl").get_data(as_text=True)
+    weak = {"password": "aaaaaaaaaaaa", "password_confirmation": "aaaaaaaaaaaa"}
+    page = client.post(path, data={"csrf_token": csrf_token(html), **weak}).get_data(as_text=True)
+    assert "Herhalingen zoals &#34;aaa&#34; zijn makkelijk te raden." in page
 
 
 def test_lang_parameter_switches_and_sticks(client):
