@@ -13,7 +13,7 @@ from flask import Flask, g, session
 from onboarding.errors import ValidationError
 from onboarding.i18n import LANGUAGES
 from onboarding.identity.passwords import PolicyError
-from web import i18n
+from web import i18n, words
 
 INVITED_KEY = "invited_lang"
 
@@ -56,4 +56,4 @@ def refusal(error: ValidationError) -> dict[str, Any]:
     """Template values that show a refusal: a refused password rule by rule, else one line."""
     if isinstance(error, PolicyError):
         return {"problems": error.problems}
-    return {"error": str(error)}
+    return {"error": words.refusal(error)}

@@ -203,3 +203,22 @@ def test_a_language_chosen_on_connect_stays_chosen(client):
     client.get(f"/authorize?{urlencode(authorization_params(ui_locales='nl'))}")
     page = client.get("/login", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert heading(page) == "Log in"
+
+
+def test_the_language_stays_after_logging_out(client, factory):
+    activated_account(factory, language="en")
+    client.get("/login?lang=nl")
+    log_in_to_connect(client)
+    page = client.get("/account/security").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    login = client.get("/login", headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert heading(login) == "Inloggen"
+
+
+def test_a_browser_sent_by_an_unknown_client_reads_why_in_its_language(client):
+    query = urlencode({**authorization_params(client_id="intruder"), "lang": "nl"})
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    response = client.get(f"/authorize?{query}", headers=browser)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Dit inlogverzoek is niet geldig" in page and "invalid_client" not in page
