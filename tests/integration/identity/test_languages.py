@@ -13,8 +13,8 @@ import pytest
 from babel.messages.extract import extract_from_dir, extract_from_file
 from zxcvbn import feedback
 
-from onboarding.i18n import LANGUAGES, translations
 from onboarding.db import unit_of_work
+from onboarding.i18n import LANGUAGES, translations
 from onboarding.identity import accounts, passwords
 from onboarding.invitation_proof import InvitationProof, sign
 from tests.helpers import (
