@@ -69,7 +69,7 @@ def translations(language: str) -> NullTranslations:
 def countries(language: str) -> tuple[tuple[str, str], ...]:
     """Every country (ISO 3166 code, name) with its name in `language` (CLDR, through Babel),
     in the order a reader of that language looks for it."""
-    names = Locale.parse(supported(language)).territories
+    names = Locale.parse(cldr_locale(supported(language))).territories
     named = (
         (country.alpha_2, names.get(country.alpha_2, country.name))
         for country in pycountry.countries

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request, session
 
@@ -57,10 +58,18 @@ def init_i18n(app: Flask, preferred: Callable[[], str | None]) -> None:
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["tr"] = tr
+    app.jinja_env.globals["language_url"] = language_url
 
     @app.context_processor
     def language() -> dict[str, Any]:
         return {"lang": page_language()}
+
+
+def language_url(language: str) -> str:
+    """This page in `language`: the same request (path and query) with ?lang= set, as a
+    query-only reference, so it cannot lead to another path or origin."""
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode([*query, ("lang", language)])
 
 
 def tr(message: str, params: dict[str, Any] | None = None) -> str:

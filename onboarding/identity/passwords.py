@@ -19,7 +19,6 @@ from onboarding.settings import Settings
 
 MIN_SCORE = 3
 MAX_LENGTH = 200
-HINT = "%(hint)s"
 _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -83,8 +82,8 @@ def problems(password: str, person: Person, min_length: int) -> list[Rule]:
             Rule("This password is too weak: it would be easy to guess. Add more unrelated words.")
         )
         if estimate["feedback"].get("warning"):
-            # zxcvbn's own hint, in English only: a field, so that it is never a message id.
-            found.append(Rule(HINT, {"hint": estimate["feedback"]["warning"]}))
+            # zxcvbn's own hint: one of its fixed English sentences, each in Connect's catalog.
+            found.append(Rule(estimate["feedback"]["warning"]))
     return found
 
 

@@ -1,8 +1,8 @@
-"""The app's pages in a real browser (Debian's Chromium), in words a person would write: in
-English and Dutch no ISO timestamp, Python value, `None` or snake_case word is visible; with a
-test-only pseudo-locale (`xx`: every catalog message wrapped in ⟦…⟧) every visible text of the
-pages and of every mail comes from the catalog, but for numbers, names and addresses. The
-admin pages in Dutch are photographed for docs/screenshots/."""
+"""The pages of the app and of Connect in a real browser (Debian's Chromium), in words a person
+would write: in English and Dutch no ISO timestamp, Python value, `None` or snake_case word is
+visible; with a test-only pseudo-locale (`xx`: every catalog message wrapped in ⟦…⟧) every
+visible text of the pages and of every mail comes from the catalog, but for numbers, names and
+addresses. The admin pages in Dutch are photographed for docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlencode
 
+import pyotp
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
@@ -21,10 +23,12 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from onboarding import i18n, journeys
+from onboarding import i18n, invitation_proof, journeys
 from onboarding.clock import utcnow
 from onboarding.dashboard.link_hits import record_fetch
 from onboarding.db import unit_of_work
+from onboarding.identity import accounts
+from onboarding.identity.models import Account, Passkey
 from onboarding.journeys.expiry import extend_expiry
 from onboarding.journeys.models import Journey
 from onboarding.mail import compose_bytes, dev_inbox, render
@@ -33,9 +37,20 @@ from onboarding.people.models import NAME_LENGTH
 from onboarding.settings import Settings
 from tests import helpers
 from tests.e2e.browser import SCREENSHOTS, accessibility_problems, overflow_at_320
-from tests.helpers import admin_of, app_session, invitation_path, organization
+from tests.helpers import (
+    PASSWORD,
+    Deferred,
+    activated_account,
+    admin_of,
+    answer_requests,
+    app_session,
+    invitation_path,
+    last_link,
+    link_token,
+    organization,
+)
 from tests.unit.test_i18n import CONTEXT, MAIL_TEMPLATES
-from web import create_app
+from web import create_app, create_connect_app
 from web import i18n as web_i18n
 from web.auth import SESSION_ID_KEY, SESSION_KEY
 
@@ -280,9 +295,9 @@ def unmarked(text: str, names: list[str]) -> str:
             break
         text = inner
     text = re.sub(r"https?://\S+|\S+@\S*|/\S*", " ", text)
-    text = DATE_WORDS.sub(" ", text)
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
+    text = DATE_WORDS.sub(" ", text)
     return " ".join(re.findall(r"[^\W\d_]{2,}", text))
 
 
@@ -377,3 +392,198 @@ def test_a_zone_chosen_in_the_settings_outranks_the_browsers(browser_page: Page,
     browser_page.locator("#time_zone").select_option("")
     browser_page.locator("form[action='/settings/account'] button").click()
     assert "(Europe/Amsterdam)" in visible_text(browser_page, history, "en")
+
+
+# Connect, as configured for its walk: a second request for one address's reset link is refused.
+CONNECT_LIMITS = {"LIMIT_FORGOT_PER_ADDRESS": "1 per hour"}
+WRONG_CODE = "000000"
+
+
+@pytest.fixture
+def connect_world(factory: sessionmaker[Session], settings) -> dict[str, str]:
+    """Links to every page of Connect: Ada's account (activated, with a passkey), the link that
+    activated it and one to reset her password; Bea awaiting activation, Cas whose link expired,
+    and an invitation the app vouches for."""
+    activated_account(factory)
+    used = link_token(last_link(factory, "activation", "activate_url"))
+    for email, now in (
+        ("bea@example.com", utcnow()),
+        ("cas@example.com", utcnow() - 2 * settings.activation_ttl),
+    ):
+        with unit_of_work(factory) as session:
+            accounts.register(
+                session,
+                email=email,
+                first_name="Ada",
+                last_name="Lovelace",
+                language="en",
+                country="GB",
+                now=now,
+            )
+            answer_requests(session)
+    with unit_of_work(factory) as session:
+        waiting, expired = (
+            link_token(mail["context"]["activate_url"])
+            for mail in helpers.mails(session, "activation")[1:]
+        )
+        accounts.request_password_reset(session, "ada@example.com")
+        answer_requests(session)
+        ada = session.query(Account).filter_by(email="ada@example.com").one()
+        session.add(
+            Passkey(
+                account=ada,
+                credential_id="credential",
+                public_key=b"key",
+                name="Laptop",
+                created_at=utcnow() - timedelta(days=3),
+                last_used_at=utcnow(),
+            )
+        )
+    proof = invitation_proof.InvitationProof(
+        "ann@example.com", "Ann", "Lovelace", "nl", "NL", "signed-journey-ref"
+    )
+    return {
+        "used": used,
+        "waiting": waiting,
+        "expired": expired,
+        "reset": link_token(last_link(factory, "password_reset", "reset_url")),
+        "invitation": invitation_proof.sign(proof, settings),
+    }
+
+
+@pytest.fixture
+def connect_page(factory, settings, browser: Browser) -> Iterator[Page]:
+    """A page of a browser at Connect, served on a free loopback port (its issuer)."""
+    app = Deferred()
+    with helpers.serve(app) as url:
+        app.app = create_connect_app(
+            CONNECT_LIMITS,
+            settings=settings.with_overrides(connect_issuer=url, altcha_max_number=500),
+        )
+        context = browser.new_context(base_url=url, viewport={"width": WIDTH, "height": 900})
+        context.set_default_timeout(20_000)
+        yield context.new_page()
+        context.close()
+
+
+def connect_pages(page: Page, world: dict[str, str], language: str) -> Iterator[tuple[str, str]]:
+    """(name, visible text) of every page of Connect a person can see, and of its refusals,
+    found by their markup (whatever the language)."""
+    page.goto(f"/login?lang={language}")
+    yield "connect-login", shown(page)
+    log_in(page, "wrong password")
+    yield "connect-login-refused", shown(page)
+
+    page.goto("/register")
+    yield "connect-register", shown(page)
+    page.fill("#first_name", "Ada")
+    page.fill("#last_name", "Lovelace")
+    page.fill("#email", "new@example.com")
+    page.select_option("#language", "en")
+    page.evaluate("document.querySelector('altcha-widget').remove()")
+    page.click("#register button[type=submit]")
+    yield "connect-register-without-captcha", shown(page)
+    for email, name in (("not-an-email@", "bad-address"), ("new@example.com", "thanks")):
+        page.wait_for_selector("altcha-widget .altcha[data-state=verified]")
+        page.eval_on_selector("#register", "form => { form.noValidate = true; }")
+        page.fill("#email", email)
+        page.click("#register button[type=submit]")
+        yield f"connect-register-{name}", shown(page)
+    assert page.url.endswith("/register/thanks")
+    page.goto(f"/register?{urlencode({'invitation': world['invitation']})}")
+    yield "connect-register-invited", shown(page)
+
+    page.goto(f"/activate/{world['waiting']}")
+    yield "connect-set-password", shown(page)
+    page.fill("#password", "aaaaaaaaaaaa")
+    page.fill("#password_confirmation", "aaaaaaaaaaaa")
+    page.click("form[method=post] button[type=submit]")
+    yield "connect-set-password-refused", shown(page)
+    for link, name in (("expired", "expired"), ("used", "done"), ("unknown", "unknown")):
+        page.goto(f"/activate/{world.get(link, 'no-such-link')}")
+        yield f"connect-activation-{name}", shown(page)
+
+    for name in ("connect-forgot-sent", "connect-rate-limited"):
+        page.goto("/password/forgot")
+        page.fill("#email", f"nobody-{language}@example.com")
+        page.click("form[method=post] button[type=submit]")
+        yield name, shown(page)
+    page.goto("/password/forgot")
+    yield "connect-forgot", shown(page)
+    page.fill("#email", "ada@example.com")
+    page.eval_on_selector("input[name=csrf_token]", "input => { input.value = 'stale'; }")
+    page.click("form[method=post] button[type=submit]")
+    yield "connect-form-expired", shown(page)
+    for link, name in (("reset", "reset"), ("unknown", "reset-unknown")):
+        page.goto(f"/password/reset/{world.get(link, 'no-such-link')}")
+        yield f"connect-{name}", shown(page)
+
+    page.goto("/no/such/page")
+    yield "connect-not-found", shown(page)
+    page.goto("/authorize?client_id=%C3%A9")
+    yield "connect-bad-request", shown(page)
+    page.goto("/authorize?client_id=nobody&response_type=code&redirect_uri=http://elsewhere/")
+    yield "connect-unknown-client", shown(page)
+
+    page.goto("/login")
+    log_in(page, PASSWORD)
+    yield "connect-security", shown(page)
+    page.click("form[action$='/account/security/totp'] button")
+    yield "connect-totp-enrol", shown(page)
+    secret = page.inner_text("#secret")
+    page.fill("#code", WRONG_CODE)
+    page.click("form[method=post] button[type=submit]")
+    yield "connect-totp-refused", shown(page)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("form[method=post] button[type=submit]")
+    yield "connect-recovery-codes", shown(page)
+    codes = page.locator("ul.codes li").all_inner_texts()
+
+    page.goto("/end-session")
+    yield "connect-log-out-question", shown(page)
+    page.click("form[method=post] button[type=submit]")
+    yield "connect-logged-out", shown(page)
+    page.goto("/login")
+    log_in(page, PASSWORD)
+    yield "connect-second-factor", shown(page)
+    for code, name in ((WRONG_CODE, "second-factor-refused"), (codes[0], "security-again")):
+        page.fill("#code", code)
+        page.click("form[method=post] button[type=submit]")
+        yield f"connect-{name}", shown(page)
+    page.click("form[action$='/sign-out-everywhere'] button")
+    yield "connect-signed-out-everywhere", shown(page)
+    log_in(page, PASSWORD)
+    page.fill("#code", codes[1])
+    page.click("form[method=post] button[type=submit]")
+    page.fill("#delete-password", "wrong password")
+    page.click("form[action$='/account/delete'] button")
+    yield "connect-delete-refused", shown(page)
+    page.fill("#delete-password", PASSWORD)
+    page.click("form[action$='/account/delete'] button")
+    yield "connect-account-deleted", shown(page)
+
+
+def log_in(page: Page, password: str) -> None:
+    page.fill("#email", "ada@example.com")
+    page.fill("#password", password)
+    page.click("form[action$='/login'] button[type=submit]")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_every_page_of_connect_is_written_in_words(connect_page: Page, connect_world, language):
+    problems = []
+    for name, text in connect_pages(connect_page, connect_world, language):
+        for kind, pattern in (("ISO", ISO_TIME), ("Python", PYTHON_VALUE), ("code", SNAKE_CASE)):
+            problems += [f"{name}: {kind} {found!r}" for found in pattern.findall(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_with_a_pseudo_locale_every_visible_text_of_connect_comes_from_the_catalog(
+    pseudo_locale, connect_page: Page, connect_world, settings
+) -> None:
+    texts = list(connect_pages(connect_page, connect_world, PSEUDO))
+    # The provider's name (in capitals on its pages), the people's, and countries' (CLDR's).
+    countries = [name for _, name in i18n.countries(PSEUDO)]
+    names = [*NAMES, settings.idp_name.upper(), "Ann", "Laptop", "Lovelace", *countries]
+    leftovers = {name: left for name, text in texts if (left := unmarked(text, names))}
+    assert not leftovers, leftovers

@@ -25,6 +25,7 @@ from web.connect.i18n import init_i18n
 from web.connect.limits import DEFAULTS, limiter
 from web.connect.metrics import init_connect_metrics
 from web.connect.oauth import init_oauth
+from web.dates import init_dates
 from web.metrics import init_metrics
 from web.security import init_security
 
@@ -48,6 +49,7 @@ def create_connect_app(
     init_connect_metrics(app)
     init_oauth(app)
     init_i18n(app)
+    init_dates(app)
     blueprints = (provider, login, register, password, two_factor, passkeys, passkey_signup)
     for module in (*blueprints, account, federation):
         app.register_blueprint(module.bp)

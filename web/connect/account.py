@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request, session
+from flask import Blueprint, jsonify, render_template, request
 
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.identity import deletion, export, passkeys, two_factor
-from web.connect.auth import current_account, login_required
+from web import words
+from web.connect.auth import current_account, login_required, new_session
 from web.connect.limits import account_key, code_attempts, failed
 from web.db import db_session
 
@@ -50,10 +51,10 @@ def delete() -> Any:
             account=account,
             remaining=remaining,
             passkeys=passkeys.of(db, account),
-            delete_error=str(error),
+            delete_error=words.refusal(error),
         )
         return page, 422
-    session.clear()
+    new_session()
     return render_template("account_deleted.html")
 
 

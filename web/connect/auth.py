@@ -14,6 +14,7 @@ from onboarding.clock import utcnow
 from onboarding.identity import oidc, sessions
 from onboarding.identity.models import Account
 from web import i18n
+from web.connect.i18n import INVITED_KEY
 from web.connect.metrics import LOG_INS
 from web.connect.oauth import AMR_KEY, AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
@@ -34,19 +35,19 @@ def current_account() -> Account | None:
     return g.account
 
 
-def _new_session() -> None:
-    """A new session on log-in, against fixation; the language chosen for this browser stays."""
-    language = session.get(i18n.SESSION_KEY)
+def new_session() -> None:
+    """A new session on log-in and log-out, against fixation; the languages remembered for
+    this browser stay."""
+    languages = {key: session[key] for key in (i18n.SESSION_KEY, INVITED_KEY) if key in session}
     session.clear()
-    if language:
-        session[i18n.SESSION_KEY] = language
+    session.update(languages)
 
 
 def log_in_account(account: Account, amr: list[str] | None = None) -> None:
     """Start a new session of `account`, authenticated by the methods `amr` (RFC 8176; what
     ID tokens of this session say) (the caller commits)."""
     now = utcnow()
-    _new_session()
+    new_session()
     session[ACCOUNT_KEY] = account.id
     session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
@@ -57,7 +58,7 @@ def log_in_account(account: Account, amr: list[str] | None = None) -> None:
 
 
 def start_second_factor(account: Account, next_url: str, amr: list[str] | None) -> None:
-    _new_session()
+    new_session()
     session[PENDING_KEY] = account.id
     session[NEXT_KEY] = next_url
     session[PENDING_AMR_KEY] = amr or []
@@ -94,14 +95,14 @@ def pending_amr() -> list[str]:
 def log_out() -> None:
     """End this browser's session, telling the clients it logged in to (the caller commits)."""
     sessions.end(db_session(), session.get(SESSION_ID_KEY), utcnow())
-    session.clear()
+    new_session()
     g.pop("account", None)
 
 
 def log_out_everywhere(account: Account) -> None:
     """End every session of `account`, this browser's included (the caller commits)."""
     sessions.end_all(db_session(), account, utcnow())
-    session.clear()
+    new_session()
     g.pop("account", None)
 
 

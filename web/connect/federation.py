@@ -10,9 +10,11 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 
 from onboarding.clock import utcnow
 from onboarding.identity import federation
+from web import words
 from web.connect.login import finish
 from web.db import db_session
 from web.extensions import app_settings
+from web.i18n import gettext
 from web.security import safe_next
 
 bp = Blueprint("federation", __name__)
@@ -53,15 +55,17 @@ def log_in_at_callback() -> Any:
     settings = app_settings()
     try:
         token = client.authorize_access_token()
-    except OAuthError as error:
-        return _refused(f"{settings.upstream_name} did not log you in ({error.error}).")
+    except OAuthError:
+        return _refused(
+            gettext("%(provider)s did not log you in.", provider=settings.upstream_name)
+        )
     claims = token.get("userinfo") or {}
     try:
         account = federation.log_in_upstream(
             db_session(), settings.upstream_issuer, dict(claims), utcnow()
         )
     except federation.UpstreamRefused as error:
-        return _refused(str(error))
+        return _refused(words.refusal(error))
     return finish(account, safe_next(session.pop(NEXT_KEY, None), url_for("two_factor.security")))
 
 

@@ -17,12 +17,12 @@ from werkzeug.wrappers import Response
 from onboarding import errors
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, passkeys
+from web import words
 from web.connect import auth
 from web.connect.limits import configured, limiter
 from web.connect.passkeys import BINDING_KEY, answer, binding, ceremony, done, options_response
 from web.connect.register import check_captcha, invitation_required
 from web.db import db_session
-from web.i18n import tr
 from web.security import safe_next
 
 bp = Blueprint("passkey_signup", __name__)
@@ -70,9 +70,9 @@ def options() -> Response | tuple[Response, int]:
             **pending["details"],
         )
     except accounts.AccountExists as error:
-        return jsonify(error=tr(str(error))), 409
+        return jsonify(error=words.refusal(error)), 409
     except errors.ValidationError as error:
-        return jsonify(error=tr(str(error))), 422
+        return jsonify(error=words.refusal(error)), 422
     session[PENDING_KEY] = pending
     return options_response(options_json)
 

@@ -19,12 +19,12 @@ from onboarding import errors
 from onboarding.clock import utcnow
 from onboarding.identity import accounts, challenges, deletion, links, passkeys
 from onboarding.identity.models import Account
+from web import words
 from web.connect import auth
 from web.connect.auth import app_login_url, current_account, login_required
 from web.connect.limits import configured, limiter
 from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings
-from web.i18n import tr
 from web.security import safe_next
 
 bp = Blueprint("passkeys", __name__)
@@ -61,7 +61,7 @@ def done(target: str) -> Response:
 
 def _refused(error: errors.DomainError, status: int = 400) -> tuple[Response, int]:
     keep_changes_of_refusal()
-    return jsonify(error=tr(str(error))), status
+    return jsonify(error=words.refusal(error)), status
 
 
 def ceremony(run: Callable[[], Response]) -> Response | tuple[Response, int]:
@@ -122,7 +122,7 @@ def rename(passkey_id: int) -> Response:
     try:
         passkeys.rename(db_session(), _current(), passkey_id, request.form.get("name", ""))
     except errors.ValidationError as error:
-        flash(str(error), "error")
+        flash(words.refusal(error), "error")
     else:
         flash("The passkey is renamed.", "success")
     return redirect(url_for("two_factor.security"), code=303)
@@ -134,7 +134,7 @@ def remove(passkey_id: int) -> Response:
     try:
         passkeys.remove(db_session(), _current(), passkey_id)
     except errors.ValidationError as error:
-        flash(str(error), "error")
+        flash(words.refusal(error), "error")
     else:
         flash("The passkey is removed.", "success")
     return redirect(url_for("two_factor.security"), code=303)
@@ -173,7 +173,7 @@ def _linked_options(token: str, purpose: str) -> Response | tuple[Response, int]
     try:
         account = accounts.open_link(db_session(), token, purpose)
     except accounts.LinkNotUsable as error:
-        return jsonify(error=tr(str(error))), 410
+        return jsonify(error=words.refusal(error)), 410
     return options_response(
         passkeys.registration_options(db_session(), account, binding(), utcnow())
     )

@@ -10,6 +10,7 @@ from onboarding import errors
 from onboarding.i18n import DEFAULT_LANGUAGE
 from onboarding.identity import accounts, links, passwords
 from onboarding.identity.models import Account
+from web import words
 from web.connect.i18n import refusal
 from web.connect.limits import address_key, configured, limiter
 from web.connect.passkeys import offer
@@ -47,8 +48,8 @@ def sent() -> Any:
 
 def _unusable(error: accounts.LinkNotUsable) -> Any:
     if error.status is links.LinkStatus.unknown:
-        return render_template("error.html", status=404, message=str(error)), 404
-    return render_template("reset_unusable.html", message=str(error)), 410
+        return render_template("error.html", status=404, message=words.refusal(error)), 404
+    return render_template("reset_unusable.html", message=words.refusal(error)), 410
 
 
 @bp.get("/password/reset/<token>")

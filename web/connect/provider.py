@@ -30,8 +30,13 @@ from web.connect.i18n import choose_language
 from web.connect.oauth import AUTH_TIME_KEY, oauth_server
 from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings, csrf
+from web.i18n import N_
 
 bp = Blueprint("provider", __name__)
+UNKNOWN_CLIENT = N_(
+    "This log-in request is not valid: the application that sent you here is unknown, or sent "
+    "you from an address it did not register. Go back to the application and log in from there."
+)
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -116,7 +121,10 @@ def _authorization_response() -> Any:
         # and prompt=none without a session goes back to the client with login_required.
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
-        return server.handle_error_response(None, error)
+        if error.redirect_uri or not _a_person_reads():
+            return server.handle_error_response(None, error)
+        # Nowhere to send the error back to: the person who followed the link reads why.
+        return render_template("error.html", status=400, message=UNKNOWN_CLIENT), 400
     if account is not None and not _fresh_enough(request.values.get("max_age")):
         if "none" in request.values.get("prompt", "").split():
             error = LoginRequiredError(redirect_uri=grant.redirect_uri)
@@ -143,6 +151,11 @@ def _authorization_response() -> Any:
             url_for("login.login", next=_resumed_authorize_path(), login_hint=login_hint)
         )
     return server.create_authorization_response(grant=grant, grant_user=account)
+
+
+def _a_person_reads() -> bool:
+    """A browser, which prefers a page; a program gets OAuth's JSON."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _fresh_enough(max_age: str | None) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pycountry
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -18,8 +19,9 @@ from onboarding.identity import accounts, captcha, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.invitation_proof import InvitationProof
 from onboarding.settings import Settings
+from web import words
 from web.connect import auth
-from web.connect.i18n import refusal
+from web.connect.i18n import invited_language, refusal
 from web.connect.limits import (
     REGISTERED_KEY,
     address_key,
@@ -36,6 +38,10 @@ from web.security import safe_next
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
+# The languages the ALTCHA widget has its own file for (static/altcha/<language>.js).
+ALTCHA_LANGUAGES = frozenset(LANGUAGES) & {
+    path.stem for path in (Path(__file__).parent / "static" / "altcha").glob("*.js")
+}
 
 
 def country_options(language: str, selected: str | None) -> Markup:
@@ -89,7 +95,8 @@ def invitation_of(raw: str | None) -> InvitationProof | None:
     """The invitation the app vouches for in `raw`, when this registration comes from one."""
     proof = invitation_proof.read(raw, app_settings())
     if proof is not None and proof.language in LANGUAGES:
-        g.invitee_language = proof.language  # the page speaks the invitee's language
+        # The client's ui_locales, sent with the same request, knows the invitee's choice.
+        invited_language(proof.language, replace=False)
     return proof
 
 
@@ -126,11 +133,14 @@ def _form(error: errors.ValidationError | None = None) -> Any:
             "other_address": url_for("register.register", ref=proof.journey_ref),
         }
     values = _prefilled(proof) if proof else request.values
+    language = page_language()
     return render_template(
         "register.html",
         values=values,
-        country_options=country_options(page_language(), values.get("country")),
+        country_options=country_options(language, values.get("country")),
         captcha_kind=settings.captcha,
+        # Its own words come from the catalog; the file brings the widget's set-up.
+        altcha_language=language if language in ALTCHA_LANGUAGES else DEFAULT_LANGUAGE,
         recaptcha_site_key=settings.recaptcha_site_key,
         **invited,
         **(refusal(error) if error else {}),
@@ -210,7 +220,7 @@ def _register_invited() -> Any:
             next=form.get("next", ""),
             settings=app_settings(),
             email=proof.email,
-            error=str(exists),
+            error=words.refusal(exists),
         )
         return page, 409
     except errors.ValidationError as error:

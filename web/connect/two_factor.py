@@ -15,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from onboarding.clock import utcnow
 from onboarding.errors import ValidationError
 from onboarding.identity import passkeys, two_factor
+from web import words
 from web.connect import auth
 from web.connect.auth import current_account, login_required
 from web.connect.limits import account_key, code_attempts, failed
@@ -69,11 +70,14 @@ def confirm() -> Any:
     except ValidationError as error:
         failed()
         if not account.totp_secret:
-            flash(str(error), "error")
+            flash(words.refusal(error), "error")
             return redirect(url_for("two_factor.security"))
         uri = two_factor.provisioning_uri(account, app_settings().idp_name)
         return render_template(
-            "totp_enrol.html", secret=account.totp_secret, qr=qr_data_uri(uri), error=str(error)
+            "totp_enrol.html",
+            secret=account.totp_secret,
+            qr=qr_data_uri(uri),
+            error=words.refusal(error),
         ), 422
     auth.log_in_account(account)
     return render_template("recovery_codes.html", codes=codes)
@@ -90,7 +94,7 @@ def disable() -> Any:
         two_factor.disable(session, account, request.form.get("code", ""), utcnow())
     except ValidationError as error:
         failed()
-        flash(str(error), "error")
+        flash(words.refusal(error), "error")
         return redirect(url_for("two_factor.security"))
     auth.log_in_account(account)
     flash("Two-factor authentication is off.", "success")

@@ -23,7 +23,7 @@ def enable(client):
         "/account/security/totp/confirm", data={"csrf_token": csrf_token(html), "code": totp.now()}
     )
     assert confirmed.status_code == 200
-    codes = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", confirmed.get_data(as_text=True))
+    codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", confirmed.get_data(as_text=True))
     assert len(codes) == 10
     return totp, codes
 
