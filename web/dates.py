@@ -76,9 +76,14 @@ def percent(value: float | None) -> str:
     return EMPTY if value is None else f"{value:.0%}"
 
 
-def init_dates(app: Flask, chosen_zone: Callable[[], str | None]) -> None:
+def _browser_zone_only() -> None:
+    return None
+
+
+def init_dates(app: Flask, chosen_zone: Callable[[], str | None] = _browser_zone_only) -> None:
     """The filters `day`, `moment`, `duration` and `percent`, and `zone_name()` and
-    `zone_chosen()`, in templates; `chosen_zone` names the zone the reader chose, if any."""
+    `zone_chosen()`, in templates; `chosen_zone` names the zone the reader chose, if any
+    (Connect has no such setting: its readers read in the browser's zone)."""
     app.extensions["chosen_time_zone"] = chosen_zone
     for name, function in (
         ("day", day),
