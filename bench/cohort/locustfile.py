@@ -232,6 +232,13 @@ def _report(environment: Environment, **_: Any) -> None:
     environment.process_exit_code = 1 if errors or lost or cohort.accepted < invited else 0
 
 
+def said(page: str) -> str:
+    """What a page says, in short: its heading and first paragraph."""
+    parts = [re.search(rf"<{tag}[^>]*>(.*?)</{tag}>", page, re.DOTALL) for tag in ("h1", "p")]
+    text = " ".join(re.sub(r"<[^>]+>|\s+", " ", part.group(1)) for part in parts if part)
+    return " ".join(text.split())[:200]
+
+
 def measured(environment: Environment, kind: str, name: str, started: float) -> None:
     """A step that is no HTTP request (waiting for mail, solving the captcha) in the stats."""
     environment.events.request.fire(
@@ -337,6 +344,7 @@ class Invitee(HttpUser):
             method, url, data=data, name=name, catch_response=True, timeout=120
         ) as response:
             if response.status_code != 200 or expect not in response.text:
-                response.failure(f"{response.status_code} at {response.url}")
+                at = response.url.split("?", 1)[0]
+                response.failure(f"{response.status_code} at {at}: {said(response.text)}")
                 return None
             return response
