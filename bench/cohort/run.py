@@ -33,8 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Database, environment, gunicorn  # noqa: E402
+from onboarding.clock import utcnow  # noqa: E402
 from onboarding.dashboard import api_tokens  # noqa: E402
 from onboarding.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
+from onboarding.identity import keys  # noqa: E402
 from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.celery_worker import Worker  # noqa: E402
@@ -44,11 +46,15 @@ from tests.redis_server import PrivateRedis  # noqa: E402
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 
-def api_token(settings: Settings) -> str:
-    """An organization with the role "viewer", and an API token of its administrator."""
+def seed(settings: Settings) -> str:
+    """An organization with the role "viewer", and an API token of its administrator (returned);
+    Connect's first signing key, as in a deployment that ran before: left to the first requests,
+    two Connect workers may each make one, and a token request that sees both can sign with one
+    while naming the other (the app refuses it: "bad_signature")."""
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_session_factory(engine, settings)) as session:
+            keys.ensure_keys(session, utcnow())
             org = helpers.organization(session, "Cohort", roles=("admin", "viewer"))
             admin = helpers.admin_of(session, org, email="admin@cohort.example")
             return api_tokens.issue(session, org, "cohort", actor=admin.email)[1]
@@ -94,7 +100,7 @@ def main() -> int:
             }
             if args.altcha_max_number is not None:
                 env["ALTCHA_MAX_NUMBER"] = str(args.altcha_max_number)
-            token = api_token(Settings.from_env(env))
+            token = seed(Settings.from_env(env))
             sink = mail_sink(env, smtp_port)
             worker = Worker(env, "cohort", beat=True).start()
             with (
