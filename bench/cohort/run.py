@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -44,6 +46,28 @@ from tests.mailbox import free_port  # noqa: E402
 from tests.redis_server import PrivateRedis  # noqa: E402
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# The processes of the stack, by a word of their command line.
+ROLES = {
+    "Connect": "create_connect_app()",
+    "app": "create_app()",
+    "Celery worker": "celery",
+    "SMTP sink": "mail_sink",
+    "Redis": "redis-server",
+}
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds each part of the stack has used so far (PostgreSQL's server not counted)."""
+    used = dict.fromkeys(ROLES, 0.0)
+    for child in psutil.Process().children(recursive=True):
+        try:
+            line, times = " ".join(child.cmdline()), child.cpu_times()
+        except psutil.Error:
+            continue
+        role = next((role for role, word in ROLES.items() if word in line), None)
+        if role is not None:
+            used[role] += times.user + times.system
+    return used
 
 
 def seed(settings: Settings) -> str:
@@ -112,7 +136,14 @@ def main() -> int:
                 argv += ["--users", str(args.users), "--spawn-rate", str(args.users)]
                 argv += ["--invitees", str(args.invitees), "--api-token", token]
                 argv += ["--inbox", str(Path(var_dir) / "mail")]
-                return subprocess.run(argv, env=env, cwd=ROOT).returncode  # noqa: S603
+                before = cpu_by_role()
+                code = subprocess.run(argv, env=env, cwd=ROOT).returncode  # noqa: S603
+                used = {role: cpu - before[role] for role, cpu in cpu_by_role().items()}
+                print("  CPU of the stack during the run (PostgreSQL not counted), per invitee:")
+                for role, seconds in used.items():
+                    each = seconds / args.invitees * 1000
+                    print(f"    {role:<14} {seconds:7.1f} s {each:7.1f} ms")
+                return code
     finally:
         if worker is not None:
             worker.stop()
