@@ -41,7 +41,7 @@ from locust.exception import StopUser
 from locust.runners import Runner
 
 from onboarding.identity import captcha
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, csrf_token
 from tests.mailbox import parsed
 
 CHUNK = 1000  # rows per CSV invite call
@@ -260,8 +260,6 @@ def solve(challenge: dict[str, Any]) -> tuple[str, float]:
 class Invitee(HttpUser):
     """One browser after another, each an invitee from the mail to Accept."""
 
-    connect_timeout = 60
-
     @task
     def journey(self) -> None:
         cohort = COHORT
@@ -296,8 +294,7 @@ class Invitee(HttpUser):
         page = self.step("GET", link, "1 invitation page", "Create your account")
         if page is None:
             return False
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        follow = {"csrf_token": token.group(1) if token else "", "then": "create"}
+        follow = {"csrf_token": csrf_token(page.text), "then": "create"}
         form = self.step("POST", link, "2 create your account: Connect's form", "password", follow)
         if form is None:
             return False
@@ -320,8 +317,7 @@ class Invitee(HttpUser):
         if landed is None:
             return False
         accept = re.search(r'action="([^"]*/accept)"', landed.text)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', landed.text)
-        if accept is None or token is None:
+        if accept is None:
             cohort.fail("no Accept form")
             return False
         done = self.step(
@@ -329,7 +325,7 @@ class Invitee(HttpUser):
             accept.group(1),
             "5 accept",
             "You accepted the invitation",
-            {"csrf_token": token.group(1)},
+            {"csrf_token": csrf_token(landed.text)},
         )
         if done is None:
             return False
