@@ -94,7 +94,6 @@ class Postman:
         self.seen: set[str] = set()
         self.links: dict[str, str] = {}
         self.arrived: dict[str, Event] = {}
-        self.last_arrival = 0.0
 
     def waiting_for(self, to: str) -> Event:
         return self.arrived.setdefault(to, Event())
@@ -115,7 +114,6 @@ class Postman:
             to = parseaddr(str(mail["To"]))[1]
             if to not in self.links:
                 self.links[to] = link.group(0)
-                self.last_arrival = time.monotonic()
                 self.waiting_for(to).set()
 
     def run(self) -> None:
@@ -155,7 +153,7 @@ class Cohort:
                 "/api/invitations",
                 data="\n".join(rows).encode(),
                 headers={"Content-Type": "text/csv"},
-                name="admin: invite 1,000 from CSV",
+                name=f"admin: invite {CHUNK:,} from CSV",
                 catch_response=True,
                 timeout=300,
             ) as answer:
@@ -212,7 +210,7 @@ def _report(environment: Environment, **_: Any) -> None:
     failures = environment.stats.total.num_failures
     errors = len(cohort.errors) + failures
     print()
-    print(f"cohort: {cohort.invitees} invited, {cohort.accepted} accepted in {total:.1f} s")
+    print(f"cohort: {invited} invited, {cohort.accepted} accepted in {total:.1f} s")
     print(f"  {cohort.accepted / total * 60:.1f} journeys per minute")
     print(f"  mail: {invited} invited, {received} received, {lost} lost")
     used = resource.getrusage(resource.RUSAGE_SELF)
