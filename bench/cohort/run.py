@@ -56,18 +56,32 @@ ROLES = {
 }
 
 
-def cpu_by_role() -> dict[str, float]:
-    """CPU seconds each part of the stack has used so far (PostgreSQL's server not counted)."""
-    used = dict.fromkeys(ROLES, 0.0)
-    for child in psutil.Process().children(recursive=True):
+def cpu_by_role(database: str) -> dict[str, float]:
+    """CPU seconds each part of the stack has used so far; for PostgreSQL, the connections to
+    the run's `database` that are open now (not the server's own processes)."""
+    used = dict.fromkeys([*ROLES, "PostgreSQL"], 0.0)
+    ours = {process.pid for process in psutil.Process().children(recursive=True)}
+    for process in psutil.process_iter():
         try:
-            line, times = " ".join(child.cmdline()), child.cpu_times()
+            line, times = " ".join(process.cmdline()), process.cpu_times()
         except psutil.Error:
             continue
-        role = next((role for role, word in ROLES.items() if word in line), None)
+        if process.pid in ours:
+            role = next((role for role, word in ROLES.items() if word in line), None)
+        else:
+            # A backend's title: "postgres: <cluster>: <user> <database> <client> <state>".
+            backend = line.startswith("postgres:") and f" {database} " in line
+            role = "PostgreSQL" if backend else None
         if role is not None:
             used[role] += times.user + times.system
     return used
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], invitees: int) -> None:
+    print("  CPU of the stack during the run, and per invitee:")
+    for role, seconds in after.items():
+        used = seconds - before[role]
+        print(f"    {role:<14} {used:7.1f} s {used / invitees * 1000:7.1f} ms")
 
 
 def seed(settings: Settings) -> str:
@@ -136,13 +150,9 @@ def main() -> int:
                 argv += ["--users", str(args.users), "--spawn-rate", str(args.users)]
                 argv += ["--invitees", str(args.invitees), "--api-token", token]
                 argv += ["--inbox", str(Path(var_dir) / "mail")]
-                before = cpu_by_role()
+                before = cpu_by_role(database.name)
                 code = subprocess.run(argv, env=env, cwd=ROOT).returncode  # noqa: S603
-                used = {role: cpu - before[role] for role, cpu in cpu_by_role().items()}
-                print("  CPU of the stack during the run (PostgreSQL not counted), per invitee:")
-                for role, seconds in used.items():
-                    each = seconds / args.invitees * 1000
-                    print(f"    {role:<14} {seconds:7.1f} s {each:7.1f} ms")
+                print_cpu(before, cpu_by_role(database.name), args.invitees)
                 return code
     finally:
         if worker is not None:
