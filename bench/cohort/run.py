@@ -14,9 +14,11 @@ mail in the sink, follows the link, registers at Connect (solving the proof of w
 comes back logged in and accepts (see the locustfile).
 
 Prints journeys per minute, the total time (from the first invite to the last Accept), p50/p95
-per step, the errors and the lost mail; exits non-zero on any error or lost mail. The proof of
-work is solved on the same machine as the servers, so it takes its share of the cores; give
-`--altcha-max-number` (the stack's `ALTCHA_MAX_NUMBER`) to see the servers with less of it.
+per step, the errors and the lost mail, then the CPU time each part of the stack used during
+the run (PostgreSQL: its connections to the run's database); exits non-zero on any error or lost
+mail. The proof of work is solved on the same machine as the servers, so it takes its share of
+the cores; give `--altcha-max-number` (the stack's `ALTCHA_MAX_NUMBER`) to see the servers with
+less of it.
 """
 
 from __future__ import annotations
