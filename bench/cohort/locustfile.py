@@ -1,7 +1,8 @@
 """A cohort of invitees through the whole journey, as Locust users over HTTP.
 
 Usually started by `bench/cohort/run.py`, which brings up the stack first. On its own, against
-a running stack whose SMTP sink keeps its mails in a folder (`python -m workers.mail_sink`):
+a running stack that trusts one proxy (`TRUSTED_PROXIES=1`: each invitee comes from an address
+of its own) and whose SMTP sink keeps its mails in a folder (`python -m workers.mail_sink`):
 
     locust -f bench/cohort/locustfile.py --headless --users 16 --spawn-rate 16 \\
         --host http://127.0.0.1:5000 --invitees 200 --api-token ob_… --inbox var/mail
