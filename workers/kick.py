@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from onboarding.logs import current_request_id
 from onboarding.outbox.models import OutboxMessage
@@ -29,6 +29,7 @@ def install(app: Celery) -> None:
     _app = app
     if not event.contains(Session, "after_flush", _note_outbox_rows):
         event.listen(Session, "after_flush", _note_outbox_rows)
+        event.listen(Session, "do_orm_execute", _note_outbox_inserts)
         event.listen(Session, "after_commit", _kick)
         event.listen(Session, "after_rollback", _forget)
 
@@ -38,6 +39,7 @@ def uninstall() -> None:
     _app = None
     if event.contains(Session, "after_flush", _note_outbox_rows):
         event.remove(Session, "after_flush", _note_outbox_rows)
+        event.remove(Session, "do_orm_execute", _note_outbox_inserts)
         event.remove(Session, "after_commit", _kick)
         event.remove(Session, "after_rollback", _forget)
 
@@ -54,6 +56,13 @@ def kick(app: Celery) -> None:
 def _note_outbox_rows(session: Session, _context: Any) -> None:
     if any(isinstance(row, OutboxMessage) for row in session.new):
         session.info[_PENDING] = True
+
+
+def _note_outbox_inserts(state: ORMExecuteState) -> None:
+    # Set-based writers (bulk invite, webhook events) insert rows without objects.
+    mapper = state.bind_mapper
+    if state.is_insert and mapper is not None and mapper.class_ is OutboxMessage:
+        state.session.info[_PENDING] = True
 
 
 def _kick(session: Session) -> None:
