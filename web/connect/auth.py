@@ -28,7 +28,9 @@ PENDING_AMR_KEY = "pending_amr"  # how the first factor was given
 
 def current_account() -> Account | None:
     if "account" not in g:
-        row = sessions.live(db_session(), session.get(SESSION_ID_KEY))
+        token = session.get(SESSION_ID_KEY)
+        # No session cookie, no database: most pages are first seen logged out.
+        row = sessions.live(db_session(), token) if token else None
         account = row.account if row and row.account_id == session.get(ACCOUNT_KEY) else None
         g.account = account if oidc.active_account(account) else None
     return g.account

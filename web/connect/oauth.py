@@ -224,6 +224,10 @@ class ConnectOpenIDCode(OpenIDCode):
         return claims
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
+        # Checked when a code is about to be issued: a request that first asks for a log-in
+        # is checked again when it comes back logged in, and costs no query before.
+        if request.user is None:
+            return False
         return oidc.nonce_used(db_session(), request.payload.client_id, nonce)
 
     def resolve_client_private_key(self, client: clients.Client) -> Any:
