@@ -23,7 +23,7 @@ ALGORITHM = "RS256"
 PUBLISH_LEAD = timedelta(hours=1)
 TOKEN_TTL = timedelta(hours=1)  # of ID and access tokens
 # Keys imported in this process, by kid: importing checks the RSA key, which takes tens of
-# milliseconds, and a kid always names the same key. The few that are published at a time.
+# milliseconds, and a kid always names the same key. Only a few are published at a time.
 _IMPORTED: OrderedDict[str, RSAKey] = OrderedDict()
 _IMPORTED_KEPT = 8
 

@@ -128,7 +128,7 @@ class CodeGrant(oauth_grants.AuthorizationCodeGrant):
         return token
 
     def save_authorization_code(self, code: str, request: Any) -> AuthorizationCode:
-        from web.connect.auth import current_session  # which imports this module's keys
+        from web.connect.auth import current_session  # it imports this module (session keys)
 
         data = request.payload.data
         sid = sessions.note_client(current_session(), request.client.client_id)
