@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -57,8 +58,41 @@ def environment(database_url: str, var_dir: Path, app_port: int, connect_port: i
     }
 
 
+@dataclass(frozen=True)
+class Server:
+    """An application under gunicorn: its base URL (what `str` gives), and its processes."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time used so far by the master and its live workers."""
+        master = self.process.pid
+        pids = [master]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if int(fields[1]) == master:  # the parent's pid
+                pids.append(int(stat.parent.name))
+        return sum(_cpu_seconds(pid) for pid in pids)
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime, fields 14 and 15 of proc(5), in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[str]:
+def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[Server]:
     """`app` under gunicorn with `workers` sync workers on loopback, until the block ends."""
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
@@ -74,7 +108,7 @@ def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield Server(base, process)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -5,7 +5,6 @@ or replaying the code, revokes the whole grant (RFC 6749 section 4.1.2, RFC 9700
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,12 +15,6 @@ from onboarding.identity.models import AccessToken, AuthorizationCode, RefreshTo
 from onboarding.identity.oidc import digest, save_token
 
 REFRESH_TOKEN_TTL = timedelta(days=30)
-
-
-def begin(code: AuthorizationCode) -> str:
-    """The grant of a code being exchanged, named on the code so that a replay can find it."""
-    code.grant_id = secrets.token_urlsafe(24)
-    return code.grant_id
 
 
 def revoke_replayed_code(session: Session, code: str, client_id: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ every token it signed has expired.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,10 @@ from onboarding.identity.models import SigningKey
 ALGORITHM = "RS256"
 PUBLISH_LEAD = timedelta(hours=1)
 TOKEN_TTL = timedelta(hours=1)  # of ID and access tokens
+# Keys imported in this process, by kid: importing checks the RSA key, which takes tens of
+# milliseconds, and a kid always names the same key. Only a few are published at a time.
+_IMPORTED: OrderedDict[str, RSAKey] = OrderedDict()
+_IMPORTED_KEPT = 8
 
 
 def _all(session: Session) -> list[SigningKey]:
@@ -73,7 +78,12 @@ def published(session: Session, now: datetime) -> list[SigningKey]:
 
 
 def private_key(row: SigningKey) -> RSAKey:
-    return RSAKey.import_key(row.private_jwk)
+    key = _IMPORTED.get(row.kid)
+    if key is None:
+        key = _IMPORTED[row.kid] = RSAKey.import_key(row.private_jwk)
+        while len(_IMPORTED) > _IMPORTED_KEPT:
+            _IMPORTED.popitem(last=False)
+    return key
 
 
 def jwks(session: Session, now: datetime) -> dict[str, Any]:

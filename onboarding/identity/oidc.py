@@ -4,6 +4,7 @@ claims Connect tells a client about an account. Codes and tokens are stored hash
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -72,8 +73,10 @@ def claim_code(
     session: Session, code: str, client_id: str, now: datetime
 ) -> AuthorizationCode | None:
     """The code's row, marked used in the same statement that finds it unused: of two token
-    requests with one code, exactly one gets it. Expired, used or foreign codes give None."""
-    result = session.execute(
+    requests with one code, exactly one gets it. Expired, used or foreign codes give None. The
+    claim names the grant that the tokens it is exchanged for belong to, so that a replay of
+    the code can find them."""
+    return session.scalar(
         update(AuthorizationCode)
         .where(
             AuthorizationCode.code_hash == digest(code),
@@ -81,13 +84,9 @@ def claim_code(
             AuthorizationCode.used_at.is_(None),
             AuthorizationCode.expires_at > now,
         )
-        .values(used_at=now)
+        .values(used_at=now, grant_id=secrets.token_urlsafe(24))
+        .returning(AuthorizationCode)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.scalar(
-        select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code))
     )
 
 

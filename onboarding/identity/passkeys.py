@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -73,6 +74,7 @@ class RelyingParty:
     origin: str
 
 
+@lru_cache(maxsize=8)  # asked by every page Connect shows
 def offered(connect_issuer: str) -> bool:
     """Whether browsers can use passkeys with Connect at `connect_issuer`: an RP ID is a
     domain (`localhost` included), never an IP address."""

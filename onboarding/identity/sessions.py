@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from onboarding.identity import logout
 from onboarding.identity.models import Account, ConnectSession
@@ -29,20 +29,19 @@ def start(session: Session, account: Account, now: datetime) -> str:
 
 
 def live(session: Session, token: str | None) -> ConnectSession | None:
-    """The session of the cookie's `token` if it has not ended."""
+    """The session of the cookie's `token` if it has not ended, with its account."""
     if not token:
         return None
     return session.scalar(
-        select(ConnectSession).where(
-            ConnectSession.sid == _sid(token), ConnectSession.ended_at.is_(None)
-        )
+        select(ConnectSession)
+        .options(joinedload(ConnectSession.account))
+        .where(ConnectSession.sid == _sid(token), ConnectSession.ended_at.is_(None))
     )
 
 
-def note_client(session: Session, token: str | None, client_id: str) -> str | None:
-    """Remember that `client_id` was given a code in the session of `token`; returns the
+def note_client(row: ConnectSession | None, client_id: str) -> str | None:
+    """Remember that `client_id` was given a code in the live session `row`; returns the
     session's public id."""
-    row = live(session, token)
     if row is None:
         return None
     if client_id not in row.client_ids:

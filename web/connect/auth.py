@@ -12,7 +12,7 @@ from flask import g, redirect, request, session, url_for
 
 from onboarding.clock import utcnow
 from onboarding.identity import oidc, sessions
-from onboarding.identity.models import Account
+from onboarding.identity.models import Account, ConnectSession
 from web import i18n
 from web.connect.i18n import INVITED_KEY
 from web.connect.metrics import LOG_INS
@@ -27,11 +27,21 @@ NEXT_KEY = "next"
 PENDING_AMR_KEY = "pending_amr"  # how the first factor was given
 
 
+def current_session() -> ConnectSession | None:
+    """This browser's live session at Connect, of an active account."""
+    if "connect_session" not in g:
+        token = session.get(SESSION_ID_KEY)
+        # No session cookie, no database: most pages are first seen logged out.
+        row = sessions.live(db_session(), token) if token else None
+        mine = row is not None and row.account_id == session.get(ACCOUNT_KEY)
+        g.connect_session = row if mine and oidc.active_account(row.account) else None
+    return g.connect_session
+
+
 def current_account() -> Account | None:
     if "account" not in g:
-        row = sessions.live(db_session(), session.get(SESSION_ID_KEY))
-        account = row.account if row and row.account_id == session.get(ACCOUNT_KEY) else None
-        g.account = account if oidc.active_account(account) else None
+        row = current_session()
+        g.account = row.account if row else None
     return g.account
 
 
@@ -53,6 +63,7 @@ def log_in_account(account: Account, amr: list[str] | None = None) -> None:
     session[AUTH_TIME_KEY] = int(now.timestamp())
     if amr:
         session[AMR_KEY] = amr
+    g.pop("connect_session", None)
     g.account = account
     LOG_INS.inc()
 
@@ -96,13 +107,18 @@ def log_out() -> None:
     """End this browser's session, telling the clients it logged in to (the caller commits)."""
     sessions.end(db_session(), session.get(SESSION_ID_KEY), utcnow())
     new_session()
-    g.pop("account", None)
+    _forget_session()
 
 
 def log_out_everywhere(account: Account) -> None:
     """End every session of `account`, this browser's included (the caller commits)."""
     sessions.end_all(db_session(), account, utcnow())
     new_session()
+    _forget_session()
+
+
+def _forget_session() -> None:
+    g.pop("connect_session", None)
     g.pop("account", None)
 
 

@@ -21,12 +21,18 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo
 from authlib.oidc.core import UserInfoEndpoint as BaseUserInfoEndpoint
 from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask import request as flask_request
 
 from onboarding.clock import utcnow
 from onboarding.identity import clients, grants, keys, oidc, sessions
-from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
+from onboarding.identity.models import (
+    AccessToken,
+    Account,
+    AuthorizationCode,
+    RefreshToken,
+    SigningKey,
+)
 from web.db import db_session
 from web.extensions import app_settings
 
@@ -122,10 +128,10 @@ class CodeGrant(oauth_grants.AuthorizationCodeGrant):
         return token
 
     def save_authorization_code(self, code: str, request: Any) -> AuthorizationCode:
+        from web.connect.auth import current_session  # it imports this module (session keys)
+
         data = request.payload.data
-        sid = sessions.note_client(
-            db_session(), session.get(SESSION_ID_KEY), request.client.client_id
-        )
+        sid = sessions.note_client(current_session(), request.client.client_id)
         return oidc.save_code(
             db_session(),
             code=code,
@@ -224,13 +230,20 @@ class ConnectOpenIDCode(OpenIDCode):
         return claims
 
     def exists_nonce(self, nonce: str, request: Any) -> bool:
-        return oidc.nonce_used(db_session(), request.payload.client_id, nonce)
+        # Checked when a code is about to be issued: a request that first asks for a log-in
+        # is checked again when it comes back logged in, and costs no query before.
+        if request.user is None:
+            return False
+        # authlib validates the request again as it issues the code: one query for both.
+        if "nonce_used" not in g:
+            g.nonce_used = oidc.nonce_used(db_session(), request.payload.client_id, nonce)
+        return bool(g.nonce_used)
 
     def resolve_client_private_key(self, client: clients.Client) -> Any:
-        return keys.private_key(keys.signing_key(db_session(), utcnow()))
+        return keys.private_key(_signing_key())
 
     def get_encode_header(self, client: clients.Client) -> dict[str, str]:
-        return {"alg": keys.ALGORITHM, "kid": keys.signing_key(db_session(), utcnow()).kid}
+        return {"alg": keys.ALGORITHM, "kid": _signing_key().kid}
 
     def get_client_algorithm(self, client: clients.Client) -> str:
         return keys.ALGORITHM
@@ -246,6 +259,14 @@ class ConnectOpenIDCode(OpenIDCode):
 
     def generate_user_info(self, user: Account, scope: str) -> UserInfo:
         return UserInfo(oidc.user_claims(user, scope))
+
+
+def _signing_key() -> SigningKey:
+    """The key that signs this request's ID token, asked of the database once."""
+    if "signing_key" not in g:
+        g.signing_key = keys.signing_key(db_session(), utcnow())
+    key: SigningKey = g.signing_key
+    return key
 
 
 class TokenValidator(BearerTokenValidator):
@@ -347,7 +368,7 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
             request.refresh_token.row.scope,
         )
     else:
-        grant_id, granted_scope = grants.begin(request.authorization_code.row), token["scope"]
+        grant_id, granted_scope = request.authorization_code.row.grant_id, token["scope"]
     common = {"client_id": request.client.client_id, "account": request.user, "now": now}
     oidc.save_access_token(
         session, token=token["access_token"], grant_id=grant_id, scope=token["scope"], **common

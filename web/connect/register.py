@@ -46,8 +46,12 @@ ALTCHA_LANGUAGES = frozenset(LANGUAGES) & {
 
 def country_options(language: str, selected: str | None) -> Markup:
     """The country list's <option>s in `language`, `selected` chosen if it is a country."""
-    codes = {code for code, _ in countries(language)}
-    return _options(language, selected if selected in codes else None)
+    return _options(language, selected if selected in _codes(language) else None)
+
+
+@lru_cache(maxsize=16)
+def _codes(language: str) -> frozenset[str]:
+    return frozenset(code for code, _ in countries(language))
 
 
 @lru_cache(maxsize=512)

@@ -1,0 +1,180 @@
+"""Whole OpenID Connect log-ins in one process and one thread: CPU per log-in, the requests and
+SQL statements of one, and optionally where the time goes.
+
+    python bench/login_profile.py [--log-ins 50] [--profile cumulative|tottime]
+                                  [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+The same log-in as bench/logins.py (the app's "Log in with Connect" → Connect's form → code →
+token → the app's callback → Measurements), with the app and Connect called as WSGI
+applications through a `requests` transport instead of over sockets, so that one profile sees
+the browser, the app, its token request and Connect together. CPU time of this process only:
+PostgreSQL's own work is not in it. Figures on a shared machine are steadier here than under
+load, so decide by these and confirm with bench/logins.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import html
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.datastructures import Headers
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.logins import FIELD, PASSWORD, seed  # noqa: E402
+from bench.stack import Database, environment  # noqa: E402
+from onboarding.settings import Settings, use_settings  # noqa: E402
+from web import create_app, create_connect_app  # noqa: E402
+
+APP, CONNECT = "127.0.0.1:5000", "127.0.0.1:5001"
+PEOPLE = 20
+
+
+class _Message:
+    """What http.cookiejar reads of a response: its headers."""
+
+    def __init__(self, headers: Headers) -> None:
+        self.headers = headers
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return self.headers.getlist(name) or default
+
+
+class _Raw:
+    """What `requests` reads cookies from (`response.raw._original_response.msg`)."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._original_response = self
+        self.msg = _Message(headers)
+
+    def info(self) -> _Message:
+        return self.msg
+
+
+class WSGITransport(BaseAdapter):  # type: ignore[misc]
+    """Requests to APP and CONNECT answered by their WSGI applications, in this thread."""
+
+    def __init__(self, applications: dict[str, Any], requests_seen: Counter[str]) -> None:
+        super().__init__()
+        self.applications, self.requests_seen = applications, requests_seen
+
+    def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
+        url = urlsplit(request.url)
+        self.requests_seen[f"{request.method} {url.netloc}{url.path}"] += 1
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        builder = EnvironBuilder(
+            path=url.path,
+            query_string=url.query,
+            method=request.method,
+            base_url=f"{url.scheme}://{url.netloc}",
+            headers=dict(request.headers),
+            data=body,
+        )
+        environ = builder.get_environ()
+        builder.close()
+        answer, status, headers = run_wsgi_app(self.applications[url.netloc], environ)
+        response = requests.Response()
+        response._content = b"".join(answer)
+        if hasattr(answer, "close"):
+            answer.close()
+        code, _, reason = status.partition(" ")
+        response.status_code, response.reason = int(code), reason
+        response.headers = CaseInsensitiveDict(headers.to_wsgi_list())
+        response.url, response.request, response.encoding = request.url, request, "utf-8"
+        response.raw = _Raw(headers)
+        extract_cookies_to_jar(response.cookies, request, response.raw)
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log-ins", type=int, default=50)
+    parser.add_argument("--profile", choices=("cumulative", "tottime"))
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    statements: Counter[str] = Counter()
+    requests_seen: Counter[str] = Counter()
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements[statement.split(None, 1)[0]] += 1
+
+    database = Database(args.postgres_url)
+    try:
+        with tempfile.TemporaryDirectory() as var_dir:
+            env = {**environment(database.url, Path(var_dir), 5000, 5001), "TRUSTED_PROXIES": "1"}
+            settings = Settings.from_env(env)
+            use_settings(settings)
+            addresses = seed(settings, PEOPLE)
+            applications = {
+                APP: create_app(settings=settings),
+                CONNECT: create_connect_app(settings=settings),
+            }
+            transport = WSGITransport(applications, requests_seen)
+            # The app's own requests to Connect (its token request) take the same way.
+            opened = requests.Session.__init__
+
+            def session_with_transport(session: requests.Session) -> None:
+                opened(session)
+                session.mount("http://", transport)
+
+            requests.Session.__init__ = session_with_transport  # type: ignore[method-assign]
+
+            def log_in(number: int) -> None:
+                browser = requests.Session()
+                browser.headers["X-Forwarded-For"] = f"10.0.{number >> 8 & 255}.{number & 255}"
+                form = browser.get(f"http://{APP}/login/connect")
+                fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
+                address = addresses[number % PEOPLE]
+                landed = browser.post(
+                    f"http://{CONNECT}/login",
+                    data={"email": address, "password": PASSWORD, **fields},
+                )
+                if landed.url != f"http://{APP}/measurements":
+                    raise RuntimeError(f"log-in ended at {landed.status_code} {landed.url}")
+
+            for number in range(PEOPLE):  # warm up; stored hashes upgraded to the settings'
+                log_in(number)
+            statements.clear()
+            requests_seen.clear()
+            log_in(0)
+            print(f"one log-in: {sum(requests_seen.values())} requests, ", end="")
+            print(f"{sum(statements.values())} SQL statements {dict(statements)}")
+            for name, times in requests_seen.items():
+                print(f"  {name} ×{times}")
+            runs = []
+            for _ in range(3):
+                started = time.process_time()
+                for number in range(args.log_ins):
+                    log_in(number)
+                runs.append((time.process_time() - started) / args.log_ins * 1000)
+            print(f"CPU per log-in: {min(runs):.1f} ms (best of 3 runs of {args.log_ins})")
+            if args.profile:
+                profile = cProfile.Profile()
+                profile.runcall(lambda: [log_in(number) for number in range(args.log_ins)])
+                pstats.Stats(profile).sort_stats(args.profile).print_stats(60)
+    finally:
+        database.close()
+
+
+if __name__ == "__main__":
+    main()
