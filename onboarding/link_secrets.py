@@ -74,7 +74,9 @@ def find(
     if raw is None or not well_formed(raw):
         return None
     wanted = digest(raw)
-    row = session.scalar(select(model).where(model.token_hash == wanted).options(*load))
+    # All rows read: a collection among `load` comes a row per member.
+    found = session.scalars(select(model).where(model.token_hash == wanted).options(*load))
+    row = found.unique().one_or_none()
     if row is None or row.purpose != purpose or not hmac.compare_digest(row.token_hash, wanted):
         return None
     return row
