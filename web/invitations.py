@@ -19,7 +19,7 @@ from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.models import Journey
 from web.auth import current_person, remember_invitation
-from web.db import db_session
+from web.db import commit_without_waiting_for_the_disk, db_session
 from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
@@ -52,6 +52,7 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     # journey and the link stay as they were, and a failure to record is logged and rolled
     # back, never shown to the invitee (the page is made already).
     try:
+        commit_without_waiting_for_the_disk()
         record_fetch(
             db,
             check.journey,

@@ -79,3 +79,17 @@ def test_a_fetch_that_cannot_be_recorded_still_shows_the_page(app, client, facto
     assert page.status_code == 200
     assert "Join Acme" in page.text
     assert client.get(path).status_code == 200
+
+
+def test_on_postgresql_only_the_fetch_is_committed_without_waiting_for_the_disk(
+    app, client, factory
+):
+    path = invitation(factory)
+    relaxed = "SET LOCAL synchronous_commit TO off"
+    postgresql = factory.kw["bind"].dialect.name == "postgresql"
+    with statements(app) as seen:
+        client.get(path)
+    assert (relaxed in seen) is postgresql
+    with statements(app) as seen:
+        assert client.post(path, data={"then": "create"}).status_code == 302
+    assert relaxed not in seen
