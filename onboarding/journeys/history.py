@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, bindparam, func, insert, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
@@ -91,7 +91,7 @@ def _note_up_to_statement() -> Insert:
         bindparam("detail", type_=columns.detail.type),
     ).where(on_record < bindparam("times"))
     names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
-    return insert(JourneyEvent.__table__).from_select(names, row)
+    return insert(cast(Table, JourneyEvent.__table__)).from_select(names, row)
 
 
 # Built once: a page that notes a fact on every request (the invitation link's fetches) pays
