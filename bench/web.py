@@ -1,17 +1,19 @@
 """Invitee-facing pages against a bare Flask page, side by side in one run.
 
-    python bench/web.py [--seconds 10] [--connections 16] [--workers 2]
+    python bench/web.py [--seconds 10] [--connections 16] [--workers 2|recommended]
                         [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Starts the app, Connect and a bare Flask page (a 2 kB template) under gunicorn with the same
 number of sync workers, on a PostgreSQL database of its own (dropped at the
 end), and drives each endpoint with `wrk` (Debian's package `wrk`). Prints requests/s, p50, p99
 and each endpoint's share of the bare page's requests/s; the goal is 50% or more.
+`--workers recommended` gives every contender gunicorn's recommended 2 × cores + 1 workers.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -74,11 +76,18 @@ def wrk(name: str, url: str, seconds: int, connections: int, headers: list[str])
     return Result(name, rate, latency["50"], latency["99"], int(errors.group(1)) if errors else 0)
 
 
+def workers(value: str) -> int:
+    """A number of gunicorn workers, or "recommended": 2 × cores + 1."""
+    if value == "recommended":
+        return 2 * (os.cpu_count() or 1) + 1
+    return int(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=workers, default=2)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     database = Database(args.postgres_url)
@@ -110,6 +119,7 @@ def main() -> None:
                     ("GET /invitations/<valid token>", f"{app}{invitation}", []),
                     ("GET /invitations/<unknown token>", f"{app}/invitations/{'x' * 43}", []),
                     ("GET /login", f"{app}/login", []),
+                    ("GET /join", f"{app}/join", []),
                     ("GET /measurements (signed in)", f"{app}/measurements", [f"Cookie: {cookie}"]),
                     ("Connect GET /register", f"{connect}/register", []),
                     ("Connect GET /login", f"{connect}/login", []),
@@ -122,6 +132,7 @@ def main() -> None:
     finally:
         database.close()
     floor = results[0].requests_per_second
+    print(f"gunicorn: {args.workers} sync workers per contender")
     print(f"{'endpoint':38} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'share':>6} {'errors':>6}")
     for result in results:
         share = result.requests_per_second / floor

@@ -11,9 +11,10 @@ import hmac
 import re
 import secrets
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import String, select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -74,7 +75,17 @@ def find(
     if raw is None or not well_formed(raw):
         return None
     wanted = digest(raw)
-    row = session.scalar(select(model).where(model.token_hash == wanted).options(*load))
+    # All rows read: a collection among `load` comes a row per member.
+    query = _lookup(model, load)  # type: ignore[arg-type]  # (a class is hashable)
+    found = session.scalars(query, {"token_hash": wanted})
+    row = found.unique().one_or_none()
     if row is None or row.purpose != purpose or not hmac.compare_digest(row.token_hash, wanted):
         return None
     return row
+
+
+@lru_cache(maxsize=32)
+def _lookup(model: type[L], load: tuple[ORMOption, ...]) -> Select[L]:
+    """The query of `find`, built once per model and options: every link followed pays only
+    for running it."""
+    return select(model).where(model.token_hash == bindparam("token_hash")).options(*load)

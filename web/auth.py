@@ -28,7 +28,9 @@ REMEMBERED_INVITATIONS = 5
 
 def current_person() -> Person | None:
     if "person" not in g:
-        row = sessions.live(db_session(), session.get(SESSION_ID_KEY))
+        token = session.get(SESSION_ID_KEY)
+        # No database session for a visitor who never logged in.
+        row = sessions.live(db_session(), token) if token else None
         g.person = row.person if row and row.person_id == session.get(SESSION_KEY) else None
     return g.person
 

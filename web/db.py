@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +45,18 @@ def keep_changes_of_refusal() -> None:
     """Commit this request's changes even though it answers with an error status: for a refusal
     that must leave a trace. An exception still rolls everything back."""
     g.keep_changes_of_refusal = True
+
+
+def commit_without_waiting_for_the_disk() -> None:
+    """This request writes only what is worth less than its answer's time (a note kept for
+    diagnosis): on PostgreSQL its commit does not wait for the write-ahead log to reach the
+    disk. A crash of the database right after may lose the whole note, never part of it."""
+    session = db_session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ASYNCHRONOUS_COMMIT)
+
+
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO off")
 
 
 class TransactionalFlask(Flask):

@@ -12,6 +12,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 
@@ -19,18 +22,19 @@ SESSION_KEY = "lang"
 
 
 def page_language() -> str:
-    if "page_language" not in g:
+    language: str | None = g.get("page_language")
+    if language is None:
         chosen = request.args.get("lang")
         if chosen in LANGUAGES:
             session[SESSION_KEY] = chosen
         preferred = current_app.extensions["preferred_language"]()
-        g.page_language = (
+        language = g.page_language = str(
             session.get(SESSION_KEY)
             or (preferred if preferred in LANGUAGES else None)
             or request.accept_languages.best_match(list(LANGUAGES))
             or DEFAULT_LANGUAGE
         )
-    return str(g.page_language)
+    return language
 
 
 def gettext(message: str, **params: Any) -> str:
@@ -48,11 +52,11 @@ def init_i18n(app: Flask, preferred: Callable[[], str | None]) -> None:
     """Translate `app`'s templates; `preferred` names the visitor's language when known."""
     app.extensions["preferred_language"] = preferred
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: translations(page_language()).gettext(message),
-        lambda singular, plural, n: translations(page_language()).ngettext(singular, plural, n),
-        newstyle=True,
-    )
+    # Jinja's own newstyle callables, without the two calls through the context that wrap
+    # each of them (a page has a dozen messages).
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
+    app.jinja_env.globals["ngettext"] = _template_ngettext
 
     # Only the templates that are translated set <html lang> from it (see app/layout.html).
     app.jinja_env.globals["page_language"] = page_language
@@ -70,6 +74,23 @@ def language_url(language: str) -> str:
     query-only reference, so it cannot lead to another path or origin."""
     query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return "?" + urlencode([*query, ("lang", language)])
+
+
+@pass_context
+def _template_gettext(context: Context, message: str, **params: Any) -> str:
+    """`gettext` in a template: like Jinja's newstyle gettext, the translation is a format
+    string and the values filling it are escaped (the messages are the catalog's, ours)."""
+    text = translations(page_language()).gettext(message)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % params  # noqa: S704
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **params: Any
+) -> str:
+    text = translations(page_language()).ngettext(singular, plural, num)
+    markup = Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704
+    return markup % {"num": num, **params}
 
 
 def tr(message: str, params: dict[str, Any] | None = None) -> str:

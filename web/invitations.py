@@ -19,7 +19,7 @@ from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.models import Journey
 from web.auth import current_person, remember_invitation
-from web.db import db_session
+from web.db import commit_without_waiting_for_the_disk, db_session
 from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
@@ -46,21 +46,24 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     check = invitations.look_up(db, token, now)
     if check.status is not TokenStatus.valid or check.journey is None:
         return problem_page(check, url_for(".ask_for_a_new_one", token=token))
+    page = invitation_page(check.journey, url_for(".follow", token=token))
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
-    # a person's by the fetches on record. Only a history note: the journey and the link stay
-    # as they were, and a failure to record is logged, never shown to the invitee.
+    # a person's by the fetches on record. Only a history note, this request's one write: the
+    # journey and the link stay as they were, and a failure to record is logged and rolled
+    # back, never shown to the invitee (the page is made already).
     try:
-        with db.begin_nested():
-            record_fetch(
-                db,
-                check.journey,
-                method=request.method,
-                user_agent=request.user_agent.string,
-                now=now,
-            )
+        commit_without_waiting_for_the_disk()
+        record_fetch(
+            db,
+            check.journey,
+            method=request.method,
+            user_agent=request.user_agent.string,
+            now=now,
+        )
     except SQLAlchemyError:
         log.exception("could not record a fetch of an invitation link")
-    return invitation_page(check.journey, url_for(".follow", token=token)), 200
+        db.rollback()
+    return page, 200
 
 
 @bp.post("/invitations/<token>")

@@ -46,10 +46,15 @@ def invitation_in_progress() -> Journey | None:
 
 @bp.get("/login")
 def login_page() -> Response | str:
-    target = safe_next(request.args.get(NEXT_KEY), url_for("measurements.home"))
+    home = url_for("measurements.home")
+    target = safe_next(request.args.get(NEXT_KEY), home)
     if current_person() is not None:
         return redirect(target)
-    session[NEXT_KEY] = target
+    # Home is where the log-in lands anyway: a visitor who goes nowhere else gets no cookie.
+    if target == home:
+        session.pop(NEXT_KEY, None)
+    else:
+        session[NEXT_KEY] = target
     journey = invitation_in_progress()
     # From an invitation, registration runs inside the log-in and comes back logged in.
     register_url = url_for("login.create_account") if journey else registration_url(app_settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from onboarding.journeys import acceptance
@@ -36,11 +37,16 @@ def home() -> str:
     assert person is not None
     db = db_session()
     pending = acceptance.pending_invitations(db, person, signed_in_as(), remembered_invitations())
-    memberships = db.scalars(
-        select(Journey)
-        .where(Journey.person_id == person.id, Journey.state == JourneyState.accepted)
-        .order_by(Journey.id)
-    ).all()
+    memberships = (
+        db.scalars(
+            select(Journey)
+            .where(Journey.person_id == person.id, Journey.state == JourneyState.accepted)
+            .order_by(Journey.id)
+            .options(joinedload(Journey.organization), joinedload(Journey.roles))
+        )
+        .unique()
+        .all()
+    )
     return render_template(
         "measurements/home.html",
         pending=pending,

@@ -40,12 +40,15 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
     if secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
+    every = [(name.lower(), name, value) for name, value in headers.items()]
+    html = [*every, ("cache-control", "Cache-Control", "no-store")]
+
     @app.after_request
     def add_headers(response: Response) -> Response:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # A header the view set itself stands; the others are added in one go.
+        present = {name.lower() for name, _value in response.headers}
+        wanted = html if response.mimetype == "text/html" else every
+        response.headers.extend([(n, v) for key, n, v in wanted if key not in present])
         return response
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, insert, literal, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
@@ -71,6 +71,34 @@ def note(
     )
 
 
+def _note_up_to_statement() -> Insert:
+    columns = JourneyEvent.__table__.c
+    journey_id = bindparam("journey_id", type_=columns.journey_id.type)
+    fact = bindparam("fact", type_=columns.trigger.type)
+    state = bindparam("state", type_=columns.to_state.type)
+    on_record = (
+        select(func.count())
+        .where(columns.journey_id == journey_id, columns.trigger == fact)
+        .scalar_subquery()
+    )
+    row = select(
+        journey_id,
+        bindparam("at", type_=columns.at.type),
+        bindparam("actor", type_=columns.actor.type),
+        fact,
+        state,
+        state,
+        bindparam("detail", type_=columns.detail.type),
+    ).where(on_record < bindparam("times"))
+    names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
+    return insert(cast(Table, JourneyEvent.__table__)).from_select(names, row)
+
+
+# Built once: a page that notes a fact on every request (the invitation link's fetches) pays
+# only for its execution.
+_NOTE_UP_TO = _note_up_to_statement()
+
+
 def note_up_to(
     session: Session,
     journey: Journey,
@@ -85,21 +113,14 @@ def note_up_to(
 
     One INSERT … SELECT: the count is the database's, so the history is never loaded.
     """
-    columns = JourneyEvent.__table__.c
-    on_record = (
-        select(func.count())
-        .where(columns.journey_id == journey.id, columns.trigger == fact.value)
-        .scalar_subquery()
-    )
-    row = select(
-        literal(journey.id, columns.journey_id.type),
-        literal(now, columns.at.type),
-        literal(actor, columns.actor.type),
-        literal(fact.value, columns.trigger.type),
-        literal(journey.state, columns.from_state.type),
-        literal(journey.state, columns.to_state.type),
-        literal(detail, columns.detail.type),
-    ).where(on_record < times)
-    names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
-    result = session.execute(insert(JourneyEvent).from_select(names, row))
+    params = {
+        "journey_id": journey.id,
+        "fact": fact.value,
+        "state": journey.state,
+        "at": now,
+        "actor": actor,
+        "detail": detail,
+        "times": times,
+    }
+    result = session.execute(_NOTE_UP_TO, params)
     return cast(CursorResult[Any], result).rowcount == 1

@@ -43,13 +43,14 @@ class TokenCheck:
 
 hash_token = link_secrets.digest
 
-# What a link's page shows and checks, loaded with the link: one query (two with the roles).
+# What a link's page shows and checks, loaded with the link in one query (a journey has few
+# roles: a row each).
 _JOURNEY = joinedload(LinkToken.journey)
 _WITH_JOURNEY = (
     _JOURNEY.joinedload(Journey.person),
     _JOURNEY.joinedload(Journey.organization),
     _JOURNEY.joinedload(Journey.invited_by),
-    _JOURNEY.selectinload(Journey.roles),
+    _JOURNEY.joinedload(Journey.roles),
 )
 
 
@@ -66,10 +67,14 @@ def check_code(session: Session, typed: str | None, now: datetime) -> TokenCheck
     code = join_codes.normalised(typed)
     if code is None:
         return TokenCheck(TokenStatus.malformed)
-    token = session.scalar(
-        select(LinkToken)
-        .where(LinkToken.code_hash == join_codes.stored_as(session, code))
-        .options(*_WITH_JOURNEY)
+    token = (
+        session.scalars(
+            select(LinkToken)
+            .where(LinkToken.code_hash == join_codes.stored_as(session, code))
+            .options(*_WITH_JOURNEY)
+        )
+        .unique()
+        .one_or_none()
     )
     return _worth(token, now)
 

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
@@ -69,7 +69,9 @@ def live(session: Session, token: str | None) -> AppSession | None:
     if not token:
         return None
     return session.scalar(
-        select(AppSession).where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
+        select(AppSession)
+        .where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
+        .options(joinedload(AppSession.person))  # every signed-in page asks whose it is
     )
 
 

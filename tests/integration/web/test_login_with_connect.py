@@ -126,6 +126,18 @@ def test_an_offsite_next_is_ignored(client, provider, ann):
     assert log_in_with_provider(client).headers["Location"] == "/measurements"
 
 
+def test_the_log_in_page_gives_a_visitor_going_home_no_cookie(client, provider, ann):
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers
+
+
+def test_a_later_log_in_page_without_a_target_forgets_the_earlier_one(client, provider, ann):
+    client.get("/login?next=/settings/people")
+    client.get("/login")
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+
+
 def test_registering_with_another_address_still_finds_the_invitation_opened_here(
     client, factory, provider, ann
 ):

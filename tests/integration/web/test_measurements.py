@@ -1,7 +1,7 @@
 """Measurements: the Accept button after log-in, in any browser, and with another account."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from onboarding import journeys
 from onboarding.clock import utcnow
@@ -10,7 +10,7 @@ from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.journeys.sign_in import sign_in
 from onboarding.people.models import Person
-from tests.helpers import invitation_path, invitee, log_in_to_app, organization
+from tests.helpers import invitation_path, invitee, log_in_to_app, member, organization
 from web import create_app
 
 
@@ -201,3 +201,28 @@ def test_logging_out_ends_the_session(client, factory, logged_in_invitee):
     response = client.post("/logout", follow_redirects=True)
     assert "You are logged out." in response.get_data(as_text=True)
     assert client.get("/measurements").status_code == 302
+
+
+def test_a_members_page_reads_the_session_with_its_person_and_each_list_once(app, factory):
+    with unit_of_work(factory) as session:
+        org = organization(session, "Acme")
+        joined = member(session, org, email="ann@example.com", roles=("editor", "viewer"))
+        member(session, organization(session, "Beta"), email="ann@example.com", roles=("viewer",))
+        client = app.test_client()
+        log_in_to_app(client, joined.person)
+    engine = app.extensions["session_factory"].kw["bind"]
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/measurements")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert "Acme: editor, viewer" in page.text and "Beta: viewer" in page.text
+    # The session with its person, the pending invitations, the memberships with their
+    # organizations and roles, and whether to offer the admin pages.
+    assert len([s for s in seen if s.lstrip().startswith("SELECT")]) == 4

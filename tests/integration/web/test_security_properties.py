@@ -298,7 +298,7 @@ def test_session_cookies_are_httponly_lax_and_secure_with_hsts_on_https(factory,
     app = create_app({"TESTING": True}).test_client()
     connect = create_connect_app({"TESTING": True}).test_client()
     for response, name in (
-        (app.get("/login"), "app_session"),
+        (app.get("/login?next=/settings/people"), "app_session"),
         (connect.get("/login"), "connect_session"),
     ):
         cookie = set_cookie(response, name)
