@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from joserfc.jwk import RSAKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onboarding.db import settings_of
@@ -26,6 +26,8 @@ TOKEN_TTL = timedelta(hours=1)  # of ID and access tokens
 # milliseconds, and a kid always names the same key. Only a few are published at a time.
 _IMPORTED: OrderedDict[str, RSAKey] = OrderedDict()
 _IMPORTED_KEPT = 8
+# PostgreSQL advisory lock held by the transaction that creates a signing key.
+KEY_CREATION_LOCK = 0x5167_4B45
 
 
 def _all(session: Session) -> list[SigningKey]:
@@ -51,12 +53,27 @@ def rotate(session: Session, now: datetime) -> SigningKey:
 def ensure_keys(session: Session, now: datetime) -> list[SigningKey]:
     """Every key, creating the first on first start and the next when rotation is due."""
     keys = _all(session)
+    if _creation_due(session, keys, now):
+        # Processes that find a key due at the same moment create it one at a time, and each
+        # looks again once it holds the lock: one first key, one next key, never two.
+        _lock_key_creation(session)
+        keys = _all(session)
     if not keys:
         # Nobody can have cached a JWKS yet: the first key signs at once.
         return [create_key(session, now, now)]
-    if keys[-1].created_at + settings_of(session).signing_key_rotation <= now:
+    if _creation_due(session, keys, now):
         keys.append(rotate(session, now))
     return keys
+
+
+def _creation_due(session: Session, keys: list[SigningKey], now: datetime) -> bool:
+    return not keys or keys[-1].created_at + settings_of(session).signing_key_rotation <= now
+
+
+def _lock_key_creation(session: Session) -> None:
+    # SQLite needs none: its transactions take the write lock when they begin.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(KEY_CREATION_LOCK)))
 
 
 def signing_key(session: Session, now: datetime) -> SigningKey:

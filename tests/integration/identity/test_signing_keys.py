@@ -3,11 +3,16 @@ and a replaced key kept in the JWKS while its tokens may live."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+from sqlalchemy import select
 
 from onboarding.clock import utcnow
 from onboarding.db import unit_of_work
 from onboarding.identity import keys
+from onboarding.identity.models import SigningKey
 
 
 def kids(session, now):
@@ -47,3 +52,20 @@ def test_the_jwks_holds_no_private_parts(factory):
         [key] = keys.jwks(session, utcnow())["keys"]
     assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & key.keys()
+
+
+def test_processes_finding_no_key_at_the_same_moment_create_one_first_key(postgres_factory):
+    now = utcnow()
+    both_looked = threading.Barrier(2)
+
+    def first_start():
+        with unit_of_work(postgres_factory) as session:
+            assert session.scalars(select(SigningKey)).all() == []
+            both_looked.wait()  # both have seen an empty table before either creates
+            return keys.signing_key(session, now).kid
+
+    with ThreadPoolExecutor(2) as pool:
+        made = [f.result(timeout=60) for f in [pool.submit(first_start) for _ in range(2)]]
+    assert made[0] == made[1]
+    with unit_of_work(postgres_factory) as session:
+        assert kids(session, now) == [made[0]]
