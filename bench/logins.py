@@ -3,9 +3,9 @@
     python bench/logins.py [--seconds 30] [--clients 8] [--workers 2] [--people 200]
                            [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-The app and Connect run under gunicorn (sync workers) on a PostgreSQL
-database of their own. Each simulated person, in a fresh browser (cookie jar), starts at the
-app's "Log in with Connect" (authorize redirect), gets Connect's log-in form, posts the address
+The app and Connect run under gunicorn (sync workers) on a PostgreSQL database and a
+redis-server (rate limits, broker) of their own. Each simulated person, in a fresh browser
+(cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's log-in form, posts the address
 and password, and follows the code back to the app's callback, which redeems it at Connect's
 token endpoint and lands on Measurements. Each client comes from its own address (one trusted
 proxy, `X-Forwarded-For`), as people do, so the per-address log-in limit does not apply.
@@ -40,6 +40,7 @@ from onboarding.db import make_engine, make_session_factory, unit_of_work  # noq
 from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.mailbox import free_port  # noqa: E402
+from tests.redis_server import PrivateRedis  # noqa: E402
 
 PASSWORD = helpers.PASSWORD
 FIELD = re.compile(r'name="(csrf_token|next)" value="([^"]*)"')
@@ -116,10 +117,12 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     database = Database(args.postgres_url)
+    redis = PrivateRedis().start()
     ports = free_port(), free_port()
     try:
         with tempfile.TemporaryDirectory() as var_dir:
-            env = {**environment(database.url, Path(var_dir), *ports), "TRUSTED_PROXIES": "1"}
+            env = environment(database.url, Path(var_dir), *ports, redis_url=redis.url)
+            env["TRUSTED_PROXIES"] = "1"
             settings = Settings.from_env(env)
             addresses = seed(settings, args.people)
             with (
@@ -144,6 +147,7 @@ def main() -> None:
                 for client in clients:
                     client.join()
     finally:
+        redis.stop()
         database.close()
     done = sorted(load.durations)
     cores = os.cpu_count() or 1

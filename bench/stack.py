@@ -42,7 +42,16 @@ class Database:
         self.admin.dispose()
 
 
-def environment(database_url: str, var_dir: Path, app_port: int, connect_port: int) -> dict:
+def environment(
+    database_url: str,
+    var_dir: Path,
+    app_port: int,
+    connect_port: int,
+    redis_url: str | None = None,
+) -> dict:
+    """The processes' environment; with `redis_url`, Redis holds the rate-limit counts and is
+    the broker, as in production."""
+    redis = {"REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url} if redis_url else {}
     return {
         **os.environ,
         # Production would mark cookies Secure, which a client over plain HTTP does not send
@@ -55,6 +64,7 @@ def environment(database_url: str, var_dir: Path, app_port: int, connect_port: i
         "CONNECT_ISSUER": f"http://127.0.0.1:{connect_port}",
         "OIDC_ISSUER": f"http://127.0.0.1:{connect_port}",
         "PYTHONPATH": str(ROOT),
+        **redis,
     }
 
 

@@ -4,7 +4,7 @@
                         [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Starts the app, Connect and a bare Flask page (a 2 kB template) under gunicorn with the same
-number of sync workers, on a PostgreSQL database of its own (dropped at the
+number of sync workers, on a PostgreSQL database and a redis-server of their own (dropped at the
 end), and drives each endpoint with `wrk` (Debian's package `wrk`). Prints requests/s, p50, p99
 and each endpoint's share of the bare page's requests/s; the goal is 50% or more.
 `--workers recommended` gives every contender gunicorn's recommended 2 × cores + 1 workers.
@@ -29,6 +29,7 @@ from onboarding.db import make_engine, make_session_factory, unit_of_work  # noq
 from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.mailbox import free_port  # noqa: E402
+from tests.redis_server import PrivateRedis  # noqa: E402
 from web import create_app  # noqa: E402
 
 
@@ -91,10 +92,11 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     database = Database(args.postgres_url)
+    redis = PrivateRedis().start()
     ports = free_port(), free_port(), free_port()
     try:
         with tempfile.TemporaryDirectory() as var_dir:
-            env = environment(database.url, Path(var_dir), ports[0], ports[1])
+            env = environment(database.url, Path(var_dir), ports[0], ports[1], redis.url)
             settings = Settings.from_env(env)
             invitation, cookie = seed(settings)
             with (
@@ -130,6 +132,7 @@ def main() -> None:
                     for name, url, headers in endpoints
                 ]
     finally:
+        redis.stop()
         database.close()
     floor = results[0].requests_per_second
     print(f"gunicorn: {args.workers} sync workers per contender")
