@@ -5,9 +5,9 @@
 
 The app and Connect run under gunicorn (sync workers) on a PostgreSQL database and a
 redis-server (rate limits, broker) of their own. Each simulated person, in a fresh browser
-(cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's log-in form, posts the address
-and password, and follows the code back to the app's callback, which redeems it at Connect's
-token endpoint and lands on Measurements. Each client comes from its own address (one trusted
+(cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's
+log-in form, posts the address and password, and follows the code back to the app's callback,
+which redeems it at Connect's token endpoint and lands on Measurements. Each client comes from its own address (one trusted
 proxy, `X-Forwarded-For`), as people do, so the per-address log-in limit does not apply.
 
 Prints log-ins per second and per machine core (client, PostgreSQL and both applications share
