@@ -7,8 +7,9 @@ The app and Connect run under gunicorn (sync workers) on a PostgreSQL database a
 redis-server (rate limits, broker) of their own. Each simulated person, in a fresh browser
 (cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's
 log-in form, posts the address and password, and follows the code back to the app's callback,
-which redeems it at Connect's token endpoint and lands on Measurements. Each client comes from its own address (one trusted
-proxy, `X-Forwarded-For`), as people do, so the per-address log-in limit does not apply.
+which redeems it at Connect's token endpoint and lands on Measurements. Each client comes from
+its own address (one trusted proxy, `X-Forwarded-For`), as people do, so the per-address log-in
+limit does not apply.
 
 Prints log-ins per second and per machine core (client, PostgreSQL and both applications share
 the cores), log-ins per CPU-second of the server processes (the app's and Connect's gunicorn
