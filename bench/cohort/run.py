@@ -37,10 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Database, environment, gunicorn  # noqa: E402
-from onboarding.clock import utcnow  # noqa: E402
 from onboarding.dashboard import api_tokens  # noqa: E402
 from onboarding.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
-from onboarding.identity import keys  # noqa: E402
 from onboarding.settings import Settings  # noqa: E402
 from tests import helpers  # noqa: E402
 from tests.celery_worker import Worker  # noqa: E402
@@ -87,14 +85,11 @@ def print_cpu(before: dict[str, float], after: dict[str, float], invitees: int) 
 
 
 def seed(settings: Settings) -> str:
-    """An organization with the role "viewer", and an API token of its administrator (returned);
-    Connect's first signing key, as in a deployment that ran before: left to the first requests,
-    two Connect workers may each make one, and a token request that sees both can sign with one
-    while naming the other (the app refuses it: "bad_signature")."""
+    """An organization with the role "viewer", and an API token of its administrator (returned).
+    Connect makes its first signing key at the first request that needs one."""
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_session_factory(engine, settings)) as session:
-            keys.ensure_keys(session, utcnow())
             org = helpers.organization(session, "Cohort", roles=("admin", "viewer"))
             admin = helpers.admin_of(session, org, email="admin@cohort.example")
             return api_tokens.issue(session, org, "cohort", actor=admin.email)[1]
@@ -148,7 +143,7 @@ def main() -> int:
                 gunicorn("web:create_connect_app()", connect_port, args.workers, env),
             ):
                 argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-                argv += ["--only-summary", "--loglevel", "WARNING", "--host", app]
+                argv += ["--only-summary", "--loglevel", "WARNING", "--host", app.url]
                 argv += ["--users", str(args.users), "--spawn-rate", str(args.users)]
                 argv += ["--invitees", str(args.invitees), "--api-token", token]
                 argv += ["--inbox", str(Path(var_dir) / "mail")]
