@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -33,6 +35,7 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
         PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.session_interface = CookieSessions()
     headers = {**HEADERS}
     headers["Content-Security-Policy"] = headers["Content-Security-Policy"].format(
         form_action=form_action
@@ -50,6 +53,20 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
         wanted = html if response.mimetype == "text/html" else every
         response.headers.extend([(n, v) for key, n, v in wanted if key not in present])
         return response
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, whose serializer is made once per application and
+    keys instead of twice per request (it opens every session, with a cookie or without)."""
+
+    def __init__(self) -> None:
+        self._serializer: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._serializer is None or self._serializer[0] != keys:
+            self._serializer = (keys, super().get_signing_serializer(app))
+        return self._serializer[1]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
