@@ -34,6 +34,8 @@ _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "task_id",
 }
 _HANDLER_NAME = "onboarding"
+# One encoder for every line: `json.dumps` with options makes a new one at each call.
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 def request_id_from(given: str | None) -> str:
@@ -98,7 +100,7 @@ class JSONFormatter(logging.Formatter):
         line |= {k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS}
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _JSON.encode(line)
 
 
 class TextFormatter(logging.Formatter):

@@ -25,8 +25,8 @@ def page_language() -> str:
     language: str | None = g.get("page_language")
     if language is None:
         chosen = request.args.get("lang")
-        if chosen in LANGUAGES:
-            session[SESSION_KEY] = chosen
+        if chosen in LANGUAGES and session.get(SESSION_KEY) != chosen:
+            session[SESSION_KEY] = chosen  # else the cookie is sent again unchanged
         preferred = current_app.extensions["preferred_language"]()
         language = g.page_language = str(
             session.get(SESSION_KEY)

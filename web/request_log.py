@@ -60,17 +60,15 @@ def init_request_log(app: Flask, application: str) -> None:
             latency = latencies[route, method] = REQUEST_SECONDS.labels(application, route, method)
         latency.observe(seconds)
         response.headers[HEADER] = begun.request_id
-        if log.isEnabledFor(logging.INFO):
-            # The record made here: logging's own would walk the stack for a caller no one reads.
-            fields = {
+        log.info(
+            "request",
+            extra={
                 "method": method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
-            }
-            log.handle(
-                log.makeRecord(log.name, logging.INFO, "", 0, "request", (), None, extra=fields)
-            )
+            },
+        )
         return response
 
     @app.teardown_request
