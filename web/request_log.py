@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from onboarding.logs import bind, request_id_from
 
 HEADER = "X-Request-ID"
+_HEADER_IN_ENVIRON = "HTTP_X_REQUEST_ID"
 log = logging.getLogger(__name__)
 
 REQUEST_SECONDS = Histogram(
@@ -43,7 +44,7 @@ def init_request_log(app: Flask, application: str) -> None:
 
     @app.before_request
     def begin() -> None:
-        request_id = request_id_from(request.headers.get(HEADER))
+        request_id = request_id_from(request.environ.get(_HEADER_IN_ENVIRON))
         g.request_log = _Begun(time.perf_counter(), request_id, bind(request_id))
 
     @app.after_request
