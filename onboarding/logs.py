@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -34,13 +34,15 @@ _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "task_id",
 }
 _HANDLER_NAME = "onboarding"
+# One encoder for every line: `json.dumps` with options makes a new one at each call.
+_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 def request_id_from(given: str | None) -> str:
     """`given` when it is a usable request id, else a new one."""
     if given and _GIVEN_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def current_request_id() -> str | None:
@@ -48,15 +50,26 @@ def current_request_id() -> str | None:
     return _REQUEST_ID.get()
 
 
+def bind(request_id: str | None, task_id: str | None = None) -> Callable[[], None]:
+    """Bind `request_id` (and `task_id`) to what runs from now on, its log lines and outbox
+    rows, until the function returned is called: it restores the ids bound before."""
+    request_token, task_token = _REQUEST_ID.set(request_id), _TASK_ID.set(task_id)
+
+    def unbind() -> None:
+        _REQUEST_ID.reset(request_token)
+        _TASK_ID.reset(task_token)
+
+    return unbind
+
+
 @contextmanager
 def bound(request_id: str | None, task_id: str | None = None) -> Iterator[None]:
     """Bind `request_id` (and `task_id`) to what runs inside, its log lines and outbox rows."""
-    request_token, task_token = _REQUEST_ID.set(request_id), _TASK_ID.set(task_id)
+    unbind = bind(request_id, task_id)
     try:
         yield
     finally:
-        _REQUEST_ID.reset(request_token)
-        _TASK_ID.reset(task_token)
+        unbind()
 
 
 class ContextFilter(logging.Filter):
@@ -87,7 +100,7 @@ class JSONFormatter(logging.Formatter):
         line |= {k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS}
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _JSON.encode(line)
 
 
 class TextFormatter(logging.Formatter):

@@ -13,6 +13,7 @@ a call refused afterwards still counts as a use of the token.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
@@ -68,6 +69,14 @@ class TransactionalFlask(Flask):
         init_settings(self, settings)
         self.extensions["session_factory"] = session_factory(settings)
         self.teardown_appcontext(_close_session)
+        self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Asked of every hook and view at every request; the answer for each is known once.
+        synchronous = self._synchronous.get(func)
+        if synchronous is None:
+            synchronous = self._synchronous[func] = super().ensure_sync(func)
+        return synchronous
 
     def dispatch_request(self) -> ResponseReturnValue:
         # Here rather than in after_request: the rollback happens before an error page is

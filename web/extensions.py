@@ -1,11 +1,12 @@
 """Flask extensions shared by the app and Connect, attached in each factory with init_app."""
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
-from flask import Flask, current_app
+import flask_limiter
+from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,6 +16,7 @@ from onboarding.rate_limits import database_storage_uri
 from onboarding.settings import Settings
 
 csrf = CSRFProtect()
+_T = TypeVar("_T")
 
 
 def init_settings(app: Flask, settings: Settings) -> None:
@@ -42,7 +44,55 @@ def limiter_storage_uri(settings: Settings) -> str:
     return database_storage_uri(settings)
 
 
-def make_limiter() -> Limiter:
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, whose hook before every view checks only what applies before the view:
+    limits on the whole application, default limits, and limits on the request's blueprint.
+    We set only the last, on a few blueprints; a route's own limits are checked by its
+    decorator. Elsewhere the hook has nothing to count, and skips resolving that nothing; so
+    do its hooks after the view (headers, deductions that depend on the answer, clean-up)
+    on a request where no limit was checked."""
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        after = app.after_request_funcs.setdefault(None, [])
+        after[:] = [
+            self._where_checked(hook)
+            if isinstance(hook, partial) and hook.args == (self,)
+            else hook
+            for hook in after
+        ]
+        teardown = app.teardown_request_funcs.setdefault(None, [])
+        teardown[:] = [
+            self._where_checked(hook) if getattr(hook, "__self__", None) is self else hook
+            for hook in teardown
+        ]
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if in_middleware and not self._limits_before_views(request.blueprint):
+            return
+        g.limits_checked = True
+        super()._check_request_limit(callable_name, in_middleware)
+
+    @staticmethod
+    def _where_checked(hook: Callable[[_T], Any]) -> Callable[[_T], Any]:
+        def where_checked(value: _T) -> Any:
+            return hook(value) if g.get("limits_checked") else value
+
+        return where_checked
+
+    def _limits_before_views(self, blueprint: str | None) -> bool:
+        manager = self.limit_manager
+        if manager._application_limits or manager._default_limits or self._meta_limits:
+            return True
+        # A nested blueprint's name holds its parents' ("api.v1"): their limits apply too.
+        return bool(blueprint) and any(
+            name in manager._blueprint_limits for name in blueprint.split(".")
+        )
+
+
+def make_limiter(key_prefix: str = "") -> Limiter:
     """The storage comes from each application's RATELIMIT_STORAGE_URI (see
     `limiter_storage_uri`), read when the application is created, not when this is imported.
     Fixed windows, the strategy both Redis and the database storage support."""
@@ -50,6 +100,7 @@ def make_limiter() -> Limiter:
         key_func=get_remote_address,
         strategy="fixed-window",
         headers_enabled=True,
+        key_prefix=key_prefix,
     )
 
 

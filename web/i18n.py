@@ -25,8 +25,8 @@ def page_language() -> str:
     language: str | None = g.get("page_language")
     if language is None:
         chosen = request.args.get("lang")
-        if chosen in LANGUAGES:
-            session[SESSION_KEY] = chosen
+        if chosen in LANGUAGES and session.get(SESSION_KEY) != chosen:
+            session[SESSION_KEY] = chosen  # else the cookie is sent again unchanged
         preferred = current_app.extensions["preferred_language"]()
         language = g.page_language = str(
             session.get(SESSION_KEY)
@@ -76,11 +76,19 @@ def language_url(language: str) -> str:
     return "?" + urlencode([*query, ("lang", language)])
 
 
+def _language_of(context: Context) -> str:
+    """The page's language as the template's context holds it (see `language` in
+    `init_i18n`): a dozen messages a page, each without a lookup through the request. A macro
+    imported without the context asks the request."""
+    language: str | None = context.get("lang")
+    return language or page_language()
+
+
 @pass_context
 def _template_gettext(context: Context, message: str, **params: Any) -> str:
     """`gettext` in a template: like Jinja's newstyle gettext, the translation is a format
     string and the values filling it are escaped (the messages are the catalog's, ours)."""
-    text = translations(page_language()).gettext(message)
+    text = translations(_language_of(context)).gettext(message)
     return (Markup(text) if context.eval_ctx.autoescape else text) % params  # noqa: S704
 
 
@@ -88,7 +96,7 @@ def _template_gettext(context: Context, message: str, **params: Any) -> str:
 def _template_ngettext(
     context: Context, singular: str, plural: str, num: int, **params: Any
 ) -> str:
-    text = translations(page_language()).ngettext(singular, plural, num)
+    text = translations(_language_of(context)).ngettext(singular, plural, num)
     markup = Markup(text) if context.eval_ctx.autoescape else text  # noqa: S704
     return markup % {"num": num, **params}
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import ExitStack
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import Flask, g, request
 from prometheus_client import Histogram
 from werkzeug.wrappers import Response
 
-from onboarding.logs import bound, request_id_from
+from onboarding.logs import bind, request_id_from
 
 HEADER = "X-Request-ID"
+_HEADER_IN_ENVIRON = "HTTP_X_REQUEST_ID"
 log = logging.getLogger(__name__)
 
 REQUEST_SECONDS = Histogram(
@@ -28,29 +30,41 @@ REQUEST_SECONDS = Histogram(
 )
 
 
+class _Begun(NamedTuple):
+    started: float
+    request_id: str
+    unbind: Callable[[], None]
+
+
 def init_request_log(app: Flask, application: str) -> None:
     """Request ids, the request line and latency per route for `app`, named `application` in
     the metrics. Call first, so that every later hook (limits, CSRF) runs under the id."""
+    # One histogram child per route and method, looked up once rather than at every request.
+    latencies: dict[tuple[str, str], Histogram] = {}
 
     @app.before_request
     def begin() -> None:
-        g.request_started = time.perf_counter()
-        g.request_id = request_id_from(request.headers.get(HEADER))
-        g.request_context = ExitStack()
-        g.request_context.enter_context(bound(g.request_id))
+        request_id = request_id_from(request.environ.get(_HEADER_IN_ENVIRON))
+        g.request_log = _Begun(time.perf_counter(), request_id, bind(request_id))
 
     @app.after_request
     def answer(response: Response) -> Response:
-        if "request_id" not in g:
+        begun: _Begun | None = g.get("request_log")
+        if begun is None:
             return response
-        route = request.url_rule.rule if request.url_rule else "unmatched"
-        seconds = time.perf_counter() - g.request_started
-        REQUEST_SECONDS.labels(application, route, request.method).observe(seconds)
-        response.headers[HEADER] = g.request_id
+        seconds = time.perf_counter() - begun.started
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        rule, method = current.url_rule, current.method
+        route = rule.rule if rule else "unmatched"
+        latency = latencies.get((route, method))
+        if latency is None:
+            latency = latencies[route, method] = REQUEST_SECONDS.labels(application, route, method)
+        latency.observe(seconds)
+        response.headers[HEADER] = begun.request_id
         log.info(
             "request",
             extra={
-                "method": request.method,
+                "method": method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
@@ -60,6 +74,6 @@ def init_request_log(app: Flask, application: str) -> None:
 
     @app.teardown_request
     def end(_error: BaseException | None) -> None:
-        context = g.pop("request_context", None)
-        if context is not None:
-            context.close()
+        begun = g.pop("request_log", None)
+        if begun is not None:
+            begun.unbind()

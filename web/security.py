@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -33,6 +40,7 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
         PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.session_interface = CookieSessions()
     headers = {**HEADERS}
     headers["Content-Security-Policy"] = headers["Content-Security-Policy"].format(
         form_action=form_action
@@ -42,14 +50,46 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
 
     every = [(name.lower(), name, value) for name, value in headers.items()]
     html = [*every, ("cache-control", "Cache-Control", "no-store")]
+    app.wsgi_app = _with_headers(app.wsgi_app, every, html)  # type: ignore[method-assign]
 
-    @app.after_request
-    def add_headers(response: Response) -> Response:
-        # A header the view set itself stands; the others are added in one go.
-        present = {name.lower() for name, _value in response.headers}
-        wanted = html if response.mimetype == "text/html" else every
-        response.headers.extend([(n, v) for key, n, v in wanted if key not in present])
-        return response
+
+_Wanted = list[tuple[str, str, str]]
+
+
+def _with_headers(wsgi_app: WSGIApplication, every: _Wanted, html: _Wanted) -> WSGIApplication:
+    """`wsgi_app`, its answers with the `every` headers (`html` on pages): added where the
+    answer's header list is handed to the server, once all of Flask's hooks are done."""
+
+    def with_headers(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            # A header the view set itself stands; the others are added in one go.
+            present = set()
+            wanted = every
+            for name, value in headers:
+                key = name.lower()
+                present.add(key)
+                if key == "content-type" and value.startswith("text/html"):
+                    wanted = html
+            headers = headers + [(name, value) for key, name, value in wanted if key not in present]
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return with_headers
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, whose serializer is made once per application and
+    keys instead of twice per request (it opens every session, with a cookie or without)."""
+
+    def __init__(self) -> None:
+        self._serializer: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._serializer is None or self._serializer[0] != keys:
+            self._serializer = (keys, super().get_signing_serializer(app))
+        return self._serializer[1]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

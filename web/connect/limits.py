@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import after_this_request, current_app, g, request, session
-from flask_limiter import Limiter, RequestLimit
-from flask_limiter.util import get_remote_address
+from flask_limiter import RequestLimit
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
@@ -30,7 +29,7 @@ from onboarding.identity import accounts, mails
 from web.connect.auth import current_account
 from web.connect.metrics import LOG_IN_FAILURES
 from web.db import db_session
-from web.extensions import configured
+from web.extensions import configured, make_limiter
 
 DEFAULTS = {
     "LIMIT_LOGIN_PER_IP": "30 per minute;300 per hour",
@@ -47,12 +46,7 @@ DEVICE_COOKIE = "connect_device"
 REGISTERED_KEY = "registered"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
-limiter = Limiter(
-    key_func=get_remote_address,
-    strategy="fixed-window",
-    headers_enabled=True,
-    key_prefix="connect",
-)
+limiter = make_limiter(key_prefix="connect")
 
 
 def _address_hash(raw: str | None = None) -> str:
