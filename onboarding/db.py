@@ -88,6 +88,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 # One engine (one connection pool) per database and process, shared by the apps it serves.
 _engines: dict[str, Engine] = {}
+_reading_engines: dict[str, Engine] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -97,8 +98,36 @@ def engine_for(url: str) -> Engine:
     return _engines[url]
 
 
+def reading_engine_for(url: str) -> Engine:
+    """The process's engine for work that only reads, or writes notes worth less than the time
+    of its answer (a fetch of a link, kept for diagnosis), created on first use.
+
+    On PostgreSQL each statement is its own transaction: no BEGIN and COMMIT round trips, and a
+    commit does not wait for the write-ahead log to reach the disk (a crash of the database
+    right after may lose a whole note, never part of it). Its pool goes without a ping at each
+    checkout, a round trip more: a connection lost meanwhile fails the first statement, and
+    such work can simply be done again (see web.db). SQLite's transactions cost no round trip:
+    there it is the one engine.
+    """
+    if not url.startswith("postgresql"):
+        return engine_for(url)
+    if url not in _reading_engines:
+        _reading_engines[url] = make_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"options": "-c synchronous_commit=off"},
+            pool_pre_ping=False,
+        )
+    return _reading_engines[url]
+
+
 def session_factory(settings: Settings) -> sessionmaker[Session]:
     """Sessions on the database of `settings`, carrying `settings`."""
     if settings.database_url.startswith("sqlite"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     return make_session_factory(engine_for(settings.database_url), settings)
+
+
+def reading_session_factory(settings: Settings) -> sessionmaker[Session]:
+    """`session_factory` on the reading engine of the database of `settings`."""
+    return make_session_factory(reading_engine_for(settings.database_url), settings)

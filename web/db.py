@@ -8,23 +8,31 @@ recorded. A failed commit goes through the error handlers like any exception (a 
 loser still gets its 409; a lost database connection a 503, see web.errors). Two hooks commit
 early, on purpose: the bearer-token checks of the API (web.api) and of SCIM (web.scim), so that
 a call refused afterwards still counts as a use of the token.
+
+A view marked `reads_only` (a page that reads, and writes at most a note worth less than its
+answer) runs without a transaction of its own instead: see `onboarding.db.reading_engine_for`.
+Its connection is not pinged first; when the database restarted meanwhile, the view is run once
+more on a new connection rather than answering 503: it changed nothing that running it again
+would change twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onboarding.audit.log import CLIENT_ADDRESS
-from onboarding.db import session_factory
+from onboarding.db import reading_session_factory, session_factory
 from onboarding.settings import Settings
 from web.extensions import init_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def sessions() -> sessionmaker[Session]:
@@ -38,26 +46,28 @@ def db_session() -> Session:
     It knows the client's address, for the audit log."""
     if "db_session" not in g:
         address = request.remote_addr if has_request_context() else None
-        g.db_session = sessions()(info={CLIENT_ADDRESS: address})
+        kind = "reading_session_factory" if g.get("reads_only") else "session_factory"
+        g.db_session = current_app.extensions[kind](info={CLIENT_ADDRESS: address})
     return g.db_session
+
+
+def reads_only(view: F) -> F:
+    """Mark `view` as one that only reads, or writes notes worth less than its answer (see the
+        module's docstring). It goes right under the route, above any decorator that reads
+    (`login_required`): the request's session is opened by the first read."""
+
+    @wraps(view)
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        g.reads_only = True
+        return view(*args, **kwargs)
+
+    return marked
 
 
 def keep_changes_of_refusal() -> None:
     """Commit this request's changes even though it answers with an error status: for a refusal
     that must leave a trace. An exception still rolls everything back."""
     g.keep_changes_of_refusal = True
-
-
-def commit_without_waiting_for_the_disk() -> None:
-    """This request writes only what is worth less than its answer's time (a note kept for
-    diagnosis): on PostgreSQL its commit does not wait for the write-ahead log to reach the
-    disk. A crash of the database right after may lose the whole note, never part of it."""
-    session = db_session()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_ASYNCHRONOUS_COMMIT)
-
-
-_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO off")
 
 
 class TransactionalFlask(Flask):
@@ -68,6 +78,7 @@ class TransactionalFlask(Flask):
         super().__init__(import_name)
         init_settings(self, settings)
         self.extensions["session_factory"] = session_factory(settings)
+        self.extensions["reading_session_factory"] = reading_session_factory(settings)
         self.teardown_appcontext(_close_session)
         self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
 
@@ -82,7 +93,7 @@ class TransactionalFlask(Flask):
         # Here rather than in after_request: the rollback happens before an error page is
         # rendered (it reads the database), and a failed commit reaches the error handlers.
         try:
-            response = self.make_response(super().dispatch_request())
+            response = self.make_response(self._run_view())
             kept = response.status_code < 400 or g.get("keep_changes_of_refusal", False)
             if kept and "db_session" in g:
                 g.db_session.commit()
@@ -91,6 +102,17 @@ class TransactionalFlask(Flask):
             if "db_session" in g:
                 _on_a_lost_connection_too(g.db_session.rollback)  # nothing after a commit
         return response
+
+    def _run_view(self) -> ResponseReturnValue:
+        try:
+            return super().dispatch_request()
+        except DBAPIError as error:
+            if not (error.connection_invalidated and g.get("reads_only")):
+                raise
+        # The connection was lost (the pool then drops every connection it had): once more on
+        # a new one. A second loss is an outage, answered 503 like any other request's.
+        _close_session(None)
+        return super().dispatch_request()
 
 
 def _close_session(_error: BaseException | None) -> None:

@@ -19,7 +19,7 @@ from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.models import Journey
 from web.auth import current_person, remember_invitation
-from web.db import commit_without_waiting_for_the_disk, db_session
+from web.db import db_session, reads_only
 from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
@@ -40,6 +40,7 @@ NEXT_STEPS = {"create": "login.create_account", "log_in": "login.start"}
 
 
 @bp.get("/invitations/<token>")
+@reads_only
 def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     db = db_session()
     now = utcnow()
@@ -48,11 +49,10 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
         return problem_page(check, url_for(".ask_for_a_new_one", token=token))
     page = invitation_page(check.journey, url_for(".follow", token=token))
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
-    # a person's by the fetches on record. Only a history note, this request's one write: the
-    # journey and the link stay as they were, and a failure to record is logged and rolled
-    # back, never shown to the invitee (the page is made already).
+    # a person's by the fetches on record. Only a history note, this request's one write (so
+    # `reads_only`): the journey and the link stay as they were, and a failure to record is
+    # logged, never shown to the invitee (the page is made already).
     try:
-        commit_without_waiting_for_the_disk()
         record_fetch(
             db,
             check.journey,

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from onboarding.journeys import invitations
 from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
-from web.db import db_session
+from web.db import db_session, reads_only
 from web.extensions import configured
 from web.i18n import gettext
 from web.invitations import (
@@ -35,6 +35,7 @@ _NOT_A_CODE = (TokenStatus.malformed, TokenStatus.unknown)
 
 
 @bp.get("/join")
+@reads_only
 def show_form() -> str:
     return render_template("join/form.html", code="", error=None)
 

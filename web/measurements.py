@@ -18,7 +18,7 @@ from web.auth import (
     remembered_invitations,
     signed_in_as,
 )
-from web.db import db_session
+from web.db import db_session, reads_only
 from web.errors import error_response
 from web.i18n import gettext
 
@@ -31,6 +31,7 @@ def root() -> Response:
 
 
 @bp.get("/measurements")
+@reads_only
 @login_required
 def home() -> str:
     person = current_person()

@@ -1,12 +1,14 @@
 """The invitation page reads its link once, with what it shows, and records a fetch without
-loading the history and without a savepoint."""
+loading the history and without a savepoint; on PostgreSQL without a transaction either."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
 
 from onboarding.db import unit_of_work
 from onboarding.journeys.history import Fact
@@ -15,18 +17,25 @@ from tests import helpers
 
 
 @contextmanager
-def statements(app) -> Iterator[list[str]]:
-    engine = app.extensions["session_factory"].kw["bind"]
+def statements(app, on_their_own: list[bool] | None = None) -> Iterator[list[str]]:
+    """The statements the app runs, and in `on_their_own` whether each commits by itself
+    (outside a transaction)."""
+    factories = ("session_factory", "reading_session_factory")
+    engines = {app.extensions[name].kw["bind"] for name in factories}
     seen: list[str] = []
 
-    def record(conn, cursor, statement, *args):
+    def record(conn: Connection, cursor, statement, *args):
         seen.append(" ".join(statement.split()))
+        if on_their_own is not None:
+            on_their_own.append(getattr(conn.connection.dbapi_connection, "autocommit", False))
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def invitation(factory) -> str:
@@ -81,15 +90,26 @@ def test_a_fetch_that_cannot_be_recorded_still_shows_the_page(app, client, facto
     assert client.get(path).status_code == 200
 
 
-def test_on_postgresql_only_the_fetch_is_committed_without_waiting_for_the_disk(
+def test_on_postgresql_the_page_runs_each_statement_on_its_own_and_the_click_in_one_transaction(
     app, client, factory
 ):
     path = invitation(factory)
-    relaxed = "SET LOCAL synchronous_commit TO off"
     postgresql = factory.kw["bind"].dialect.name == "postgresql"
-    with statements(app) as seen:
-        client.get(path)
-    assert (relaxed in seen) is postgresql
-    with statements(app) as seen:
+    on_their_own: list[bool] = []
+    with statements(app, on_their_own):
+        assert client.get(path).status_code == 200
+    assert on_their_own and set(on_their_own) == {postgresql}
+    on_their_own.clear()
+    with statements(app, on_their_own):
         assert client.post(path, data={"then": "create"}).status_code == 302
-    assert relaxed not in seen
+    assert on_their_own and not any(on_their_own)
+
+
+def test_on_postgresql_a_fetch_is_committed_without_waiting_for_the_disk(app, factory):
+    reading = app.extensions["reading_session_factory"]
+    if reading.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite has no asynchronous commit")
+    with reading() as session:
+        assert session.scalar(text("SHOW synchronous_commit")) == "off"
+    with factory() as session:
+        assert session.scalar(text("SHOW synchronous_commit")) == "on"

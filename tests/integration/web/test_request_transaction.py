@@ -13,7 +13,7 @@ from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.models import Organization
 from tests.helpers import admin_of, invitation_path, invitee, log_in_to_app, organization
 from web import create_connect_app
-from web.db import db_session, keep_changes_of_refusal
+from web.db import db_session, keep_changes_of_refusal, reads_only
 
 
 def _write_organization(slug: str) -> None:
@@ -173,7 +173,21 @@ def losing_app(app, factory):
             session.execute(text("SELECT 1"))
         return {"refused": True}, 404
 
+    @app.get("/test/reads-and-loses-its-connection")
+    @reads_only
+    def reads_and_loses_its_connection():
+        return loses_its_connection("reads")
+
     return app
+
+
+def _restart_database_connections(app, engine) -> None:
+    """What a restart of the database does to the app's pooled connections."""
+    reading = app.extensions["reading_session_factory"].kw["bind"]
+    with reading.connect() as pooled:
+        pid = pooled.execute(text("SELECT pg_backend_pid()")).scalar()
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
 def test_a_connection_lost_during_a_request_answers_503_to_send_again(losing_app):
@@ -189,3 +203,23 @@ def test_a_connection_lost_after_the_answer_was_made_keeps_the_answer(losing_app
     client = losing_app.test_client()
     response = client.get("/test/loses-its-connection/answers")
     assert (response.status_code, response.json) == (404, {"refused": True})
+
+
+def test_a_page_that_only_reads_is_shown_after_a_restart_of_the_database(
+    losing_app, factory, invited
+):
+    journey_id, path = invited
+    client = losing_app.test_client()
+    assert client.get(path).status_code == 200
+    _restart_database_connections(losing_app, factory.kw["bind"])
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Join Acme" in page.text
+    assert triggers(factory, journey_id)[-2:] == ["link_fetched", "link_fetched"]
+
+
+def test_a_page_that_only_reads_answers_503_when_its_connection_is_lost_twice(losing_app):
+    client = losing_app.test_client()
+    response = client.get("/test/reads-and-loses-its-connection")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
