@@ -6,14 +6,11 @@ page the visitor happens to view, so it must not plant an invitation there.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from onboarding.clock import utcnow
-from onboarding.dashboard.link_hits import record_fetch
+from onboarding.dashboard.link_hits import check_and_record_fetch
 from onboarding.journeys import invitations
 from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
@@ -23,7 +20,6 @@ from web.db import db_session, reads_only
 from web.i18n import gettext
 
 bp = Blueprint("invitations", __name__)
-log = logging.getLogger(__name__)
 
 STATUS = {
     TokenStatus.valid: 200,
@@ -42,28 +38,19 @@ NEXT_STEPS = {"create": "login.create_account", "log_in": "login.start"}
 @bp.get("/invitations/<token>")
 @reads_only
 def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
-    db = db_session()
-    now = utcnow()
-    check = invitations.look_up(db, token, now)
-    if check.status is not TokenStatus.valid or check.journey is None:
-        return problem_page(check, url_for(".ask_for_a_new_one", token=token))
-    page = invitation_page(check.journey, url_for(".follow", token=token))
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
     # a person's by the fetches on record. Only a history note, this request's one write (so
-    # `reads_only`): the journey and the link stay as they were, and a failure to record is
-    # logged, never shown to the invitee (the page is made already).
-    try:
-        record_fetch(
-            db,
-            check.journey,
-            method=request.method,
-            user_agent=request.user_agent.string,
-            now=now,
-        )
-    except SQLAlchemyError:
-        log.exception("could not record a fetch of an invitation link")
-        db.rollback()
-    return page, 200
+    # `reads_only`), made with the check: the journey and the link stay as they were.
+    check = check_and_record_fetch(
+        db_session(),
+        token,
+        method=request.method,
+        user_agent=request.user_agent.string,
+        now=utcnow(),
+    )
+    if check.status is not TokenStatus.valid or check.journey is None:
+        return problem_page(check, url_for(".ask_for_a_new_one", token=token))
+    return invitation_page(check.journey, url_for(".follow", token=token)), 200
 
 
 @bp.post("/invitations/<token>")

@@ -7,14 +7,23 @@ click to continue is `Fact.link_opened`. Nothing else changes: the link stays as
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from onboarding.journeys import history
-from onboarding.journeys.models import Journey
+from onboarding import link_secrets
+from onboarding.journeys import history, link_tokens
+from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
+from onboarding.journeys.models import Journey, LinkToken
 
 MAX_RECORDED = 20  # per journey: enough to diagnose, not a log of every scanner retry
+ACTOR = "link"
+
+log = logging.getLogger(__name__)
 
 
 def record_fetch(
@@ -22,13 +31,73 @@ def record_fetch(
 ) -> bool:
     """Note that `journey`'s invitation link, valid now, was fetched; False if not recorded
     (already many fetches on record)."""
-    detail = {"method": method.upper()[:8], "user_agent": user_agent[:200]}
     return history.note_up_to(
         session,
         journey,
         history.Fact.link_fetched,
         MAX_RECORDED,
-        actor="link",
+        actor=ACTOR,
         now=now,
-        detail=detail,
+        **_fetch(method, user_agent),
     )
+
+
+def check_and_record_fetch(
+    session: Session, raw: str, *, method: str, user_agent: str, now: datetime
+) -> TokenCheck:
+    """What the invitation link `raw` is worth now, its fetch recorded when it is valid.
+
+    On PostgreSQL in one statement: the check, with a CTE that notes the fetch. A failure to
+    record is logged and rolled back, never the caller's: the check is then made alone.
+    """
+    if not link_secrets.well_formed(raw):
+        return TokenCheck(TokenStatus.malformed)
+    if session.get_bind().dialect.name != "postgresql":  # no data-modifying CTE: two statements
+        check = link_tokens.check(session, raw, link_tokens.INVITATION, now)
+        if check.status is TokenStatus.valid and check.journey is not None:
+            try:
+                record_fetch(session, check.journey, method=method, user_agent=user_agent, now=now)
+            except SQLAlchemyError as error:
+                _not_recorded(session, error)
+        return check
+    parameters: dict[str, Any] = {
+        **link_tokens.link_parameters(raw, link_tokens.INVITATION, now),
+        "fact": history.Fact.link_fetched.value,
+        "at": now,
+        "actor": ACTOR,
+        "times": MAX_RECORDED,
+        **_fetch(method, user_agent),
+    }
+    try:
+        return link_tokens.checked(session.execute(_CHECK_AND_NOTE, parameters))
+    except SQLAlchemyError as error:
+        _not_recorded(session, error)
+        return link_tokens.check(session, raw, link_tokens.INVITATION, now)
+
+
+def _not_recorded(session: Session, error: SQLAlchemyError) -> None:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        raise error  # the database is gone, not just the note: the caller's to handle
+    log.exception("could not record a fetch of an invitation link")
+    session.rollback()
+
+
+def _fetch(method: str, user_agent: str) -> dict[str, Any]:
+    return {"detail": {"method": method.upper()[:8], "user_agent": user_agent[:200]}}
+
+
+def _check_and_note() -> Select[LinkToken, str]:
+    valid = (
+        select(Journey.id, Journey.state)
+        .join_from(LinkToken, Journey, LinkToken.journey)
+        .where(
+            LinkToken.token_hash == bindparam("token_hash"),
+            LinkToken.purpose == bindparam("purpose"),
+            link_tokens.VALID,
+        )
+    )
+    return link_tokens.BY_LINK.add_cte(history.note_up_to_statement(valid).cte("noted"))
+
+
+# Built once, like the check it extends.
+_CHECK_AND_NOTE = _check_and_note()

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
+from sqlalchemy import CursorResult, Insert, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from onboarding.journeys.machine import JourneyState
@@ -71,11 +71,17 @@ def note(
     )
 
 
-def _note_up_to_statement() -> Insert:
+def note_up_to_statement(found: Select[int, JourneyState]) -> Insert:
+    """The INSERT … SELECT of `note_up_to`, for the journey whose id and state `found` selects
+    (if any): a statement of its own, or part of another (a CTE that notes what a query finds).
+
+    Its parameters: fact, at, actor, detail and times. The count is the database's, so the
+    history is never loaded.
+    """
     columns = JourneyEvent.__table__.c
-    journey_id = bindparam("journey_id", type_=columns.journey_id.type)
+    journey = found.subquery()
+    journey_id, state = journey.c
     fact = bindparam("fact", type_=columns.trigger.type)
-    state = bindparam("state", type_=columns.to_state.type)
     on_record = (
         select(func.count())
         .where(columns.journey_id == journey_id, columns.trigger == fact)
@@ -92,6 +98,16 @@ def _note_up_to_statement() -> Insert:
     ).where(on_record < bindparam("times"))
     names = ["journey_id", "at", "actor", "trigger", "from_state", "to_state", "detail"]
     return insert(cast(Table, JourneyEvent.__table__)).from_select(names, row)
+
+
+def _note_up_to_statement() -> Insert:
+    columns = JourneyEvent.__table__.c
+    return note_up_to_statement(
+        select(
+            bindparam("journey_id", type_=columns.journey_id.type).label("id"),
+            bindparam("state", type_=columns.to_state.type).label("state"),
+        )
+    )
 
 
 # Built once: a page that notes a fact on every request (the invitation link's fetches) pays
@@ -111,7 +127,7 @@ def note_up_to(
 ) -> bool:
     """`note`, unless `fact` is on record `times` times already; whether it was recorded.
 
-    One INSERT … SELECT: the count is the database's, so the history is never loaded.
+    One INSERT … SELECT (`note_up_to_statement`).
     """
     params = {
         "journey_id": journey.id,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Result, and_, bindparam, case, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from onboarding import link_secrets
 from onboarding.journeys import join_codes
@@ -43,23 +44,58 @@ class TokenCheck:
 
 hash_token = link_secrets.digest
 
-# What a link's page shows and checks, loaded with the link in one query (a journey has few
-# roles: a row each).
-_JOURNEY = joinedload(LinkToken.journey)
+
+def _status() -> ColumnElement[str]:
+    """What a link is worth at the parameter `now`, told by the database: the one definition,
+    read by `check` and by statements that act only on a valid link (a fetch's note)."""
+    token, journey = LinkToken, Journey
+    now = bindparam("now", type_=token.expires_at.type)
+    # A re-invitation starts a new generation of links: those mailed before it stay dead.
+    superseded = and_(journey.invited_at.is_not(None), token.created_at < journey.invited_at)
+    # The link's expiry or the journey's, whichever comes first (the journey's may be unset).
+    expired = or_(
+        journey.state == JourneyState.expired, token.expires_at <= now, journey.expires_at <= now
+    )
+    return case(
+        (journey.state == JourneyState.accepted, TokenStatus.accepted.value),
+        (or_(journey.state == JourneyState.revoked, superseded), TokenStatus.revoked.value),
+        (token.used_at.is_not(None), TokenStatus.used.value),
+        (expired, TokenStatus.expired.value),
+        (journey.state.not_in(LIVE), TokenStatus.revoked.value),
+        else_=TokenStatus.valid.value,
+    )
+
+
+STATUS = _status()
+VALID = STATUS.is_not_distinct_from(TokenStatus.valid.value)  # (never NULL)
+
+# What a link's page shows and checks, loaded with the link and its status in one query (a
+# journey has few roles: a row each).
+_JOURNEY = contains_eager(LinkToken.journey)
 _WITH_JOURNEY = (
     _JOURNEY.joinedload(Journey.person),
     _JOURNEY.joinedload(Journey.organization),
     _JOURNEY.joinedload(Journey.invited_by),
     _JOURNEY.joinedload(Journey.roles),
 )
+_CHECK = select(LinkToken, STATUS).join(LinkToken.journey).options(*_WITH_JOURNEY)
+# Built once: every link followed pays only for running its query.
+BY_LINK = _CHECK.where(
+    LinkToken.token_hash == bindparam("token_hash"), LinkToken.purpose == bindparam("purpose")
+)
+_BY_CODE = _CHECK.where(LinkToken.code_hash == bindparam("code_hash"))
 
 
 def check(session: Session, raw: str, purpose: str, now: datetime) -> TokenCheck:
     """What `raw` is worth now, without changing anything."""
     if not link_secrets.well_formed(raw):
         return TokenCheck(TokenStatus.malformed)
-    token = link_secrets.find(session, LinkToken, raw, purpose, *_WITH_JOURNEY)
-    return _worth(token, now)
+    return checked(session.execute(BY_LINK, link_parameters(raw, purpose, now)))
+
+
+def link_parameters(raw: str, purpose: str, now: datetime) -> dict[str, Any]:
+    """The parameters of `BY_LINK`, and of `STATUS`, for the link `raw` at `now`."""
+    return {"token_hash": link_secrets.digest(raw), "purpose": purpose, "now": now}
 
 
 def check_code(session: Session, typed: str | None, now: datetime) -> TokenCheck:
@@ -67,33 +103,14 @@ def check_code(session: Session, typed: str | None, now: datetime) -> TokenCheck
     code = join_codes.normalised(typed)
     if code is None:
         return TokenCheck(TokenStatus.malformed)
-    token = (
-        session.scalars(
-            select(LinkToken)
-            .where(LinkToken.code_hash == join_codes.stored_as(session, code))
-            .options(*_WITH_JOURNEY)
-        )
-        .unique()
-        .one_or_none()
-    )
-    return _worth(token, now)
+    stored = join_codes.stored_as(session, code)
+    return checked(session.execute(_BY_CODE, {"code_hash": stored, "now": now}))
 
 
-def _worth(token: LinkToken | None, now: datetime) -> TokenCheck:
-    if token is None:
+def checked(result: Result[LinkToken, str]) -> TokenCheck:
+    """The check of the link found by a `BY_LINK` query (all its rows: a role each)."""
+    row = result.unique().one_or_none()
+    if row is None:
         return TokenCheck(TokenStatus.unknown)
-    journey = token.journey
-    if journey.state is JourneyState.accepted:
-        return TokenCheck(TokenStatus.accepted, token)
-    # A re-invitation starts a new generation of links: those mailed before it stay dead.
-    superseded = journey.invited_at is not None and token.created_at < journey.invited_at
-    if journey.state is JourneyState.revoked or superseded:
-        return TokenCheck(TokenStatus.revoked, token)
-    if token.used_at is not None:
-        return TokenCheck(TokenStatus.used, token)
-    expired_at = min(filter(None, [token.expires_at, journey.expires_at]))
-    if journey.state is JourneyState.expired or expired_at <= now:
-        return TokenCheck(TokenStatus.expired, token)
-    if journey.state not in LIVE:
-        return TokenCheck(TokenStatus.revoked, token)
-    return TokenCheck(TokenStatus.valid, token)
+    token, status = row
+    return TokenCheck(TokenStatus(status), token)

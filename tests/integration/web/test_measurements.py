@@ -210,7 +210,8 @@ def test_a_members_page_reads_the_session_with_its_person_and_each_list_once(app
         member(session, organization(session, "Beta"), email="ann@example.com", roles=("viewer",))
         client = app.test_client()
         log_in_to_app(client, joined.person)
-    engine = app.extensions["session_factory"].kw["bind"]
+    # A page that only reads: on PostgreSQL on the engine for that (see web.db).
+    engine = app.extensions["reading_session_factory"].kw["bind"]
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args):
