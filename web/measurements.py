@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from onboarding.journeys import acceptance
-from onboarding.journeys.machine import JourneyState
-from onboarding.journeys.models import Journey
 from web.auth import (
     current_person,
     forget_invitation,
@@ -37,16 +33,8 @@ def home() -> str:
     person = current_person()
     assert person is not None
     db = db_session()
-    pending = acceptance.pending_invitations(db, person, signed_in_as(), remembered_invitations())
-    memberships = (
-        db.scalars(
-            select(Journey)
-            .where(Journey.person_id == person.id, Journey.state == JourneyState.accepted)
-            .order_by(Journey.id)
-            .options(joinedload(Journey.organization), joinedload(Journey.roles))
-        )
-        .unique()
-        .all()
+    pending, memberships = acceptance.invitations_and_memberships(
+        db, person, signed_in_as(), remembered_invitations()
     )
     return render_template(
         "measurements/home.html",

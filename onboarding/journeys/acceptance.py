@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, joinedload
 
 from onboarding import journeys
 from onboarding.clock import utcnow
@@ -50,20 +50,55 @@ def pending_invitations(
     Found on the server as well as from the browser session, so the Accept button appears
     in any browser after log-in, without the mail link.
     """
+    query = select(Journey).where(_pending(person, opened_here)).order_by(Journey.id)
+    return [
+        _shown(journey, person, signed_in_as, opened_here) for journey in session.scalars(query)
+    ]
+
+
+def invitations_and_memberships(
+    session: Session, person: Person, signed_in_as: str, opened_here: Sequence[int]
+) -> tuple[list[PendingInvitation], list[Journey]]:
+    """`pending_invitations`, and the memberships of `person` (accepted journeys), oldest
+    first: in one query, with the organizations, roles and people they show."""
+    membership = (Journey.person_id == person.id) & (Journey.state == JourneyState.accepted)
     query = (
         select(Journey)
-        .where(Journey.state.in_(LIVE))
-        .where((Journey.person_id == person.id) | Journey.id.in_(list(opened_here)))
+        .where(_pending(person, opened_here) | membership)
         .order_by(Journey.id)
+        .options(*_SHOWN)
     )
-    return [
-        PendingInvitation(
-            journey=journey,
-            mismatch=_mismatch(journey, person, signed_in_as),
-            opened_here=journey.id in opened_here,
-        )
-        for journey in session.scalars(query)
+    found = session.scalars(query).unique().all()
+    pending = [
+        _shown(journey, person, signed_in_as, opened_here)
+        for journey in found
+        if journey.state is not JourneyState.accepted
     ]
+    return pending, [journey for journey in found if journey.state is JourneyState.accepted]
+
+
+# What Measurements shows of an invitation or a membership (a journey has few roles: a row each).
+_SHOWN = (
+    joinedload(Journey.organization),
+    joinedload(Journey.roles),
+    joinedload(Journey.person),
+    joinedload(Journey.invited_by),
+)
+
+
+def _pending(person: Person, opened_here: Sequence[int]) -> ColumnElement[bool]:
+    mine_or_opened_here = (Journey.person_id == person.id) | Journey.id.in_(list(opened_here))
+    return Journey.state.in_(LIVE) & mine_or_opened_here
+
+
+def _shown(
+    journey: Journey, person: Person, signed_in_as: str, opened_here: Sequence[int]
+) -> PendingInvitation:
+    return PendingInvitation(
+        journey=journey,
+        mismatch=_mismatch(journey, person, signed_in_as),
+        opened_here=journey.id in opened_here,
+    )
 
 
 def accept_invitation(
