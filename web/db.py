@@ -53,7 +53,7 @@ def db_session() -> Session:
 
 def reads_only(view: F) -> F:
     """Mark `view` as one that only reads, or writes notes worth less than its answer (see the
-        module's docstring). It goes right under the route, above any decorator that reads
+    module's docstring). It goes right under the route, above any decorator that reads
     (`login_required`): the request's session is opened by the first read."""
 
     @wraps(view)
