@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,12 @@ _IMPORTED: OrderedDict[str, RSAKey] = OrderedDict()
 _IMPORTED_KEPT = 8
 # PostgreSQL advisory lock held by the transaction that creates a signing key.
 KEY_CREATION_LOCK = 0x5167_4B45
+# How long a process may sign with the key it read before reading the keys again: far less
+# than PUBLISH_LEAD, so that a key added meanwhile (rotation by another process, or
+# `connect rotate-key`) is known long before it signs.
+SIGNER_KEPT = timedelta(minutes=5)
+# Where a session notes the kids of the keys it made (`session.info`).
+_MADE = "signing_keys_made"
 
 
 def _all(session: Session) -> list[SigningKey]:
@@ -42,6 +49,7 @@ def create_key(session: Session, now: datetime, active_from: datetime) -> Signin
     )
     session.add(row)
     session.flush()
+    session.info.setdefault(_MADE, set()).add(kid)
     return row
 
 
@@ -78,8 +86,37 @@ def _lock_key_creation(session: Session) -> None:
 
 def signing_key(session: Session, now: datetime) -> SigningKey:
     """The key that signs now: the newest one whose publication lead has passed."""
-    keys = ensure_keys(session, now)
+    return _signing(ensure_keys(session, now), now)
+
+
+def _signing(keys: list[SigningKey], now: datetime) -> SigningKey:
     return [key for key in keys if key.active_from <= now][-1]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The key that signs from `read_at` until `until`, as the keys read at `read_at` tell:
+    a process may keep signing with it meanwhile without reading them again."""
+
+    kid: str
+    private_jwk: dict[str, Any]
+    read_at: datetime
+    until: datetime
+
+    def signs_at(self, now: datetime) -> bool:
+        return self.read_at <= now < self.until
+
+
+def signer(session: Session, now: datetime) -> Signer:
+    """The key that signs now, kept for at most SIGNER_KEPT: never past the start of a key
+    already published, nor past the next rotation (due when the keys are next read). A key
+    this session made is not kept, as its transaction may yet be rolled back."""
+    keys = ensure_keys(session, now)
+    current = _signing(keys, now)
+    ends = [now + SIGNER_KEPT, keys[-1].created_at + settings_of(session).signing_key_rotation]
+    ends += [key.active_from for key in keys if key.active_from > now]
+    until = now if current.kid in session.info.get(_MADE, ()) else min(ends)
+    return Signer(current.kid, current.private_jwk, now, until)
 
 
 def published(session: Session, now: datetime) -> list[SigningKey]:
@@ -94,7 +131,7 @@ def published(session: Session, now: datetime) -> list[SigningKey]:
     return shown
 
 
-def private_key(row: SigningKey) -> RSAKey:
+def private_key(row: SigningKey | Signer) -> RSAKey:
     key = _IMPORTED.get(row.kid)
     if key is None:
         key = _IMPORTED[row.kid] = RSAKey.import_key(row.private_jwk)

@@ -26,16 +26,11 @@ from flask import request as flask_request
 
 from onboarding.clock import utcnow
 from onboarding.identity import clients, grants, keys, oidc, sessions
-from onboarding.identity.models import (
-    AccessToken,
-    Account,
-    AuthorizationCode,
-    RefreshToken,
-    SigningKey,
-)
+from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
 from web.db import db_session
 from web.extensions import app_settings
 
+_SIGNER = "connect_signer"
 AUTH_TIME_KEY = "auth_time"
 AMR_KEY = "amr"  # how this browser's session was authenticated (RFC 8176 values)
 SESSION_ID_KEY = "session"  # the server-side session's token (onboarding.identity.sessions)
@@ -261,12 +256,18 @@ class ConnectOpenIDCode(OpenIDCode):
         return UserInfo(oidc.user_claims(user, scope))
 
 
-def _signing_key() -> SigningKey:
-    """The key that signs this request's ID token, asked of the database once."""
-    if "signing_key" not in g:
-        g.signing_key = keys.signing_key(db_session(), utcnow())
-    key: SigningKey = g.signing_key
-    return key
+def _signing_key() -> keys.Signer:
+    """The key that signs this request's ID token (one for its header and its signature): the
+    one this application read last while it still signs (`keys.signer`), saving a query on
+    every token request."""
+    if "signer" not in g:
+        held: keys.Signer | None = current_app.extensions.get(_SIGNER)
+        now = utcnow()
+        if held is None or not held.signs_at(now):
+            held = current_app.extensions[_SIGNER] = keys.signer(db_session(), now)
+        g.signer = held
+    signer: keys.Signer = g.signer
+    return signer
 
 
 class TokenValidator(BearerTokenValidator):

@@ -69,3 +69,42 @@ def test_processes_finding_no_key_at_the_same_moment_create_one_first_key(postgr
     assert made[0] == made[1]
     with unit_of_work(postgres_factory) as session:
         assert kids(session, now) == [made[0]]
+
+
+def test_a_process_keeps_its_signer_a_few_minutes_at_most(factory):
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        first = keys.signing_key(session, now).kid  # made and committed
+    with unit_of_work(factory) as session:
+        signer = keys.signer(session, now)
+    assert signer.kid == first
+    assert signer.signs_at(now) and signer.signs_at(now + keys.SIGNER_KEPT - timedelta(seconds=1))
+    assert not signer.signs_at(now + keys.SIGNER_KEPT)
+    assert not signer.signs_at(now - timedelta(seconds=1))
+
+
+def test_a_signer_is_not_kept_past_the_start_of_a_published_key(factory):
+    start = utcnow()
+    with unit_of_work(factory) as session:
+        old = keys.signing_key(session, start).kid
+        new = keys.rotate(session, start)
+    just_before = new.active_from - timedelta(minutes=1)
+    with unit_of_work(factory) as session:
+        signer = keys.signer(session, just_before)
+    assert signer.kid == old and signer.until == new.active_from
+
+
+def test_a_signer_is_not_kept_past_the_next_rotation(factory, settings):
+    start = utcnow()
+    with unit_of_work(factory) as session:
+        keys.signing_key(session, start)
+    due = start + settings.signing_key_rotation
+    with unit_of_work(factory) as session:
+        assert keys.signer(session, due - timedelta(minutes=1)).until == due
+
+
+def test_a_first_key_made_by_the_transaction_is_not_kept(factory):
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        signer = keys.signer(session, now)
+    assert not signer.signs_at(now)
