@@ -36,6 +36,7 @@ from typing import Any
 
 import gevent
 from gevent.event import Event
+from gevent.resolver.blocking import Resolver
 from locust import FastHttpUser, events, task
 from locust.clients import HttpSession
 from locust.env import Environment
@@ -49,6 +50,10 @@ from tests.mailbox import parsed
 CHUNK = 1000  # rows per CSV invite call
 LINK = re.compile(r"https?://[^\s\"<>]+/invitations/[A-Za-z0-9_-]+")
 PERCENTILES = (0.5, 0.95)
+
+# The stack is named by its IP addresses: gevent's default resolver would still hand each new
+# connection (gunicorn's sync workers close every one) to a thread of its pool and back.
+gevent.get_hub().resolver = Resolver()
 
 
 def address(n: int) -> str:
@@ -121,6 +126,11 @@ class Postman:
             gevent.sleep(0.1)
 
 
+def cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 class Cohort:
     """The run's shared state: who is next, who is done, what went wrong."""
 
@@ -136,6 +146,7 @@ class Cohort:
         self.invited = 0
         self.errors: list[str] = []
         self.solving = 0.0  # CPU seconds of the proofs of work
+        self.cpu_at_start = cpu_seconds()  # not counting Locust's start-up
         self.started = time.monotonic()
         self.ended: float | None = None
 
@@ -212,10 +223,11 @@ def _report(environment: Environment, **_: Any) -> None:
     print(f"cohort: {invited} invited, {cohort.accepted} accepted in {total:.1f} s")
     print(f"  {cohort.accepted / total * 60:.1f} journeys per minute")
     print(f"  mail: {invited} invited, {received} received, {lost} lost")
-    used = resource.getrusage(resource.RUSAGE_SELF)
+    used, each = cpu_seconds() - cohort.cpu_at_start, 1000 / max(cohort.finished, 1)
     print(
-        f"  the simulated browsers used {used.ru_utime + used.ru_stime:.0f} CPU seconds, "
-        f"{cohort.solving:.0f} of them solving proofs of work ({os.cpu_count()} cores)"
+        f"  the simulated browsers used {used:.1f} CPU seconds ({used * each:.1f} ms per invitee), "
+        f"{cohort.solving:.1f} of them ({cohort.solving * each:.1f} ms) solving proofs of work "
+        f"({os.cpu_count()} cores)"
     )
     print(f"  {'step':<48} {'count':>7} {'p50 ms':>8} {'p95 ms':>8}")
     for entry in sorted(environment.stats.entries.values(), key=lambda e: e.name):
