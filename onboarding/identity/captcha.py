@@ -113,7 +113,7 @@ def solve(challenge: dict[str, Any]) -> str:
 
 def _solve_sha256(parameters: altcha.ChallengeParameters) -> altcha.Solution | None:
     """altcha.solve_challenge for our own kind of challenge (one SHA-256 of salt, nonce and the
-    counter as a big-endian uint32), about five times faster: the simulated browsers of the
+    counter as a big-endian uint32), about three times faster: the simulated browsers of the
     load tests solve thousands. None for any other kind, or when no counter fits."""
     prefix = bytes.fromhex(parameters.key_prefix) if len(parameters.key_prefix) % 2 == 0 else None
     if (
