@@ -357,8 +357,10 @@ class Invitee(FastHttpUser):
             catch_response=True,
             headers={"X-Forwarded-For": self.forwarded_for},
         ) as response:
-            if response.status_code != 200 or expect not in response.text:
+            page = response.text or ""  # None when no answer came (connection refused…)
+            if response.status_code != 200 or expect not in page:
                 at = response.url.split("?", 1)[0]
-                response.failure(f"{response.status_code} at {at}: {said(response.text)}")
+                what = said(page) or str(getattr(response, "error", ""))
+                response.failure(f"{response.status_code} at {at}: {what}")
                 return None
             return response
