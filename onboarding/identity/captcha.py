@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,10 +105,34 @@ def first_use(solved: Solved, settings: Settings) -> bool:
 def solve(challenge: dict[str, Any]) -> str:
     """Find the answer to an ALTCHA challenge, as the browser widget does."""
     parsed = altcha.Challenge.from_dict(challenge)
-    solution = altcha.solve_challenge(parsed)
+    solution = _solve_sha256(parsed.parameters) or altcha.solve_challenge(parsed)
     if solution is None:
         raise CaptchaFailed("no solution")
     return altcha.Payload(parsed, solution).to_base64()
+
+
+def _solve_sha256(parameters: altcha.ChallengeParameters) -> altcha.Solution | None:
+    """altcha.solve_challenge for our own kind of challenge (one SHA-256 of salt, nonce and the
+    counter as a big-endian uint32), about three times faster: the simulated browsers of the
+    load tests solve thousands. None for any other kind, or when no counter fits."""
+    prefix = bytes.fromhex(parameters.key_prefix) if len(parameters.key_prefix) % 2 == 0 else None
+    if (
+        parameters.algorithm != ALGORITHM
+        or parameters.cost != COST
+        or prefix is None
+        or len(prefix) > parameters.key_length
+    ):
+        return None
+    # salt + nonce are hashed once; each counter only adds its 4 bytes to a copy.
+    start = hashlib.sha256(bytes.fromhex(parameters.salt) + bytes.fromhex(parameters.nonce))
+    copy, pack, width = start.copy, struct.Struct(">I").pack, len(prefix)
+    for counter in range(1 << 32):
+        tried = copy()
+        tried.update(pack(counter))
+        digest = tried.digest()
+        if digest[:width] == prefix:
+            return altcha.Solution(counter, digest[: parameters.key_length].hex())
+    return None
 
 
 def from_settings(settings: Settings) -> Altcha | Recaptcha:

@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import timedelta
 
+import altcha
 import pytest
 
 from onboarding.clock import utcnow
@@ -23,6 +24,24 @@ def _edited(answer: str, edit) -> str:
 def test_a_solved_challenge_verifies_and_is_known_by_its_signature():
     challenge = ALTCHA.challenge(utcnow())
     assert ALTCHA.verify(solve(challenge), None).key == challenge["signature"]
+
+
+def test_solve_finds_the_counter_the_altcha_library_finds_and_it_verifies():
+    for _ in range(5):
+        challenge = Altcha(secret="s3cret", max_number=5000).challenge(utcnow())
+        answer = solve(challenge)
+        expected = altcha.solve_challenge(altcha.Challenge.from_dict(challenge))
+        assert expected is not None
+        assert json.loads(base64.b64decode(answer))["solution"]["counter"] == expected.counter
+        assert ALTCHA.verify(answer, None).key == challenge["signature"]
+
+
+@pytest.mark.parametrize("algorithm, cost", [("SHA-512", 1), ("SHA-256", 2), ("PBKDF2/SHA-256", 2)])
+def test_solve_answers_other_kinds_of_challenge_too(algorithm, cost):
+    challenge = altcha.create_challenge(algorithm, cost, counter=150, hmac_secret="s3cret")
+    answer = solve(challenge.to_dict())
+    assert json.loads(base64.b64decode(answer))["solution"]["counter"] == 150
+    assert ALTCHA.verify(answer, None).key == challenge.signature
 
 
 def test_a_wrong_counter_fails():
