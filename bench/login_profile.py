@@ -1,11 +1,13 @@
-"""Whole OpenID Connect log-ins in one process and one thread: CPU per log-in, the requests and
-SQL statements of one, and optionally where the time goes.
+"""Whole OpenID Connect log-ins in one process and one thread: CPU per log-in, the requests,
+SQL statements and Redis commands of one, and optionally where the time goes.
 
     python bench/login_profile.py [--log-ins 50] [--profile cumulative|tottime]
                                   [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 The same log-in as bench/logins.py (the app's "Log in with Connect" → Connect's form → code →
-token → the app's callback → Measurements), with the app and Connect called as WSGI
+token → the app's callback, whose answer, a redirect to the landing page with the app's session
+cookie, ends it: Measurements is not fetched but once at the end, to check that the session
+works), with the app and Connect called as WSGI
 applications through a `requests` transport instead of over sockets, so that one profile sees
 the browser, the app, its token request and Connect together. Rate limits count in a
 redis-server of the run, as under gunicorn. CPU time of this process only (PostgreSQL's and
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import html
 import pstats
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 import requests
 from requests.adapters import BaseAdapter
 from requests.cookies import extract_cookies_to_jar
@@ -40,7 +42,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.logins import FIELD, PASSWORD, seed  # noqa: E402
+from bench.logins import log_in, seed, signed_in  # noqa: E402
 from bench.stack import Database, environment  # noqa: E402
 from onboarding.settings import Settings, use_settings  # noqa: E402
 from tests.redis_server import PrivateRedis  # noqa: E402
@@ -137,10 +139,10 @@ def main() -> None:
         statements[statement.split(None, 1)[0]] += 1
 
     database = Database(args.postgres_url)
-    redis = PrivateRedis().start()
+    redis_server = PrivateRedis().start()
     try:
         with tempfile.TemporaryDirectory() as var_dir:
-            env = environment(database.url, Path(var_dir), 5000, 5001, redis_url=redis.url)
+            env = environment(database.url, Path(var_dir), 5000, 5001, redis_url=redis_server.url)
             env["TRUSTED_PROXIES"] = "1"
             settings = Settings.from_env(env)
             use_settings(settings)
@@ -159,26 +161,30 @@ def main() -> None:
 
             requests.Session.__init__ = session_with_transport  # type: ignore[method-assign]
 
-            def log_in(number: int) -> None:
+            def one_log_in(number: int) -> requests.Session:
                 browser = requests.Session()
                 browser.headers["X-Forwarded-For"] = f"10.0.{number >> 8 & 255}.{number & 255}"
-                form = browser.get(f"http://{APP}/login/connect")
-                fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
                 address = addresses[number % PEOPLE]
-                landed = browser.post(
-                    f"http://{CONNECT}/login",
-                    data={"email": address, "password": PASSWORD, **fields},
-                )
-                if landed.url != f"http://{APP}/measurements":
-                    raise RuntimeError(f"log-in ended at {landed.status_code} {landed.url}")
+                failure = log_in(browser, f"http://{APP}", f"http://{CONNECT}", address)
+                if failure is not None:
+                    raise RuntimeError(f"log-in ended at {failure}")
+                return browser
 
             for number in range(PEOPLE):  # warm up; stored hashes upgraded to the settings'
-                log_in(number)
+                one_log_in(number)
             statements.clear()
             requests_seen.clear()
-            log_in(0)
+            counts = redis.Redis.from_url(redis_server.url)
+            counts.config_resetstat()
+            one_log_in(0)
+            commands = {
+                name.removeprefix("cmdstat_"): stats["calls"]
+                for name, stats in counts.info("commandstats").items()
+                if not name.startswith(("cmdstat_config", "cmdstat_info"))
+            }
             print(f"one log-in: {sum(requests_seen.values())} requests, ", end="")
-            print(f"{sum(statements.values())} SQL statements {dict(statements)}")
+            print(f"{sum(statements.values())} SQL statements {dict(statements)}, ", end="")
+            print(f"Redis commands {commands} (a script's own among them)")
             for name, times in requests_seen.items():
                 print(f"  {name} ×{times}")
             runs = []
@@ -186,19 +192,21 @@ def main() -> None:
                 transport.cpu.clear()
                 started = time.process_time()
                 for number in range(args.log_ins):
-                    log_in(number)
+                    browser = one_log_in(number)
                 runs.append((time.process_time() - started) / args.log_ins * 1000)
                 if runs[-1] == min(runs):
                     best = dict(transport.cpu)
+            if not signed_in(browser, f"http://{APP}"):
+                raise RuntimeError("the app did not take the last log-in's session")
             print(f"CPU per log-in: {min(runs):.1f} ms (best of 3 runs of {args.log_ins})")
             for name, seconds in best.items():
                 print(f"  {name}: {seconds / args.log_ins * 1000:.2f} ms")
             if args.profile:
                 profile = cProfile.Profile()
-                profile.runcall(lambda: [log_in(number) for number in range(args.log_ins)])
+                profile.runcall(lambda: [one_log_in(number) for number in range(args.log_ins)])
                 pstats.Stats(profile).sort_stats(args.profile).print_stats(60)
     finally:
-        redis.stop()
+        redis_server.stop()
         database.close()
 
 
