@@ -81,6 +81,7 @@ class WSGITransport(BaseAdapter):  # type: ignore[misc]
         super().__init__()
         self.applications, self.requests_seen = applications, requests_seen
         self.cpu: Counter[str] = Counter()
+        self.answering: list[str] = []  # the requests being answered, innermost last
         self._nested_cpu = [0.0]  # per request being answered: CPU of the requests it made
 
     def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
@@ -89,9 +90,11 @@ class WSGITransport(BaseAdapter):  # type: ignore[misc]
         self.requests_seen[name] += 1
         started = time.process_time()
         self._nested_cpu.append(0.0)
+        self.answering.append(name)
         try:
             return self._answer(request, url)
         finally:
+            self.answering.pop()
             took = time.process_time() - started
             self.cpu[name] += took - self._nested_cpu.pop()
             self._nested_cpu[-1] += took
@@ -131,12 +134,14 @@ def main() -> None:
     parser.add_argument("--profile", choices=("cumulative", "tottime"))
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    statements: Counter[str] = Counter()
+    statements: Counter[tuple[str, str]] = Counter()  # by request and kind
     requests_seen: Counter[str] = Counter()
+    transport = WSGITransport({}, requests_seen)  # the applications come once made
 
     @event.listens_for(Engine, "before_cursor_execute")
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements[statement.split(None, 1)[0]] += 1
+        answering = transport.answering[-1] if transport.answering else "-"
+        statements[answering, statement.split(None, 1)[0]] += 1
 
     database = Database(args.postgres_url)
     redis_server = PrivateRedis().start()
@@ -147,11 +152,12 @@ def main() -> None:
             settings = Settings.from_env(env)
             use_settings(settings)
             addresses = seed(settings, PEOPLE)
-            applications = {
-                APP: create_app(settings=settings),
-                CONNECT: create_connect_app(settings=settings),
-            }
-            transport = WSGITransport(applications, requests_seen)
+            transport.applications.update(
+                {
+                    APP: create_app(settings=settings),
+                    CONNECT: create_connect_app(settings=settings),
+                }
+            )
             # The app's own requests to Connect (its token request) take the same way.
             opened = requests.Session.__init__
 
@@ -183,10 +189,11 @@ def main() -> None:
                 if not name.startswith(("cmdstat_config", "cmdstat_info"))
             }
             print(f"one log-in: {sum(requests_seen.values())} requests, ", end="")
-            print(f"{sum(statements.values())} SQL statements {dict(statements)}, ", end="")
+            print(f"{sum(statements.values())} SQL statements, ", end="")
             print(f"Redis commands {commands} (a script's own among them)")
             for name, times in requests_seen.items():
-                print(f"  {name} ×{times}")
+                kinds = {kind: n for (request, kind), n in statements.items() if request == name}
+                print(f"  {name} ×{times}: {sum(kinds.values())} SQL statements {kinds}")
             runs = []
             for _ in range(3):
                 transport.cpu.clear()
