@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onboarding.identity.keys import TOKEN_TTL
 from onboarding.identity.machine import AccountState
@@ -75,8 +76,10 @@ def claim_code(
     """The code's row, marked used in the same statement that finds it unused: of two token
     requests with one code, exactly one gets it. Expired, used or foreign codes give None. The
     claim names the grant that the tokens it is exchanged for belong to, so that a replay of
-    the code can find them."""
-    return session.scalar(
+    the code can find them. On PostgreSQL the same statement loads the code's account, which
+    the token request reads next (SQLite has no UPDATE in a WITH: the account comes when
+    read)."""
+    claim = (
         update(AuthorizationCode)
         .where(
             AuthorizationCode.code_hash == digest(code),
@@ -85,9 +88,24 @@ def claim_code(
             AuthorizationCode.expires_at > now,
         )
         .values(used_at=now, grant_id=secrets.token_urlsafe(24))
-        .returning(AuthorizationCode)
-        .execution_options(synchronize_session=False)
     )
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalar(
+            claim.returning(AuthorizationCode).execution_options(synchronize_session=False)
+        )
+    claimed = aliased(
+        AuthorizationCode, claim.returning(*AuthorizationCode.__table__.c).cte("claimed")
+    )
+    found = session.execute(
+        select(claimed, Account)
+        .outerjoin(Account, Account.id == claimed.account_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        return None
+    row, account = found
+    set_committed_value(row, "account", account)
+    return row
 
 
 def save_token(
