@@ -38,7 +38,10 @@ class FallbackStorage(Storage):
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         query = parse_qs(urlsplit(uri).query)
-        self.primary = storage_from_string(query["primary"][0], **options)
+        primary = storage_from_string(query["primary"][0], **options)
+        if not isinstance(primary, Storage):
+            raise TypeError(f"{query['primary'][0]} is not a storage for synchronous code")
+        self.primary = primary
         self.fallback = DatabaseStorage(query["fallback"][0])
         self._primary_down_until = 0.0
 

@@ -17,7 +17,7 @@ import threading
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from limits.storage import RedisStorage, Storage
@@ -29,6 +29,9 @@ from sqlalchemy.schema import CreateTable
 
 from onboarding.db import Base, engine_for, make_engine
 from onboarding.settings import Settings
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 SCHEME = "sqlalchemy+onboarding"
 
@@ -60,7 +63,8 @@ def read_windows(storage: Storage, keys: list[str]) -> list[tuple[int, float]]:
         found: list[tuple[int, float]] = windows(keys)
         return found
     if isinstance(storage, RedisStorage):
-        pipeline = storage.get_connection(True).pipeline(transaction=False)
+        client = cast("Redis", storage.get_connection(True))
+        pipeline = client.pipeline(transaction=False)
         for key in keys:
             pipeline.get(storage.prefixed_key(key))
             pipeline.ttl(storage.prefixed_key(key))
