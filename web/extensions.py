@@ -56,17 +56,18 @@ def _request_windows() -> dict[str, tuple[int, float]]:
 
 class _FixedWindows(FixedWindowRateLimiter):
     """Fixed windows that take a limit's count from what the request read already (see
-    `Limiter._read_windows`) and keep what its own hits counted, so that the rate-limit
+    `Limiter._read_windows`) and keep what its own hits counted on it, so that the rate-limit
     headers after the view need no other reads. Hits always count in the storage."""
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         key = item.key_for(*identifiers)
         count = self.storage.incr(key, item.get_expiry(), amount=cost)
+        # Only a window read before is kept: keeping one that this hit began, and reading the
+        # others again, would make the work of a request tell whether its key was seen before.
         windows = _request_windows()
-        if count == cost:  # this hit began the window
-            windows[key] = (count, time.time() + item.get_expiry())
-        elif key in windows:
-            windows[key] = (count, windows[key][1])
+        if key in windows:
+            began = count == cost
+            windows[key] = (count, time.time() + item.get_expiry() if began else windows[key][1])
         return count <= item.amount
 
     def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
