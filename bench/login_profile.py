@@ -1,11 +1,13 @@
-"""Whole OpenID Connect log-ins in one process and one thread: CPU per log-in, the requests and
-SQL statements of one, and optionally where the time goes.
+"""Whole OpenID Connect log-ins in one process and one thread: CPU per log-in, the requests,
+SQL statements and Redis commands of one, and optionally where the time goes.
 
     python bench/login_profile.py [--log-ins 50] [--profile cumulative|tottime]
                                   [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 The same log-in as bench/logins.py (the app's "Log in with Connect" → Connect's form → code →
-token → the app's callback → Measurements), with the app and Connect called as WSGI
+token → the app's callback, whose answer, a redirect to the landing page with the app's session
+cookie, ends it: Measurements is not fetched but once at the end, to check that the session
+works), with the app and Connect called as WSGI
 applications through a `requests` transport instead of over sockets, so that one profile sees
 the browser, the app, its token request and Connect together. Rate limits count in a
 redis-server of the run, as under gunicorn. CPU time of this process only (PostgreSQL's and
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import html
 import pstats
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 import requests
 from requests.adapters import BaseAdapter
 from requests.cookies import extract_cookies_to_jar
@@ -40,7 +42,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.logins import FIELD, PASSWORD, seed  # noqa: E402
+from bench.logins import log_in, seed, signed_in  # noqa: E402
 from bench.stack import Database, environment  # noqa: E402
 from onboarding.settings import Settings, use_settings  # noqa: E402
 from tests.redis_server import PrivateRedis  # noqa: E402
@@ -79,6 +81,7 @@ class WSGITransport(BaseAdapter):  # type: ignore[misc]
         super().__init__()
         self.applications, self.requests_seen = applications, requests_seen
         self.cpu: Counter[str] = Counter()
+        self.answering: list[str] = []  # the requests being answered, innermost last
         self._nested_cpu = [0.0]  # per request being answered: CPU of the requests it made
 
     def send(self, request: requests.PreparedRequest, **_: Any) -> requests.Response:
@@ -87,9 +90,11 @@ class WSGITransport(BaseAdapter):  # type: ignore[misc]
         self.requests_seen[name] += 1
         started = time.process_time()
         self._nested_cpu.append(0.0)
+        self.answering.append(name)
         try:
             return self._answer(request, url)
         finally:
+            self.answering.pop()
             took = time.process_time() - started
             self.cpu[name] += took - self._nested_cpu.pop()
             self._nested_cpu[-1] += took
@@ -129,27 +134,30 @@ def main() -> None:
     parser.add_argument("--profile", choices=("cumulative", "tottime"))
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    statements: Counter[str] = Counter()
+    statements: Counter[tuple[str, str]] = Counter()  # by request and kind
     requests_seen: Counter[str] = Counter()
+    transport = WSGITransport({}, requests_seen)  # the applications come once made
 
     @event.listens_for(Engine, "before_cursor_execute")
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements[statement.split(None, 1)[0]] += 1
+        answering = transport.answering[-1] if transport.answering else "-"
+        statements[answering, statement.split(None, 1)[0]] += 1
 
     database = Database(args.postgres_url)
-    redis = PrivateRedis().start()
+    redis_server = PrivateRedis().start()
     try:
         with tempfile.TemporaryDirectory() as var_dir:
-            env = environment(database.url, Path(var_dir), 5000, 5001, redis_url=redis.url)
+            env = environment(database.url, Path(var_dir), 5000, 5001, redis_url=redis_server.url)
             env["TRUSTED_PROXIES"] = "1"
             settings = Settings.from_env(env)
             use_settings(settings)
             addresses = seed(settings, PEOPLE)
-            applications = {
-                APP: create_app(settings=settings),
-                CONNECT: create_connect_app(settings=settings),
-            }
-            transport = WSGITransport(applications, requests_seen)
+            transport.applications.update(
+                {
+                    APP: create_app(settings=settings),
+                    CONNECT: create_connect_app(settings=settings),
+                }
+            )
             # The app's own requests to Connect (its token request) take the same way.
             opened = requests.Session.__init__
 
@@ -159,46 +167,53 @@ def main() -> None:
 
             requests.Session.__init__ = session_with_transport  # type: ignore[method-assign]
 
-            def log_in(number: int) -> None:
+            def one_log_in(number: int) -> requests.Session:
                 browser = requests.Session()
                 browser.headers["X-Forwarded-For"] = f"10.0.{number >> 8 & 255}.{number & 255}"
-                form = browser.get(f"http://{APP}/login/connect")
-                fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
                 address = addresses[number % PEOPLE]
-                landed = browser.post(
-                    f"http://{CONNECT}/login",
-                    data={"email": address, "password": PASSWORD, **fields},
-                )
-                if landed.url != f"http://{APP}/measurements":
-                    raise RuntimeError(f"log-in ended at {landed.status_code} {landed.url}")
+                failure = log_in(browser, f"http://{APP}", f"http://{CONNECT}", address)
+                if failure is not None:
+                    raise RuntimeError(f"log-in ended at {failure}")
+                return browser
 
             for number in range(PEOPLE):  # warm up; stored hashes upgraded to the settings'
-                log_in(number)
+                one_log_in(number)
             statements.clear()
             requests_seen.clear()
-            log_in(0)
+            counts = redis.Redis.from_url(redis_server.url)
+            counts.config_resetstat()
+            one_log_in(0)
+            commands = {
+                name.removeprefix("cmdstat_"): stats["calls"]
+                for name, stats in counts.info("commandstats").items()
+                if not name.startswith(("cmdstat_config", "cmdstat_info"))
+            }
             print(f"one log-in: {sum(requests_seen.values())} requests, ", end="")
-            print(f"{sum(statements.values())} SQL statements {dict(statements)}")
+            print(f"{sum(statements.values())} SQL statements, ", end="")
+            print(f"Redis commands {commands} (a script's own among them)")
             for name, times in requests_seen.items():
-                print(f"  {name} ×{times}")
+                kinds = {kind: n for (request, kind), n in statements.items() if request == name}
+                print(f"  {name} ×{times}: {sum(kinds.values())} SQL statements {kinds}")
             runs = []
             for _ in range(3):
                 transport.cpu.clear()
                 started = time.process_time()
                 for number in range(args.log_ins):
-                    log_in(number)
+                    browser = one_log_in(number)
                 runs.append((time.process_time() - started) / args.log_ins * 1000)
                 if runs[-1] == min(runs):
                     best = dict(transport.cpu)
+            if not signed_in(browser, f"http://{APP}"):
+                raise RuntimeError("the app did not take the last log-in's session")
             print(f"CPU per log-in: {min(runs):.1f} ms (best of 3 runs of {args.log_ins})")
             for name, seconds in best.items():
                 print(f"  {name}: {seconds / args.log_ins * 1000:.2f} ms")
             if args.profile:
                 profile = cProfile.Profile()
-                profile.runcall(lambda: [log_in(number) for number in range(args.log_ins)])
+                profile.runcall(lambda: [one_log_in(number) for number in range(args.log_ins)])
                 pstats.Stats(profile).sort_stats(args.profile).print_stats(60)
     finally:
-        redis.stop()
+        redis_server.stop()
         database.close()
 
 

@@ -7,7 +7,11 @@ The app and Connect run under gunicorn (sync workers) on a PostgreSQL database a
 redis-server (rate limits, broker) of their own. Each simulated person, in a fresh browser
 (cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's
 log-in form, posts the address and password, and follows the code back to the app's callback,
-which redeems it at Connect's token endpoint and lands on Measurements. Each client comes from
+which redeems it at Connect's token endpoint. The log-in ends, as issue 14 counts it, with the
+callback's answer: a redirect to the landing page with the app's session cookie set (checked).
+The landing page itself is not fetched (Measurements is a page of its own, benchmarked by
+bench/web.py); after the run, each client's last session opens it once, to check that the
+log-ins gave sessions the app accepts, outside the figures. Each client comes from
 its own address (one trusted proxy, `X-Forwarded-For`), as people do, so the per-address log-in
 limit does not apply.
 
@@ -31,6 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
 
@@ -45,6 +50,43 @@ from tests.redis_server import PrivateRedis  # noqa: E402
 
 PASSWORD = helpers.PASSWORD
 FIELD = re.compile(r'name="(csrf_token|next)" value="([^"]*)"')
+SESSION_COOKIE = "app_session"  # the app's, see web.create_app
+REDIRECTS = 5  # more, between the log-in form and the app's callback, is a loop
+
+
+def log_in(browser: requests.Session, app: str, connect: str, address: str) -> str | None:
+    """One whole log-in of `address` in `browser`, from the app's "Log in with Connect" to the
+    answer of the app's callback; None when that answer redirects to the landing page with the
+    app's session cookie set, else what it was."""
+    form = browser.get(f"{app}/login/connect", timeout=30)
+    fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
+    answer = browser.post(
+        f"{connect}/login",
+        data={"email": address, "password": PASSWORD, **fields},
+        allow_redirects=False,
+        timeout=30,
+    )
+    # Connect's redirects, to /authorize and on with the code, followed by hand so as to stop
+    # at the callback's answer.
+    for _ in range(REDIRECTS):
+        if not answer.is_redirect or answer.url.startswith(f"{app}/auth/callback"):
+            break
+        location = urljoin(answer.url, answer.headers["Location"])
+        answer = browser.get(location, allow_redirects=False, timeout=30)
+    landing = urljoin(answer.url, answer.headers.get("Location", ""))
+    if (
+        answer.url.startswith(f"{app}/auth/callback")
+        and landing == f"{app}/measurements"
+        and SESSION_COOKIE in answer.cookies
+    ):
+        return None
+    return f"{answer.status_code} {answer.url.split('?')[0]} → {landing.split('?')[0]}"
+
+
+def signed_in(browser: requests.Session, app: str) -> bool:
+    """Whether the app takes `browser`'s session: its landing page answers, not a log-in."""
+    page = browser.get(f"{app}/measurements", allow_redirects=False, timeout=30)
+    return page.status_code == 200
 
 
 def seed(settings: Settings, people: int) -> list[str]:
@@ -70,10 +112,12 @@ class Load:
         self.lock = threading.Lock()
         self.durations: list[float] = []
         self.failures: list[str] = []
+        self.browsers: list[requests.Session] = []  # each client's last signed-in one
         self.measuring = False
         self.stopping = False
 
-    def log_in(self) -> None:
+    def log_in(self) -> requests.Session | None:
+        """One log-in, counted while measuring; its browser when it worked."""
         with self.lock:
             address, origin = next(self.addresses), next(self.origins)
         browser = requests.Session()
@@ -81,31 +125,28 @@ class Load:
             f"10.{origin >> 16 & 255}.{origin >> 8 & 255}.{origin & 255}"
         )
         started = time.perf_counter()
-        form = browser.get(f"{self.app}/login/connect", timeout=30)
-        fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
-        landed = browser.post(
-            f"{self.connect}/login",
-            data={"email": address, "password": PASSWORD, **fields},
-            timeout=30,
-        )
+        failure = log_in(browser, self.app, self.connect, address)
         took = time.perf_counter() - started
-        ok = landed.status_code == 200 and landed.url == f"{self.app}/measurements"
         with self.lock:
-            if not self.measuring:
-                return
-            if ok:
-                self.durations.append(took)
-            else:
-                self.failures.append(f"{landed.status_code} {landed.url}")
+            if self.measuring:
+                if failure is None:
+                    self.durations.append(took)
+                else:
+                    self.failures.append(failure)
+        return browser if failure is None else None
 
     def client(self) -> None:
+        last = None
         while not self.stopping:
             try:
-                self.log_in()
+                last = self.log_in() or last
             except requests.RequestException as error:
                 with self.lock:
                     if self.measuring:
                         self.failures.append(type(error).__name__)
+        if last is not None:
+            with self.lock:
+                self.browsers.append(last)
 
 
 def main() -> None:
@@ -147,6 +188,7 @@ def main() -> None:
                 load.stopping = True
                 for client in clients:
                     client.join()
+                valid = sum(signed_in(browser, app.url) for browser in load.browsers)
     finally:
         redis.stop()
         database.close()
@@ -168,6 +210,7 @@ def main() -> None:
         p95 = done[max(0, int(len(done) * 0.95) - 1)]
         print(f"  p50 {statistics.median(done) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
     print(f"  failures: {len(load.failures)} {sorted(set(load.failures))[:5]}")
+    print(f"  sessions the app took afterwards: {valid} of {len(load.browsers)} clients' last")
 
 
 if __name__ == "__main__":

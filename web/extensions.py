@@ -1,5 +1,6 @@
 """Flask extensions shared by the app and Connect, attached in each factory with init_app."""
 
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -9,10 +10,13 @@ from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits import RateLimitItem
+from limits.strategies import FixedWindowRateLimiter
+from limits.util import WindowStats
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from onboarding.rate_limit_fallback import fallback_storage_uri
-from onboarding.rate_limits import database_storage_uri
+from onboarding.rate_limits import database_storage_uri, read_windows
 from onboarding.settings import Settings
 
 csrf = CSRFProtect()
@@ -44,16 +48,57 @@ def limiter_storage_uri(settings: Settings) -> str:
     return database_storage_uri(settings)
 
 
+def _request_windows() -> dict[str, tuple[int, float]]:
+    """The windows (count, end) this request read or counted, by key."""
+    windows: dict[str, tuple[int, float]] = g.setdefault("limit_windows", {})
+    return windows
+
+
+class _FixedWindows(FixedWindowRateLimiter):
+    """Fixed windows that take a limit's count from what the request read already (see
+    `Limiter._read_windows`) and keep what its own hits counted on it, so that the rate-limit
+    headers after the view need no other reads. Hits always count in the storage."""
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        key = item.key_for(*identifiers)
+        count = self.storage.incr(key, item.get_expiry(), amount=cost)
+        # Only a window read before is kept: keeping one that this hit began, and reading the
+        # others again, would make the work of a request tell whether its key was seen before.
+        windows = _request_windows()
+        if key in windows:
+            began = count == cost
+            windows[key] = (count, time.time() + item.get_expiry() if began else windows[key][1])
+        return count <= item.amount
+
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        window = _request_windows().get(item.key_for(*identifiers))
+        if window is None:
+            return super().test(item, *identifiers, cost=cost)
+        return window[0] < item.amount - cost + 1
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        window = _request_windows().get(item.key_for(*identifiers))
+        if window is None:
+            return super().get_window_stats(item, *identifiers)
+        return WindowStats(window[1], max(0, item.amount - window[0]))
+
+
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter, whose hook before every view checks only what applies before the view:
     limits on the whole application, default limits, and limits on the request's blueprint.
     We set only the last, on a few blueprints; a route's own limits are checked by its
     decorator. Elsewhere the hook has nothing to count, and skips resolving that nothing; so
     do its hooks after the view (headers, deductions that depend on the answer, clean-up)
-    on a request where no limit was checked."""
+    on a request where no limit was checked.
+
+    A route's limits counted only when its view fails (Connect's failed log-ins, in tiers) are
+    read together, in one round trip to the storage instead of one each, and again for the
+    headers (see `_FixedWindows`)."""
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
+        if self._strategy == "fixed-window":
+            self._limiter = _FixedWindows(self.storage)
         after = app.after_request_funcs.setdefault(None, [])
         after[:] = [
             self._where_checked(hook)
@@ -73,7 +118,28 @@ class Limiter(flask_limiter.Limiter):
         if in_middleware and not self._limits_before_views(request.blueprint):
             return
         g.limits_checked = True
+        if not in_middleware:
+            self._read_windows(callable_name)
         super()._check_request_limit(callable_name, in_middleware)
+
+    def _read_windows(self, callable_name: str | None) -> None:
+        """Read the windows of the route's limits that count only failures, in one go (a
+        window read in vain, of a limit that turns out exempt, costs only its share of the
+        round trip; one not read here is read by itself when checked)."""
+        endpoint = self.identify_request()
+        _, decorated = self.limit_manager.resolve_limits(
+            current_app, endpoint, request.blueprint, callable_name
+        )
+        prefix = [self._key_prefix] if self._key_prefix else []
+        method = request.method
+        keys = [
+            limit.limit.key_for(*prefix, limit.key_func(), limit.scope_for(endpoint, method))
+            for limit in decorated
+            if limit.deduct_when
+        ]
+        if keys:
+            windows = _request_windows()
+            windows.update(zip(keys, read_windows(self.storage, keys), strict=True))
 
     @staticmethod
     def _where_checked(hook: Callable[[_T], Any]) -> Callable[[_T], Any]:

@@ -8,8 +8,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onboarding.identity.keys import TOKEN_TTL
 from onboarding.identity.machine import AccountState
@@ -69,25 +70,53 @@ def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
     return found is not None
 
 
+_TIME = AuthorizationCode.__table__.c.expires_at.type
+# A code claimed: found unused and marked used in one statement (see `claim_code`). Built once,
+# as building the statement with its CTE costs more than running it.
+_CLAIM = (
+    update(AuthorizationCode)
+    .where(
+        AuthorizationCode.code_hash == bindparam("hash"),
+        AuthorizationCode.client_id == bindparam("client"),
+        AuthorizationCode.used_at.is_(None),
+        AuthorizationCode.expires_at > bindparam("now", type_=_TIME),
+    )
+    .values(used_at=bindparam("now", type_=_TIME), grant_id=bindparam("grant"))
+)
+_CLAIM_RETURNING = _CLAIM.returning(AuthorizationCode).execution_options(synchronize_session=False)
+_CLAIMED = aliased(
+    AuthorizationCode, _CLAIM.returning(*AuthorizationCode.__table__.c).cte("claimed")
+)
+_CLAIM_WITH_ACCOUNT = (
+    select(_CLAIMED, Account)
+    .outerjoin(Account, Account.id == _CLAIMED.account_id)
+    .execution_options(populate_existing=True)
+)
+
+
 def claim_code(
     session: Session, code: str, client_id: str, now: datetime
 ) -> AuthorizationCode | None:
     """The code's row, marked used in the same statement that finds it unused: of two token
     requests with one code, exactly one gets it. Expired, used or foreign codes give None. The
     claim names the grant that the tokens it is exchanged for belong to, so that a replay of
-    the code can find them."""
-    return session.scalar(
-        update(AuthorizationCode)
-        .where(
-            AuthorizationCode.code_hash == digest(code),
-            AuthorizationCode.client_id == client_id,
-            AuthorizationCode.used_at.is_(None),
-            AuthorizationCode.expires_at > now,
-        )
-        .values(used_at=now, grant_id=secrets.token_urlsafe(24))
-        .returning(AuthorizationCode)
-        .execution_options(synchronize_session=False)
-    )
+    the code can find them. On PostgreSQL the same statement loads the code's account, which
+    the token request reads next (SQLite has no UPDATE in a WITH: the account comes when
+    read)."""
+    parameters = {
+        "hash": digest(code),
+        "client": client_id,
+        "now": now,
+        "grant": secrets.token_urlsafe(24),
+    }
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalar(_CLAIM_RETURNING, parameters)
+    found = session.execute(_CLAIM_WITH_ACCOUNT, parameters).first()
+    if found is None:
+        return None
+    row, account = found
+    set_committed_value(row, "account", account)
+    return row
 
 
 def save_token(

@@ -84,7 +84,10 @@ def sign_in(
     provider's events may arrive after this log-in.
     """
     now = now or utcnow()
-    person, linked_by = _find_person(session, subject, email, email_verified)
+    person, may_log_in = _person_of_subject(session, subject)
+    linked_by: str | None = BY_SUBJECT
+    if person is None:
+        person, linked_by = _person_of_email(session, email, email_verified)
     if person is None:
         opened = invitation_journey_ids if confirmed_invitation is None else [confirmed_invitation]
         invitation = _open_invitation(session, opened)
@@ -109,7 +112,9 @@ def sign_in(
     account = Account.activated if email_verified else Account.registered
     proven_by_invitation = email_verified and email_verified_by == PROVEN_BY_INVITATION
     advanced = []
-    for journey in _journeys_that_may_log_in(session, person):
+    if linked_by != BY_SUBJECT:
+        may_log_in = _journeys_that_may_log_in(session, person)
+    for journey in may_log_in:
         if not provider_reports_accounts or proven_by_invitation:
             catch_up(
                 session,
@@ -132,12 +137,27 @@ def sign_in(
     )
 
 
-def _find_person(
-    session: Session, subject: str, email: str, email_verified: bool
+def _person_of_subject(session: Session, subject: str) -> tuple[Person | None, list[Journey]]:
+    """The person linked to `subject`, and their journeys that may log in: one statement for
+    the log-in of everyone who logged in before."""
+    rows = session.execute(
+        select(Person, Journey)
+        .outerjoin(
+            Journey,
+            (Journey.person_id == Person.id) & Journey.state.in_(sources_of("log_in")),
+        )
+        .where(Person.connect_subject == subject)
+        .order_by(Journey.id)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [journey for _, journey in rows if journey is not None]
+
+
+def _person_of_email(
+    session: Session, email: str, email_verified: bool
 ) -> tuple[Person | None, str | None]:
-    person = session.scalar(select(Person).where(Person.connect_subject == subject))
-    if person is not None:
-        return person, BY_SUBJECT
+    """The person of the verified `email`, not linked to an account yet."""
     if not email_verified:
         return None, None
     try:

@@ -50,8 +50,18 @@ limiter = make_limiter(key_prefix="connect")
 
 
 def _address_hash(raw: str | None = None) -> str:
-    """The submitted address (or `raw`), canonical and hashed."""
-    raw = raw if raw is not None else request.form.get("email") or ""
+    """The submitted address (or `raw`), canonical and hashed. The submitted one is worked out
+    once a request: each limit on it asks (a log-in's three tiers, checked and counted), and
+    checking an address's syntax costs more than the rest of a limit's check."""
+    if raw is not None:
+        return _hashed(raw)
+    if "address_hash" not in g:
+        g.address_hash = _hashed(request.form.get("email") or "")
+    hashed: str = g.address_hash
+    return hashed
+
+
+def _hashed(raw: str) -> str:
     try:
         address = normalise_email(raw)
     except errors.ValidationError:

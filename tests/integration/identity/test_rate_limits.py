@@ -33,6 +33,15 @@ def test_failed_log_ins_lock_the_account_for_a_while_even_with_the_right_passwor
     assert log_in_to_connect(client, email="bob@example.com").status_code == 302
 
 
+def test_each_failed_log_in_shows_the_tries_left_in_the_shortest_tier(factory, connect_settings):
+    activated_account(factory)
+    client = limited_app(factory, LIMIT_LOGIN_FAILURES_PER_ACCOUNT="3 per minute;5 per hour")
+    answers = [log_in_to_connect(client, password="wrong password here") for _ in range(3)]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"3"}
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["2", "1", "0"]
+    assert log_in_to_connect(client).headers["X-RateLimit-Remaining"] == "0"
+
+
 def test_unknown_addresses_are_limited_like_known_ones(factory, connect_settings):
     client = limited_app(factory, LIMIT_LOGIN_FAILURES_PER_ACCOUNT="2 per minute")
     for _ in range(2):
