@@ -97,7 +97,7 @@ class Limiter(flask_limiter.Limiter):
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
-        if self._strategy == "fixed-window":
+        if self.enabled and self._strategy == "fixed-window":  # a disabled one has no storage
             self._limiter = _FixedWindows(self.storage)
         after = app.after_request_funcs.setdefault(None, [])
         after[:] = [
