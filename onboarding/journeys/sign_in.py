@@ -137,6 +137,10 @@ def sign_in(
     )
 
 
+# The journeys a log-in advances: those in a state the machine lets `log_in` leave.
+_MAY_LOG_IN = Journey.state.in_(sources_of("log_in"))
+
+
 def _person_of_subject(session: Session, subject: str) -> tuple[Person | None, list[Journey]]:
     """The person linked to `subject`, and their journeys that may log in: one statement for
     the log-in of everyone who logged in before."""
@@ -144,7 +148,7 @@ def _person_of_subject(session: Session, subject: str) -> tuple[Person | None, l
         select(Person, Journey)
         .outerjoin(
             Journey,
-            (Journey.person_id == Person.id) & Journey.state.in_(sources_of("log_in")),
+            (Journey.person_id == Person.id) & _MAY_LOG_IN,
         )
         .where(Person.connect_subject == subject)
         .order_by(Journey.id)
@@ -181,9 +185,5 @@ def _open_invitation(session: Session, journey_ids: Sequence[int]) -> Journey | 
 
 
 def _journeys_that_may_log_in(session: Session, person: Person) -> list[Journey]:
-    query = (
-        select(Journey)
-        .where(Journey.person_id == person.id, Journey.state.in_(sources_of("log_in")))
-        .order_by(Journey.id)
-    )
+    query = select(Journey).where(Journey.person_id == person.id, _MAY_LOG_IN).order_by(Journey.id)
     return list(session.scalars(query))
