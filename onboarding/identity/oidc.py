@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,12 +25,26 @@ def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _code_insert(insert: Any) -> Any:
+    """`insert` (a dialect's) of a code, which stores nothing and returns no row when the
+    client was given the code's nonce before (the unique index on client and nonce)."""
+    return (
+        insert(AuthorizationCode.__table__)
+        .on_conflict_do_nothing(index_elements=["client_id", "nonce"])
+        .returning(AuthorizationCode.__table__.c.id)
+    )
+
+
+# Built once, like `_CLAIM` below: building the statement costs more than running it.
+_SAVE_CODE = {"postgresql": _code_insert(postgresql.insert), "sqlite": _code_insert(sqlite.insert)}
+
+
 def save_code(
     session: Session,
     *,
     code: str,
     client_id: str,
-    account: Account,
+    account_id: int,
     redirect_uri: str,
     scope: str,
     nonce: str | None,
@@ -39,35 +54,29 @@ def save_code(
     sid: str | None,
     now: datetime,
     amr: list[str] | None = None,
-) -> AuthorizationCode:
-    row = AuthorizationCode(
-        code_hash=digest(code),
-        client_id=client_id,
-        account=account,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        nonce=nonce,
-        code_challenge=code_challenge,
-        code_challenge_method=code_challenge_method,
-        auth_time=auth_time,
-        amr=amr,
-        sid=sid,
-        created_at=now,
-        expires_at=now + CODE_TTL,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
-    """A nonce seen before for this client is a replay."""
-    found = session.scalar(
-        select(AuthorizationCode.id).where(
-            AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce
-        )
-    )
-    return found is not None
+) -> bool:
+    """Store an authorization code; False, storing nothing, when its nonce was given to the
+    client before: a replay (checked by the statement that stores it, so that of two requests
+    with one nonce only one gets a code)."""
+    stored = session.execute(
+        _SAVE_CODE[session.get_bind().dialect.name],
+        {
+            "code_hash": digest(code),
+            "client_id": client_id,
+            "account_id": account_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method,
+            "auth_time": auth_time,
+            "amr": amr,
+            "sid": sid,
+            "created_at": now,
+            "expires_at": now + CODE_TTL,
+        },
+    ).first()
+    return stored is not None
 
 
 _TIME = AuthorizationCode.__table__.c.expires_at.type

@@ -39,14 +39,10 @@ def live(session: Session, token: str | None) -> ConnectSession | None:
     )
 
 
-def note_client(row: ConnectSession | None, client_id: str) -> str | None:
-    """Remember that `client_id` was given a code in the live session `row`; returns the
-    session's public id."""
-    if row is None:
-        return None
-    if client_id not in row.client_ids:
+def note_client(row: ConnectSession | None, client_id: str) -> None:
+    """Remember that `client_id` was given a code in the live session `row`."""
+    if row is not None and client_id not in row.client_ids:
         row.client_ids = [*row.client_ids, client_id]
-    return row.sid
 
 
 def end(session: Session, token: str | None, now: datetime) -> ConnectSession | None:
