@@ -162,7 +162,7 @@ class CodeGrant(oauth_grants.AuthorizationCodeGrant):
         )
         if not stored:  # authlib's words for a nonce given before (see exists_nonce)
             raise InvalidRequestError("Replay attack", redirect_uri=self.redirect_uri)
-        sessions.note_client(connect_session, client_id)
+        sessions.note_client(db_session(), connect_session, client_id)
 
     def query_authorization_code(self, code: str, client: clients.Client) -> IssuedCode | None:
         row = oidc.claim_code(db_session(), code, client.client_id, utcnow())
@@ -385,7 +385,7 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
         )
     else:
         grant_id, granted_scope = request.authorization_code.row.grant_id, token["scope"]
-    common = {"client_id": request.client.client_id, "account": request.user, "now": now}
+    common = {"client_id": request.client.client_id, "account_id": request.user.id, "now": now}
     oidc.save_access_token(
         session, token=token["access_token"], grant_id=grant_id, scope=token["scope"], **common
     )
@@ -395,13 +395,20 @@ def _save_token(token: dict[str, Any], request: Any) -> None:
         )
 
 
+def _new_token(*_: Any, **__: Any) -> str:
+    """An access or refresh token: 256 random bits (authlib's own draws each character with a
+    system call)."""
+    return secrets.token_urlsafe(32)
+
+
 def init_oauth(app: Flask) -> None:
     """One authorization server per application (see `oauth_server`)."""
     app.config.setdefault(
         "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": 3600, "refresh_token": 3600}
     )
+    app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", _new_token)
     # Made only for the grants that ask for one (CodeGrant.generate_token).
-    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", _new_token)
     server = ConnectAuthorizationServer(
         app,
         query_client=lambda client_id: clients.find_client(client_id, app_settings()),
