@@ -41,8 +41,8 @@ def revoke(session: Session, grant_id: str, now: datetime) -> None:
         )
 
 
-def save_refresh_token(session: Session, **fields: Any) -> RefreshToken:
-    return save_token(session, RefreshToken, REFRESH_TOKEN_TTL, **fields)
+def save_refresh_token(session: Session, **fields: Any) -> None:
+    save_token(session, RefreshToken, REFRESH_TOKEN_TTL, **fields)
 
 
 def claim_refresh_token(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -174,6 +175,11 @@ class AuthorizationCode(Base):
     """An OAuth authorization code (stored hashed), good for one token request."""
 
     __tablename__ = "connect_authorization_codes"
+    # A nonce is given to a client once: the code that would repeat one is refused as it is
+    # stored (codes without a nonce never clash: NULLs are distinct).
+    __table_args__ = (
+        Index("ix_connect_authorization_codes_client_id_nonce", "client_id", "nonce", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -183,7 +189,7 @@ class AuthorizationCode(Base):
     )
     redirect_uri: Mapped[str] = mapped_column(Text)
     scope: Mapped[str] = mapped_column(Text)
-    nonce: Mapped[str | None] = mapped_column(String(255), index=True)
+    nonce: Mapped[str | None] = mapped_column(String(255))
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(8))
     auth_time: Mapped[int] = mapped_column(Integer)

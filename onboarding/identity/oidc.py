@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,11 +18,24 @@ from onboarding.identity.machine import AccountState
 from onboarding.identity.models import AccessToken, Account, AuthorizationCode, RefreshToken
 
 CODE_TTL = timedelta(minutes=5)
-IssuedToken = TypeVar("IssuedToken", AccessToken, RefreshToken)
 
 
 def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _code_insert(insert: Any) -> Any:
+    """`insert` (a dialect's) of a code, which stores nothing and returns no row when the
+    client was given the code's nonce before (the unique index on client and nonce)."""
+    return (
+        insert(AuthorizationCode.__table__)
+        .on_conflict_do_nothing(index_elements=["client_id", "nonce"])
+        .returning(AuthorizationCode.__table__.c.id)
+    )
+
+
+# Built once, like `_CLAIM` below: building the statement costs more than running it.
+_SAVE_CODE = {"postgresql": _code_insert(postgresql.insert), "sqlite": _code_insert(sqlite.insert)}
 
 
 def save_code(
@@ -29,7 +43,7 @@ def save_code(
     *,
     code: str,
     client_id: str,
-    account: Account,
+    account_id: int,
     redirect_uri: str,
     scope: str,
     nonce: str | None,
@@ -39,35 +53,29 @@ def save_code(
     sid: str | None,
     now: datetime,
     amr: list[str] | None = None,
-) -> AuthorizationCode:
-    row = AuthorizationCode(
-        code_hash=digest(code),
-        client_id=client_id,
-        account=account,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        nonce=nonce,
-        code_challenge=code_challenge,
-        code_challenge_method=code_challenge_method,
-        auth_time=auth_time,
-        amr=amr,
-        sid=sid,
-        created_at=now,
-        expires_at=now + CODE_TTL,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def nonce_used(session: Session, client_id: str, nonce: str) -> bool:
-    """A nonce seen before for this client is a replay."""
-    found = session.scalar(
-        select(AuthorizationCode.id).where(
-            AuthorizationCode.client_id == client_id, AuthorizationCode.nonce == nonce
-        )
-    )
-    return found is not None
+) -> bool:
+    """Store an authorization code; False, storing nothing, when its nonce was given to the
+    client before: a replay (checked by the statement that stores it, so that of two requests
+    with one nonce only one gets a code)."""
+    stored = session.execute(
+        _SAVE_CODE[session.get_bind().dialect.name],
+        {
+            "code_hash": digest(code),
+            "client_id": client_id,
+            "account_id": account_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": code_challenge_method,
+            "auth_time": auth_time,
+            "amr": amr,
+            "sid": sid,
+            "created_at": now,
+            "expires_at": now + CODE_TTL,
+        },
+    ).first()
+    return stored is not None
 
 
 _TIME = AuthorizationCode.__table__.c.expires_at.type
@@ -121,32 +129,34 @@ def claim_code(
 
 def save_token(
     session: Session,
-    model: type[IssuedToken],
+    model: type[AccessToken | RefreshToken],
     ttl: timedelta,
     *,
     token: str,
     grant_id: str,
     client_id: str,
-    account: Account,
+    account_id: int,
     scope: str,
     now: datetime,
-) -> IssuedToken:
-    """Store a token of `model` (access or refresh) issued in a grant; only its digest."""
-    row = model(
-        token_hash=digest(token),
-        grant_id=grant_id,
-        client_id=client_id,
-        account=account,
-        scope=scope,
-        issued_at=now,
-        expires_at=now + ttl,
+) -> None:
+    """Store a token of `model` (access or refresh) issued in a grant; only its digest. One
+    INSERT now, cheaper than the unit of work's at commit."""
+    session.execute(
+        insert(cast(Table, model.__table__)),
+        {
+            "token_hash": digest(token),
+            "grant_id": grant_id,
+            "client_id": client_id,
+            "account_id": account_id,
+            "scope": scope,
+            "issued_at": now,
+            "expires_at": now + ttl,
+        },
     )
-    session.add(row)
-    return row
 
 
-def save_access_token(session: Session, **fields: Any) -> AccessToken:
-    return save_token(session, AccessToken, TOKEN_TTL, **fields)
+def save_access_token(session: Session, **fields: Any) -> None:
+    save_token(session, AccessToken, TOKEN_TTL, **fields)
 
 
 def find_access_token(session: Session, token: str) -> AccessToken | None:

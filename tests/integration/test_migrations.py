@@ -204,3 +204,32 @@ def test_upgrade_gives_each_journey_the_names_of_its_person(empty_engine):
     with empty_engine.connect() as conn:
         names = conn.execute(text("SELECT id, first_name, last_name FROM journeys ORDER BY id"))
         assert names.all() == [(1, "Ada", "Lovelace"), (2, "Ada", "Lovelace"), (3, "Bo", "")]
+
+
+def test_upgrade_keeps_a_repeated_nonce_with_its_first_code_only(empty_engine):
+    upgrade(empty_engine, "0020_time_zone")
+    at = "2026-01-01 00:00:00"
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO connect_accounts (id, subject, email, first_name, last_name,"
+                " language, state, version, created_at)"
+                " VALUES (1, 's', 'a@example.com', 'A', 'B', 'en', 'activated', 1, :at)"
+            ),
+            {"at": at},
+        )
+        for code_id, client, nonce in [(1, "app", "n"), (2, "app", "n"), (3, "other", "n")]:
+            conn.execute(
+                text(
+                    "INSERT INTO connect_authorization_codes (id, code_hash, client_id,"
+                    " account_id, redirect_uri, scope, nonce, code_challenge,"
+                    " code_challenge_method, auth_time, created_at, expires_at)"
+                    " VALUES (:id, :hash, :client, 1, 'http://app.test/cb', 'openid', :nonce,"
+                    " 'c', 'S256', 0, :at, :at)"
+                ),
+                {"id": code_id, "hash": f"h{code_id}", "client": client, "nonce": nonce, "at": at},
+            )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        nonces = conn.execute(text("SELECT id, nonce FROM connect_authorization_codes")).all()
+    assert sorted(nonces) == [(1, "n"), (2, None), (3, "n")]

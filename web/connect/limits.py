@@ -87,7 +87,15 @@ def _devices() -> URLSafeSerializer:
 
 def login_key() -> str:
     """The device's own key when this browser logged in to the submitted account before, else
-    the account's key, shared by every unknown device."""
+    the account's key, shared by every unknown device. Worked out once a request: each tier
+    of the limit asks, when checked and when counted."""
+    if "login_key" not in g:
+        g.login_key = _login_key()
+    key: str = g.login_key
+    return key
+
+
+def _login_key() -> str:
     try:
         device = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
     except BadSignature:

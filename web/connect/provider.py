@@ -150,7 +150,7 @@ def _authorization_response() -> Any:
         return redirect(
             url_for("login.login", next=_resumed_authorize_path(), login_hint=login_hint)
         )
-    return server.create_authorization_response(grant=grant, grant_user=account)
+    return server.issue_code(grant, account)
 
 
 def _a_person_reads() -> bool:
