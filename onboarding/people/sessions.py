@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, or_, select, update
+from sqlalchemy import ForeignKey, String, Text, bindparam, or_, select, update
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from onboarding.clock import utcnow
@@ -68,11 +68,15 @@ def live(session: Session, token: str | None) -> AppSession | None:
     """The session of the cookie's `token` if it has not ended."""
     if not token:
         return None
-    return session.scalar(
-        select(AppSession)
-        .where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
-        .options(joinedload(AppSession.person))  # every signed-in page asks whose it is
-    )
+    return session.scalar(_LIVE, {"sid": _sid(token)})
+
+
+# Built once: every signed-in page runs it. With the person: every such page asks whose it is.
+_LIVE = (
+    select(AppSession)
+    .where(AppSession.sid == bindparam("sid"), AppSession.ended_at.is_(None))
+    .options(joinedload(AppSession.person))
+)
 
 
 def end(session: Session, token: str | None, now: datetime | None = None) -> AppSession | None:
