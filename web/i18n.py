@@ -104,7 +104,10 @@ def _template_gettext(context: Context, message: str, **params: Any) -> str:
     """`gettext` in a template: like Jinja's newstyle gettext, the translation is a format
     string and the values filling it are escaped (the messages are the catalog's, ours)."""
     text = translations(_language_of(context)).gettext(message)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % params  # noqa: S704
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    # Most messages fill nothing: formatting them would only turn their %% into %.
+    return text % params if params or "%" in text else text
 
 
 @pass_context
