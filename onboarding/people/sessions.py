@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, bindparam, or_, select, update
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
@@ -68,14 +68,25 @@ def live(session: Session, token: str | None) -> AppSession | None:
     """The session of the cookie's `token` if it has not ended."""
     if not token:
         return None
-    return session.scalar(_LIVE, {"sid": _sid(token)})
+    return session.scalar(
+        select(AppSession).where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
+    )
 
 
-# Built once: every signed-in page runs it. With the person: every such page asks whose it is.
-_LIVE = (
-    select(AppSession)
-    .where(AppSession.sid == bindparam("sid"), AppSession.ended_at.is_(None))
-    .options(joinedload(AppSession.person))
+def person_of(session: Session, token: str, person_id: int | None) -> Person | None:
+    """The person `person_id` when the session of the cookie's `token` is theirs and live."""
+    return session.scalar(_PERSON_OF, {"sid": _sid(token), "person_id": person_id})
+
+
+# Built once: every signed-in page asks whose it is. The person alone, not the session's row.
+_PERSON_OF = (
+    select(Person)
+    .join(AppSession, AppSession.person_id == Person.id)
+    .where(
+        AppSession.sid == bindparam("sid"),
+        AppSession.ended_at.is_(None),
+        Person.id == bindparam("person_id"),
+    )
 )
 
 
