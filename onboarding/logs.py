@@ -98,10 +98,11 @@ class JSONFormatter(logging.Formatter):
         micro = round((created - second) * 1_000_000)  # rounded as `datetime` does
         if micro == 1_000_000:
             second, micro = second + 1, 0
-        if self._second[0] != second:
-            written = datetime.fromtimestamp(second, UTC).isoformat()
-            self._second = (second, written.removesuffix("+00:00"))
-        return f"{self._second[1]}.{micro // 1000:03d}+00:00"
+        written, up_to_the_second = self._second  # one read: other threads may write it
+        if written != second:
+            up_to_the_second = datetime.fromtimestamp(second, UTC).isoformat()[: -len("+00:00")]
+            self._second = (second, up_to_the_second)
+        return f"{up_to_the_second}.{micro // 1000:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {

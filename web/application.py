@@ -59,7 +59,8 @@ class Application(TransactionalFlask):
         **values: Any,
     ) -> str:
         """Flask's; a page's links to static files and to routes without values (a stylesheet,
-        the log-in page) are built once per script root rather than at every render."""
+        the log-in page) are built once per script root rather than at every render (no
+        `url_defaults` of ours fills them from the request)."""
         fixed = not (_anchor or _method or _scheme or _external) and endpoint[:1] != "."
         if fixed and values and not (endpoint == "static" and values.keys() == {"filename"}):
             fixed = False
