@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask.globals import request_ctx
 from flask.templating import Environment
 from flask_limiter import Limiter
@@ -47,38 +47,18 @@ class Application(TransactionalFlask):
         super().__init__(import_name, settings)
         self._fixed_urls: dict[tuple[str, str, str, str | None], str] = {}
 
-    def url_for(
-        self,
-        /,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: Any,
-    ) -> str:
+    def url_for(self, /, endpoint: str, **options: Any) -> str:
         """Flask's; a page's links to static files and to routes without values (a stylesheet,
         the log-in page) are built once per script root rather than at every render (no
         `url_defaults` of ours fills them from the request)."""
-        fixed = not (_anchor or _method or _scheme or _external) and endpoint[:1] != "."
-        if fixed and values and not (endpoint == "static" and values.keys() == {"filename"}):
-            fixed = False
-        context = request_ctx._get_current_object() if fixed and request_ctx else None
-        if context is None:
-            return super().url_for(
-                endpoint,
-                _anchor=_anchor,
-                _method=_method,
-                _scheme=_scheme,
-                _external=_external,
-                **values,
-            )
-        adapter = context.url_adapter
-        key = (adapter.script_name, adapter.subdomain, endpoint, values.get("filename"))
+        static = endpoint == "static" and options.keys() == {"filename"}
+        if (options and not static) or endpoint[:1] == "." or not has_request_context():
+            return super().url_for(endpoint, **options)
+        adapter = request_ctx.url_adapter
+        key = (adapter.script_name, adapter.subdomain, endpoint, options.get("filename"))
         url = self._fixed_urls.get(key)
         if url is None:
-            url = super().url_for(endpoint, **values)
+            url = super().url_for(endpoint, **options)
             if url.startswith("/"):  # not one made external for another host
                 self._fixed_urls[key] = url
         return url
