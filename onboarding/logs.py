@@ -87,9 +87,26 @@ class ContextFilter(logging.Filter):
 class JSONFormatter(logging.Formatter):
     """A record as one JSON object: time, level, logger, message, ids, then its extra fields."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The time to the second, written once a second rather than at every line.
+        self._second: tuple[int, str] = (-1, "")
+
+    def _time(self, created: float) -> str:
+        """`created` in ISO 8601 to the millisecond, in UTC: what `datetime` writes."""
+        second = int(created)
+        micro = round((created - second) * 1_000_000)  # rounded as `datetime` does
+        if micro == 1_000_000:
+            second, micro = second + 1, 0
+        written, up_to_the_second = self._second  # one read: other threads may write it
+        if written != second:
+            up_to_the_second = datetime.fromtimestamp(second, UTC).isoformat()[: -len("+00:00")]
+            self._second = (second, up_to_the_second)
+        return f"{up_to_the_second}.{micro // 1000:03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

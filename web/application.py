@@ -4,10 +4,12 @@ pages, the outbox kicked after commit, and health checks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask.globals import request_ctx
+from flask.templating import Environment
 from flask_limiter import Limiter
 
 from onboarding.logs import configure_logging
@@ -27,6 +29,41 @@ from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
 
 
+class Pages(Environment):
+    """Flask's template environment, whose templates read its globals themselves. Jinja gives
+    each template a ChainMap of its own globals over the environment's, which every render
+    copies key by key; ours have none of their own, and the copy is then a dict's."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return self.globals if not d else super().make_globals(d)
+
+
+class Application(TransactionalFlask):
+    """A transactional application whose pages cost less to make: see `Pages`, and `url_for`."""
+
+    jinja_environment = Pages
+
+    def __init__(self, import_name: str, settings: Settings) -> None:
+        super().__init__(import_name, settings)
+        self._fixed_urls: dict[tuple[str, str, str, str | None], str] = {}
+
+    def url_for(self, /, endpoint: str, **options: Any) -> str:
+        """Flask's; a page's links to static files and to routes without values (a stylesheet,
+        the log-in page) are built once per script root rather than at every render (no
+        `url_defaults` of ours fills them from the request)."""
+        static = endpoint == "static" and options.keys() == {"filename"}
+        if (options and not static) or endpoint[:1] == "." or not has_request_context():
+            return super().url_for(endpoint, **options)
+        adapter = request_ctx.url_adapter
+        key = (adapter.script_name, adapter.subdomain, endpoint, options.get("filename"))
+        url = self._fixed_urls.get(key)
+        if url is None:
+            url = super().url_for(endpoint, **options)
+            if url.startswith("/"):  # not one made external for another host
+                self._fixed_urls[key] = url
+        return url
+
+
 def new_application(
     import_name: str,
     settings: Settings,
@@ -35,7 +72,7 @@ def new_application(
 ) -> Flask:
     """A Flask application on `settings`, configured with `config`, then `test_config`."""
     configure_logging(settings.log_format, settings.log_level)
-    app = TransactionalFlask(import_name, settings)
+    app = Application(import_name, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         APP_NAME=settings.app_name,

@@ -30,8 +30,9 @@ def current_person() -> Person | None:
     if "person" not in g:
         token = session.get(SESSION_ID_KEY)
         # No database session for a visitor who never logged in.
-        row = sessions.live(db_session(), token) if token else None
-        g.person = row.person if row and row.person_id == session.get(SESSION_KEY) else None
+        g.person = (
+            sessions.person_of(db_session(), token, session.get(SESSION_KEY)) if token else None
+        )
     return g.person
 
 

@@ -86,10 +86,10 @@ class _FixedWindows(FixedWindowRateLimiter):
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter, whose hook before every view checks only what applies before the view:
     limits on the whole application, default limits, and limits on the request's blueprint.
-    We set only the last, on a few blueprints; a route's own limits are checked by its
-    decorator. Elsewhere the hook has nothing to count, and skips resolving that nothing; so
-    do its hooks after the view (headers, deductions that depend on the answer, clean-up)
-    on a request where no limit was checked.
+    We set only the last, on a few blueprints (some for some methods only); a route's own
+    limits are checked by its decorator. Elsewhere the hook has nothing to count, and skips
+    resolving that nothing; so do its hooks after the view (headers, deductions that depend
+    on the answer, clean-up) on a request where no limit was checked.
 
     A route's limits counted only when its view fails (Connect's failed log-ins, in tiers) are
     read together, in one round trip to the storage instead of one each, and again for the
@@ -115,7 +115,7 @@ class Limiter(flask_limiter.Limiter):
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
-        if in_middleware and not self._limits_before_views(request.blueprint):
+        if in_middleware and not self._limits_before_views(request.blueprint, request.method):
             return
         g.limits_checked = True
         if not in_middleware:
@@ -148,13 +148,19 @@ class Limiter(flask_limiter.Limiter):
 
         return where_checked
 
-    def _limits_before_views(self, blueprint: str | None) -> bool:
+    def _limits_before_views(self, blueprint: str | None, method: str) -> bool:
         manager = self.limit_manager
         if manager._application_limits or manager._default_limits or self._meta_limits:
             return True
-        # A nested blueprint's name holds its parents' ("api.v1"): their limits apply too.
-        return bool(blueprint) and any(
-            name in manager._blueprint_limits for name in blueprint.split(".")
+        if not blueprint:
+            return False
+        # A nested blueprint's name holds its parents' ("api.v1"): their limits apply too. A
+        # limit on some methods only (a form's POST) leaves the others (its page's GET) alone.
+        method = method.lower()
+        return any(
+            limit.methods is None or method in limit.methods
+            for name in blueprint.split(".")
+            for limit in manager._blueprint_limits.get(name, ())
         )
 
 

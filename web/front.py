@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from onboarding.people.access import administered_organization_ids
+from onboarding.settings import Settings
 from web import (
     account,
     history_details,
@@ -21,7 +22,6 @@ from web import (
 from web.auth import current_person
 from web.dates import init_dates
 from web.db import db_session
-from web.extensions import app_settings
 from web.i18n import init_i18n
 from web.oidc import init_oidc
 from web.words import say, written
@@ -44,6 +44,7 @@ def init_front(app: Flask) -> None:
     app.jinja_env.globals.update(
         say=say, written=written, labels=labels, details=history_details.details
     )
+    app.jinja_env.globals.update(provider_pages(app.extensions["settings"]))
 
 
 def preferred_language() -> str | None:
@@ -72,12 +73,14 @@ def page_context() -> dict[str, Any]:
     if viewer is not None:
         allowed = administered_organization_ids(db_session(), viewer)
         is_admin = allowed is None or bool(allowed)
-    settings = app_settings()
+    return {"viewer": viewer, "is_admin": is_admin}
+
+
+def provider_pages(settings: Settings) -> dict[str, Any]:
+    """The identity provider's name and account page, the same on every page."""
     # Only Connect has this page; another provider's account pages are its own business.
     with_connect = settings.oidc_issuer == settings.connect_issuer
     return {
-        "viewer": viewer,
-        "is_admin": is_admin,
         "idp_name": settings.idp_name,
         "account_security_url": (
             f"{settings.connect_issuer}/account/security" if with_connect else None

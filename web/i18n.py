@@ -8,6 +8,7 @@ visitor (the invited person's, the logged-in account's), else the browser's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,8 @@ from flask import Flask, current_app, g, request, session
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 
@@ -31,10 +34,17 @@ def page_language() -> str:
         language = g.page_language = str(
             session.get(SESSION_KEY)
             or (preferred if preferred in LANGUAGES else None)
-            or request.accept_languages.best_match(list(LANGUAGES))
+            or browser_language(request.headers.get("Accept-Language", ""))
             or DEFAULT_LANGUAGE
         )
     return language
+
+
+@lru_cache(maxsize=256)
+def browser_language(accepted: str) -> str | None:
+    """The best of LANGUAGES for a browser's Accept-Language header: browsers send a handful
+    of different ones, and matching one costs more than the rest of a page's language."""
+    return parse_accept_header(accepted, LanguageAccept).best_match(list(LANGUAGES))
 
 
 def gettext(message: str, **params: Any) -> str:
@@ -72,8 +82,13 @@ def init_i18n(app: Flask, preferred: Callable[[], str | None]) -> None:
 def language_url(language: str) -> str:
     """This page in `language`: the same request (path and query) with ?lang= set, as a
     query-only reference, so it cannot lead to another path or origin."""
+    if not request.query_string and language in _LANGUAGE_ONLY:  # most pages: made once
+        return _LANGUAGE_ONLY[language]
     query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return "?" + urlencode([*query, ("lang", language)])
+
+
+_LANGUAGE_ONLY = {language: "?" + urlencode([("lang", language)]) for language in LANGUAGES}
 
 
 def _language_of(context: Context) -> str:
@@ -89,7 +104,10 @@ def _template_gettext(context: Context, message: str, **params: Any) -> str:
     """`gettext` in a template: like Jinja's newstyle gettext, the translation is a format
     string and the values filling it are escaped (the messages are the catalog's, ours)."""
     text = translations(_language_of(context)).gettext(message)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % params  # noqa: S704
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    # Most messages fill nothing: formatting them would only turn their %% into %.
+    return text % params if params or "%" in text else text
 
 
 @pass_context

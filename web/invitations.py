@@ -14,7 +14,8 @@ from onboarding.dashboard.link_hits import check_and_record_fetch
 from onboarding.journeys import invitations
 from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
-from onboarding.journeys.models import Journey
+from onboarding.journeys.models import LinkToken
+from onboarding.journeys.shown_invitation import ShownInvitation
 from web.auth import current_person, remember_invitation
 from web.db import db_session, reads_only
 from web.i18n import gettext
@@ -41,16 +42,19 @@ def show_invitation_and_record_fetch(token: str) -> tuple[str, int]:
     # A GET that writes: mail scanners prefetch links, and the dashboard tells their fetch from
     # a person's by the fetches on record. Only a history note, this request's one write (so
     # `reads_only`), made with the check: the journey and the link stay as they were.
-    check = check_and_record_fetch(
-        db_session(),
+    db = db_session()
+    found = check_and_record_fetch(
+        db,
         token,
         method=request.method,
         user_agent=request.user_agent.string,
         now=utcnow(),
     )
-    if check.status is not TokenStatus.valid or check.journey is None:
-        return problem_page(check, url_for(".ask_for_a_new_one", token=token))
-    return invitation_page(check.journey, url_for(".follow", token=token)), 200
+    if found.status is TokenStatus.valid and found.invitation is not None:
+        return invitation_page(found.invitation, url_for(".follow", token=token)), 200
+    # A link that no longer works is rarer: its page explains it from the whole journey.
+    link = db.get(LinkToken, found.token_id) if found.token_id is not None else None
+    return problem_page(TokenCheck(found.status, link), url_for(".ask_for_a_new_one", token=token))
 
 
 @bp.post("/invitations/<token>")
@@ -63,12 +67,12 @@ def ask_for_a_new_one(token: str) -> tuple[str, int]:
     return ask_for_a_new_invitation(token, request.path)
 
 
-def invitation_page(journey: Journey, follow_url: str, code: str | None = None) -> str:
-    """The invitation `journey` shown, its buttons posting to `follow_url` (with the join
-    `code` when it was reached by one)."""
-    g.shown_invitation = journey
+def invitation_page(invitation: ShownInvitation, follow_url: str, code: str | None = None) -> str:
+    """The `invitation` shown, its buttons posting to `follow_url` (with the join `code` when it
+    was reached by one)."""
+    g.shown_invitation = invitation
     return render_template(
-        "invitations/show.html", journey=journey, follow_url=follow_url, code=code
+        "invitations/show.html", journey=invitation, follow_url=follow_url, code=code
     )
 
 
@@ -97,7 +101,7 @@ def ask_for_a_new_invitation(key: invitations.Key, ask_url: str) -> tuple[str, i
     return page, 200  # the request is recorded (a refusal's status would roll it back)
 
 
-def shown_invitation() -> Journey | None:
+def shown_invitation() -> ShownInvitation | None:
     """The invitation this request's page shows, so that the page speaks the invitee's language."""
     return g.get("shown_invitation")
 

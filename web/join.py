@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from onboarding.journeys import invitations
 from onboarding.journeys.invitations import JoinCode
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
+from onboarding.journeys.shown_invitation import ShownInvitation
 from web.db import db_session, reads_only
 from web.extensions import configured
 from web.i18n import gettext
@@ -46,7 +47,8 @@ def enter_code() -> tuple[str, int]:
     check = invitations.look_up(db_session(), code)
     if check.status is not TokenStatus.valid or check.journey is None:
         return _refused(check, code)
-    return invitation_page(check.journey, url_for(".follow"), code.typed), 200
+    shown = ShownInvitation.of(check.journey)
+    return invitation_page(shown, url_for(".follow"), code.typed), 200
 
 
 @bp.post("/join/continue")

@@ -61,15 +61,18 @@ def init_request_log(app: Flask, application: str) -> None:
             latency = latencies[route, method] = REQUEST_SECONDS.labels(application, route, method)
         latency.observe(seconds)
         response.headers[HEADER] = begun.request_id
-        log.info(
-            "request",
-            extra={
+        if log.isEnabledFor(logging.INFO):
+            fields = {
                 "method": method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 1),
-            },
-        )
+            }
+            # `log.info` without its search of the stack for the caller, known here.
+            record = log.makeRecord(
+                log.name, logging.INFO, __file__, 0, "request", (), None, "answer", fields
+            )
+            log.handle(record)
         return response
 
     @app.teardown_request

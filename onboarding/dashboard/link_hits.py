@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from onboarding import link_secrets
 from onboarding.journeys import history, link_tokens
-from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
+from onboarding.journeys.link_tokens import TokenStatus
 from onboarding.journeys.models import Journey, LinkToken
+from onboarding.journeys.shown_invitation import BY_LINK, ShownLink, shown
 
 MAX_RECORDED = 20  # per journey: enough to diagnose, not a log of every scanner retry
 ACTOR = "link"
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def record_fetch(
-    session: Session, journey: Journey, *, method: str, user_agent: str, now: datetime
+    session: Session, journey: history.Noted, *, method: str, user_agent: str, now: datetime
 ) -> bool:
     """Note that `journey`'s invitation link, valid now, was fetched; False if not recorded
     (already many fetches on record)."""
@@ -44,24 +45,29 @@ def record_fetch(
 
 def check_and_record_fetch(
     session: Session, raw: str, *, method: str, user_agent: str, now: datetime
-) -> TokenCheck:
-    """What the invitation link `raw` is worth now, its fetch recorded when it is valid.
+) -> ShownLink:
+    """What the invitation link `raw` is worth now, with what its page shows, its fetch
+    recorded when it is valid.
 
     On PostgreSQL in one statement: the check, with a CTE that notes the fetch. A failure to
     record is logged and rolled back, never the caller's: the check is then made alone.
     """
     if not link_secrets.well_formed(raw):
-        return TokenCheck(TokenStatus.malformed)
+        return ShownLink(TokenStatus.malformed)
+    link = link_tokens.link_parameters(raw, link_tokens.INVITATION, now)
+    # Plain rows, run on the session's connection: nothing on the way is the ORM's.
     if session.get_bind().dialect.name != "postgresql":  # no data-modifying CTE: two statements
-        check = link_tokens.check(session, raw, link_tokens.INVITATION, now)
-        if check.status is TokenStatus.valid and check.journey is not None:
+        found = shown(session.connection().execute(BY_LINK, link))
+        if found.status is TokenStatus.valid and found.invitation is not None:
             try:
-                record_fetch(session, check.journey, method=method, user_agent=user_agent, now=now)
+                record_fetch(
+                    session, found.invitation, method=method, user_agent=user_agent, now=now
+                )
             except SQLAlchemyError as error:
                 _not_recorded(session, error)
-        return check
+        return found
     parameters: dict[str, Any] = {
-        **link_tokens.link_parameters(raw, link_tokens.INVITATION, now),
+        **link,
         "fact": history.Fact.link_fetched.value,
         "at": now,
         "actor": ACTOR,
@@ -69,10 +75,10 @@ def check_and_record_fetch(
         **_fetch(method, user_agent),
     }
     try:
-        return link_tokens.checked(session.execute(_CHECK_AND_NOTE, parameters))
+        return shown(session.connection().execute(_CHECK_AND_NOTE, parameters))
     except SQLAlchemyError as error:
         _not_recorded(session, error)
-        return link_tokens.check(session, raw, link_tokens.INVITATION, now)
+        return shown(session.connection().execute(BY_LINK, link))
 
 
 def _not_recorded(session: Session, error: SQLAlchemyError) -> None:
@@ -86,7 +92,7 @@ def _fetch(method: str, user_agent: str) -> dict[str, Any]:
     return {"detail": {"method": method.upper()[:8], "user_agent": user_agent[:200]}}
 
 
-def _check_and_note() -> Select[LinkToken, str]:
+def _check_and_note() -> Select[*tuple[Any, ...]]:
     valid = (
         select(Journey.id, Journey.state)
         .join_from(LinkToken, Journey, LinkToken.journey)
@@ -96,7 +102,7 @@ def _check_and_note() -> Select[LinkToken, str]:
             link_tokens.VALID,
         )
     )
-    return link_tokens.BY_LINK.add_cte(history.note_up_to_statement(valid).cte("noted"))
+    return BY_LINK.add_cte(history.note_up_to_statement(valid).cte("noted"))
 
 
 # Built once, like the check it extends.

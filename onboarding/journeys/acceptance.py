@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from onboarding import journeys
@@ -50,10 +51,8 @@ def pending_invitations(
     Found on the server as well as from the browser session, so the Accept button appears
     in any browser after log-in, without the mail link.
     """
-    query = select(Journey).where(_pending(person, opened_here)).order_by(Journey.id)
-    return [
-        _shown(journey, person, signed_in_as, opened_here) for journey in session.scalars(query)
-    ]
+    found = session.scalars(_PENDING, _whose(person, opened_here))
+    return [_shown(journey, person, signed_in_as, opened_here) for journey in found]
 
 
 def invitations_and_memberships(
@@ -61,14 +60,7 @@ def invitations_and_memberships(
 ) -> tuple[list[PendingInvitation], list[Journey]]:
     """`pending_invitations`, and the memberships of `person` (accepted journeys), oldest
     first: in one query, with the organizations, roles and people they show."""
-    membership = (Journey.person_id == person.id) & (Journey.state == JourneyState.accepted)
-    query = (
-        select(Journey)
-        .where(_pending(person, opened_here) | membership)
-        .order_by(Journey.id)
-        .options(*_SHOWN)
-    )
-    found = session.scalars(query).unique().all()
+    found = session.scalars(_WITH_MEMBERSHIPS, _whose(person, opened_here)).unique().all()
     pending = [
         _shown(journey, person, signed_in_as, opened_here)
         for journey in found
@@ -86,9 +78,26 @@ _SHOWN = (
 )
 
 
-def _pending(person: Person, opened_here: Sequence[int]) -> ColumnElement[bool]:
-    mine_or_opened_here = (Journey.person_id == person.id) | Journey.id.in_(list(opened_here))
-    return Journey.state.in_(LIVE) & mine_or_opened_here
+def _whose(person: Person, opened_here: Sequence[int]) -> dict[str, Any]:
+    """The parameters of `_PENDING` and `_WITH_MEMBERSHIPS`."""
+    return {"person_id": person.id, "opened_here": list(opened_here)}
+
+
+def _pending() -> ColumnElement[bool]:
+    """Live, and the person's or opened in this browser."""
+    mine = Journey.person_id == bindparam("person_id")
+    opened_here = Journey.id.in_(bindparam("opened_here", expanding=True))
+    return Journey.state.in_(LIVE) & (mine | opened_here)
+
+
+# Built once: Measurements, every signed-in person's landing page, runs one of them.
+_PENDING = select(Journey).where(_pending()).order_by(Journey.id)
+_MEMBERSHIP = (Journey.person_id == bindparam("person_id")) & (
+    Journey.state == JourneyState.accepted
+)
+_WITH_MEMBERSHIPS = (
+    select(Journey).where(_pending() | _MEMBERSHIP).order_by(Journey.id).options(*_SHOWN)
+)
 
 
 def _shown(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Insert, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,16 @@ class Fact(StrEnum):
     reminders_stopped = "reminders_stopped"  # the person asked for no more reminder mails
     erased = "erased"  # the person's names and address were replaced by a pseudonym
     new_invitation_asked = "new_invitation_asked"  # the invitee of an expired one asked
+
+
+class Noted(Protocol):
+    """What noting a fact reads of its journey: a `Journey`, or a view of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def state(self) -> JourneyState: ...
 
 
 def record(
@@ -117,7 +127,7 @@ _NOTE_UP_TO = _note_up_to_statement()
 
 def note_up_to(
     session: Session,
-    journey: Journey,
+    journey: Noted,
     fact: Fact,
     times: int,
     *,

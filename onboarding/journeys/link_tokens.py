@@ -61,7 +61,8 @@ def _status() -> ColumnElement[str]:
         (or_(journey.state == JourneyState.revoked, superseded), TokenStatus.revoked.value),
         (token.used_at.is_not(None), TokenStatus.used.value),
         (expired, TokenStatus.expired.value),
-        (journey.state.not_in(LIVE), TokenStatus.revoked.value),
+        # Unequal to each rather than NOT IN, whose list is rendered again at every execution.
+        (and_(*(journey.state != state for state in LIVE)), TokenStatus.revoked.value),
         else_=TokenStatus.valid.value,
     )
 

@@ -7,7 +7,7 @@ scope is its one organization.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onboarding.errors import NotFound
@@ -25,17 +25,20 @@ def administered_organization_ids(session: Session, person: Person) -> Scope:
     """The organizations `person` administers; None means all of them (a superadmin)."""
     if person.is_superadmin:
         return None
-    query = (
-        select(Journey.organization_id)
-        .join(journey_roles, journey_roles.c.journey_id == Journey.id)
-        .join(Role, Role.id == journey_roles.c.role_id)
-        .where(
-            Journey.person_id == person.id,
-            Journey.state == JourneyState.accepted,
-            Role.name == ADMIN_ROLE,
-        )
+    return frozenset(session.scalars(_ADMINISTERED, {"person_id": person.id}))
+
+
+# Built once: every signed-in page's navigation asks it.
+_ADMINISTERED = (
+    select(Journey.organization_id)
+    .join(journey_roles, journey_roles.c.journey_id == Journey.id)
+    .join(Role, Role.id == journey_roles.c.role_id)
+    .where(
+        Journey.person_id == bindparam("person_id"),
+        Journey.state == JourneyState.accepted,
+        Role.name == ADMIN_ROLE,
     )
-    return frozenset(session.scalars(query))
+)
 
 
 def may_administer(session: Session, person: Person, organization_id: int) -> bool:

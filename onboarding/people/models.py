@@ -14,6 +14,10 @@ from onboarding.db import Base, UTCDateTime
 NAME_LENGTH = 100
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()
+
+
 class Organization(Base):
     __tablename__ = "organizations"
 
@@ -54,4 +58,4 @@ class Person(Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)

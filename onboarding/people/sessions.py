@@ -12,8 +12,8 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, or_, select, update
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, bindparam, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
@@ -69,10 +69,25 @@ def live(session: Session, token: str | None) -> AppSession | None:
     if not token:
         return None
     return session.scalar(
-        select(AppSession)
-        .where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
-        .options(joinedload(AppSession.person))  # every signed-in page asks whose it is
+        select(AppSession).where(AppSession.sid == _sid(token), AppSession.ended_at.is_(None))
     )
+
+
+def person_of(session: Session, token: str, person_id: int | None) -> Person | None:
+    """The person `person_id` when the session of the cookie's `token` is theirs and live."""
+    return session.scalar(_PERSON_OF, {"sid": _sid(token), "person_id": person_id})
+
+
+# Built once: every signed-in page asks whose it is. The person alone, not the session's row.
+_PERSON_OF = (
+    select(Person)
+    .join(AppSession, AppSession.person_id == Person.id)
+    .where(
+        AppSession.sid == bindparam("sid"),
+        AppSession.ended_at.is_(None),
+        Person.id == bindparam("person_id"),
+    )
+)
 
 
 def end(session: Session, token: str | None, now: datetime | None = None) -> AppSession | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 from onboarding.logs import ContextFilter, JSONFormatter, bound, request_id_from
 
@@ -40,3 +41,12 @@ def test_a_record_that_names_its_own_request_keeps_it():
     with bound("req-of-the-task"):
         ContextFilter().filter(record)
     assert "request_id" not in json.loads(JSONFormatter().format(record))
+
+
+def test_the_time_is_the_moment_of_the_record_to_the_millisecond_in_utc():
+    formatter = JSONFormatter()
+    for created in (0.0, 1767225599.9995, 1767225599.9999996, 1767225600.123, 1767225600.5):
+        record = logging.LogRecord("web", logging.INFO, __file__, 1, "request", (), None)
+        record.created = created
+        written = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert json.loads(formatter.format(record))["time"] == written

@@ -35,3 +35,12 @@ def test_two_apps_with_their_own_settings_each_serve_their_own(factory, settings
             assert stranger not in client.get(links[stranger]).get_data(as_text=True)
     finally:
         engine_for(other.database_url).dispose()
+
+
+def test_links_of_a_page_follow_the_path_the_app_is_mounted_at(factory):
+    app = create_app({"TESTING": True})
+    for root in ("", "/onboarding"):
+        page = app.test_client().get("/login", base_url=f"http://app.test{root}/")
+        html = page.get_data(as_text=True)
+        assert f'href="{root}/static/app.css"' in html
+        assert f'href="{root}/login/connect"' in html
