@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from joserfc.jwk import RSAKey
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -241,6 +242,14 @@ def test_an_id_token_that_does_not_verify_logs_nobody_in(client, factory, provid
     assert "did not complete" in response.get_data(as_text=True)
     assert client.get("/measurements").status_code == 302
     assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_an_id_token_signed_by_a_key_published_since_the_last_log_in_verifies(
+    client, factory, provider, ann
+):
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    provider.key = RSAKey.generate_key(2048, {"kid": "k2"})
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
 
 
 def test_a_callback_with_a_foreign_state_is_refused(client, factory, provider, ann):
