@@ -85,6 +85,15 @@ def test_the_authorization_request_uses_pkce_s256_state_and_nonce(client, provid
     assert set(request["scope"].split()) == {"openid", "email", "profile"}
 
 
+def test_every_log_in_draws_its_own_state_nonce_and_verifier(client, provider):
+    starts = [
+        parse_qs(urlsplit(client.get("/login/connect").headers["Location"]).query) for _ in range(2)
+    ]
+    for name, shortest in (("state", 30), ("nonce", 20), ("code_challenge", 43)):
+        first, second = (start[name][0] for start in starts)
+        assert first != second and len(first) >= shortest
+
+
 def test_the_authorization_request_names_the_invited_address_and_the_persons_language(
     client, factory, provider, ann
 ):
