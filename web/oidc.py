@@ -16,7 +16,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
-from authlib.oidc.core import CodeIDToken, ImplicitIDToken, UserInfo
+from authlib.oidc.core import CodeIDToken, IDToken, ImplicitIDToken, UserInfo
 from flask import Flask, current_app, redirect, request, session
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -75,8 +75,8 @@ class LoggedOut:
 
 class ProviderClient(FlaskOAuth2App):  # type: ignore[misc]
     """authlib's client of the provider, keeping the provider's key set imported from one
-    fetch of its JWKS to the next: importing it (RSA public keys) at every ID token took
-    0.14 ms a key. A token signed by a key not in the set fetches the JWKS again."""
+    fetch of its JWKS to the next: importing it (RSA public keys) costs 0.14 ms a key, too
+    much for every ID token. A token signed by a key not in the set fetches the JWKS again."""
 
     _imported: tuple[dict[str, Any], KeySet] | None = None
 
@@ -93,7 +93,7 @@ class ProviderClient(FlaskOAuth2App):  # type: ignore[misc]
         token: dict[str, Any],
         nonce: str,
         claims_options: dict[str, Any] | None = None,
-        claims_cls: type[CodeIDToken] | None = None,
+        claims_cls: type[IDToken] | None = None,
         leeway: int = 120,
     ) -> UserInfo | None:
         """authlib's verification of the ID token (signature, issuer, audience, nonce, expiry,
