@@ -152,7 +152,7 @@ class Provider:
         elif self.tamper == "unsigned":
             body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
             return f"eyJhbGciOiJub25lIn0.{body}."
-        return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, key)
 
 
 @contextmanager

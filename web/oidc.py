@@ -7,6 +7,7 @@ logout tokens (Back-Channel Logout 1.0) are verified against its JWKS."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -14,11 +15,13 @@ from urllib.parse import urlencode
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from authlib.oidc.core import CodeIDToken, IDToken, ImplicitIDToken, UserInfo
 from flask import Flask, current_app, redirect, request, session
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
 from werkzeug.wrappers import Response
 
 from onboarding.provider import credential_of
@@ -70,11 +73,62 @@ class LoggedOut:
     provider_sid: str | None
 
 
+class ProviderClient(FlaskOAuth2App):  # type: ignore[misc]
+    """authlib's client of the provider, keeping the provider's key set imported from one
+    fetch of its JWKS to the next: importing it (RSA public keys) costs 0.14 ms a key, too
+    much for every ID token. A token signed by a key not in the set fetches the JWKS again."""
+
+    _imported: tuple[dict[str, Any], KeySet] | None = None
+
+    def key_set(self, force: bool = False) -> KeySet:
+        """The provider's keys, from its JWKS fetched again when `force`d."""
+        jwks = self.fetch_jwk_set(force=force)
+        imported = self._imported
+        if imported is None or imported[0] is not jwks:
+            imported = self._imported = (jwks, KeySet.import_key_set(jwks))
+        return imported[1]
+
+    def parse_id_token(
+        self,
+        token: dict[str, Any],
+        nonce: str,
+        claims_options: dict[str, Any] | None = None,
+        claims_cls: type[IDToken] | None = None,
+        leeway: int = 120,
+    ) -> UserInfo | None:
+        """authlib's verification of the ID token (signature, issuer, audience, nonce, expiry,
+        at_hash), with the key set kept."""
+        if "id_token" not in token:
+            return None
+        params = {"nonce": nonce, "client_id": self.client_id}
+        if claims_cls is None:
+            if "access_token" in token:
+                params["access_token"] = token["access_token"]
+                claims_cls = CodeIDToken
+            else:
+                claims_cls = ImplicitIDToken
+        metadata = self.load_server_metadata()
+        if claims_options is None and "issuer" in metadata:
+            claims_options = {"iss": {"values": [metadata["issuer"]]}}
+        registry = JWSRegistry(
+            algorithms=metadata.get("id_token_signing_alg_values_supported"),
+            strict_check_header=False,
+        )
+        try:
+            decoded = jwt.decode(token["id_token"], self.key_set(), registry=registry)
+        except InvalidKeyIdError:
+            decoded = jwt.decode(token["id_token"], self.key_set(force=True), registry=registry)
+        claims = claims_cls(decoded.claims, decoded.header, claims_options, params)
+        claims.validate(leeway=leeway)
+        return UserInfo(claims)
+
+
 def init_oidc(app: Flask) -> None:
     settings: Settings = app.extensions["settings"]
     oauth = OAuth(app)
     app.extensions["connect_client"] = oauth.register(
         "connect",
+        client_cls=ProviderClient,
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
         server_metadata_url=f"{settings.oidc_issuer}/.well-known/openid-configuration",
@@ -109,7 +163,7 @@ def start_login(**parameters: str | None) -> Response:
     _checked_metadata(client)
     extra = {name: value for name, value in parameters.items() if value}
     try:
-        found = client.create_authorization_url(redirect_uri(), **extra)
+        found = client.create_authorization_url(redirect_uri(), **_secrets(), **extra)
     except requests.RequestException:
         raise _unreachable() from None
     # The session keeps what the callback checks (state, nonce, verifier), not the URL: one
@@ -118,6 +172,16 @@ def start_login(**parameters: str | None) -> Response:
     _forget_older_starts(client.name)
     client.save_authorize_data(redirect_uri=redirect_uri(), **found)
     return redirect(url)
+
+
+def _secrets() -> dict[str, str]:
+    """The state, nonce and PKCE verifier of a log-in, each at least as long and strong as
+    authlib's: drawn at once rather than, as authlib does, a character at a time (0.09 ms)."""
+    return {
+        "state": secrets.token_urlsafe(24),
+        "nonce": secrets.token_urlsafe(16),
+        "code_verifier": secrets.token_urlsafe(36),
+    }
 
 
 # Log-ins started in this browser and not yet back at the callback, each kept in the session
@@ -215,13 +279,13 @@ def read_logout_token(token: str, now: float) -> LoggedOut:
     valid (Back-Channel Logout 1.0, section 2.6)."""
     if not token:
         raise BadLogoutToken("no logout token")
-    client = _client()
+    client: ProviderClient = _client()
     try:
         try:
-            claims = _decoded(token, client.fetch_jwk_set())
+            claims = _decoded(token, client.key_set())
         except JoseError:
             # Perhaps signed by a key published since the key set was fetched.
-            claims = _decoded(token, client.fetch_jwk_set(force=True))
+            claims = _decoded(token, client.key_set(force=True))
     except (JoseError, ValueError, RuntimeError, requests.RequestException) as error:
         raise BadLogoutToken(f"not signed by the provider: {error}") from None
     settings = app_settings()
@@ -241,8 +305,7 @@ def read_logout_token(token: str, now: float) -> LoggedOut:
     return LoggedOut(subject=claims.get("sub"), provider_sid=claims.get("sid"))
 
 
-def _decoded(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
-    key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+def _decoded(token: str, key_set: KeySet) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(token, key_set, algorithms=["RS256", "ES256"]).claims
     return claims
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from onboarding import journeys
@@ -139,20 +139,19 @@ def sign_in(
 
 # The journeys a log-in advances: those in a state the machine lets `log_in` leave.
 _MAY_LOG_IN = Journey.state.in_(sources_of("log_in"))
+# Built once, as every log-in asks: building it took a quarter of the time of running it.
+_OF_SUBJECT = (
+    select(Person, Journey)
+    .outerjoin(Journey, (Journey.person_id == Person.id) & _MAY_LOG_IN)
+    .where(Person.connect_subject == bindparam("subject"))
+    .order_by(Journey.id)
+)
 
 
 def _person_of_subject(session: Session, subject: str) -> tuple[Person | None, list[Journey]]:
     """The person linked to `subject`, and their journeys that may log in: one statement for
     the log-in of everyone who logged in before."""
-    rows = session.execute(
-        select(Person, Journey)
-        .outerjoin(
-            Journey,
-            (Journey.person_id == Person.id) & _MAY_LOG_IN,
-        )
-        .where(Person.connect_subject == subject)
-        .order_by(Journey.id)
-    ).all()
+    rows = session.execute(_OF_SUBJECT, {"subject": subject}).all()
     if not rows:
         return None, []
     return rows[0][0], [journey for _, journey in rows if journey is not None]

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from joserfc.jwk import RSAKey
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -82,6 +83,15 @@ def test_the_authorization_request_uses_pkce_s256_state_and_nonce(client, provid
     assert request["code_challenge_method"] == "S256" and len(request["code_challenge"]) == 43
     assert request["state"] and request["nonce"]
     assert set(request["scope"].split()) == {"openid", "email", "profile"}
+
+
+def test_every_log_in_draws_its_own_state_nonce_and_verifier(client, provider):
+    starts = [
+        parse_qs(urlsplit(client.get("/login/connect").headers["Location"]).query) for _ in range(2)
+    ]
+    for name, shortest in (("state", 30), ("nonce", 20), ("code_challenge", 43)):
+        first, second = (start[name][0] for start in starts)
+        assert first != second and len(first) >= shortest
 
 
 def test_the_authorization_request_names_the_invited_address_and_the_persons_language(
@@ -241,6 +251,14 @@ def test_an_id_token_that_does_not_verify_logs_nobody_in(client, factory, provid
     assert "did not complete" in response.get_data(as_text=True)
     assert client.get("/measurements").status_code == 302
     assert state_of(factory, ann[0]) is JourneyState.invited
+
+
+def test_an_id_token_signed_by_a_key_published_since_the_last_log_in_verifies(
+    client, factory, provider, ann
+):
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
+    provider.key = RSAKey.generate_key(2048, {"kid": "k2"})
+    assert log_in_with_provider(client).headers["Location"] == "/measurements"
 
 
 def test_a_callback_with_a_foreign_state_is_refused(client, factory, provider, ann):
