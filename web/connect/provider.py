@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import werkzeug
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
@@ -109,7 +110,7 @@ def authorize_and_issue_code() -> Any:
     return _authorization_answer(request)
 
 
-def after_log_in(next_url: str, code: int = 302) -> Response:
+def after_log_in(next_url: str, code: int = 302) -> werkzeug.Response:
     """The redirect (of status `code`) that takes the browser on once logged in for
     `next_url`. When that is an authorization request that /authorize would now answer by
     sending the browser back to the client (with the code, or an error), it is that answer,
@@ -119,7 +120,7 @@ def after_log_in(next_url: str, code: int = 302) -> Response:
         answer = _authorization_answer(_get(next_url))
         if _to_the_client(answer):
             answer.status_code = code
-            return answer  # type: ignore[no-any-return]
+            return answer
     return redirect(next_url, code)
 
 
