@@ -67,8 +67,8 @@ def log_in(browser: requests.Session, app: str, connect: str, address: str) -> s
         allow_redirects=False,
         timeout=30,
     )
-    # Connect's redirects, to /authorize and on with the code, followed by hand so as to stop
-    # at the callback's answer.
+    # Connect's redirects (the form's answer carries the code; any stop at /authorize on the
+    # way) followed by hand so as to stop at the callback's answer.
     for _ in range(REDIRECTS):
         if not answer.is_redirect or answer.url.startswith(f"{app}/auth/callback"):
             break

@@ -21,6 +21,7 @@ from web.connect.limits import (
     login_key,
     remember_device,
 )
+from web.connect.provider import after_log_in
 from web.db import db_session
 from web.extensions import app_settings
 from web.security import safe_next
@@ -42,7 +43,7 @@ def finish(account: Account, next_url: str, amr: list[str] | None = None) -> Res
         auth.start_second_factor(account, next_url, amr)
         return redirect(url_for("login.second_factor"))
     auth.log_in_account(account, amr)
-    return redirect(next_url)
+    return after_log_in(next_url)
 
 
 @bp.get("/login")
@@ -108,7 +109,7 @@ def second_factor_post() -> Any:
         )
     next_url = safe_next(auth.pending_next(), url_for("two_factor.security"))
     auth.log_in_account(account, [*auth.pending_amr(), *SECOND_FACTOR_AMR])
-    return redirect(next_url)
+    return after_log_in(next_url)
 
 
 @bp.post("/logout")

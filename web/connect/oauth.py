@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants as oauth_grants
 from authlib.oauth2.rfc6749.errors import (
@@ -22,7 +23,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo
 from authlib.oidc.core import UserInfoEndpoint as BaseUserInfoEndpoint
 from authlib.oidc.core.errors import RequestNotSupportedError, RequestURINotSupportedError
-from flask import Flask, current_app, g, session
+from flask import Flask, Request, current_app, g, session
 from flask import request as flask_request
 
 from onboarding.clock import utcnow
@@ -102,6 +103,11 @@ class ConnectAuthorizationServer(AuthorizationServer):
                 "Only 'response_mode=query' is supported.", redirect_uri=redirect_uri
             )
         return super().get_authorization_grant(request)
+
+    def create_oauth2_request(self, request: Request | None) -> FlaskOAuth2Request:
+        # `request`, when given, is not the one being answered: the authorization request that
+        # a log-in goes on with (web.connect.provider.after_log_in).
+        return FlaskOAuth2Request(request if request is not None else flask_request)
 
     def issue_code(self, grant: Any, user: Account) -> Any:
         """The response to an authorization request that `get_consent_grant` validated, for

@@ -21,6 +21,7 @@ from web import words
 from web.connect import auth
 from web.connect.limits import configured, limiter
 from web.connect.passkeys import BINDING_KEY, answer, binding, ceremony, done, options_response
+from web.connect.provider import after_log_in
 from web.connect.register import check_captcha, invitation_required
 from web.db import db_session
 from web.security import safe_next
@@ -95,6 +96,7 @@ def register() -> Response | tuple[Response, int]:
             **pending["details"],
         )
         auth.log_in_account(account, passkeys.AMR)  # a new session: the pending one goes
-        return done(safe_next(pending["next"], url_for("two_factor.security")))
+        next_url = safe_next(pending["next"], url_for("two_factor.security"))
+        return done(after_log_in(next_url).location)
 
     return ceremony(run)

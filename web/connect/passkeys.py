@@ -23,6 +23,7 @@ from web import words
 from web.connect import auth
 from web.connect.auth import app_login_url, current_account, login_required
 from web.connect.limits import configured, limiter
+from web.connect.provider import after_log_in
 from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings
 from web.security import safe_next
@@ -90,7 +91,8 @@ def log_in() -> Response | tuple[Response, int]:
     def run() -> Response:
         account = passkeys.authenticate(db_session(), answer(), session.get(BINDING_KEY), utcnow())
         auth.log_in_account(account, passkeys.AMR)
-        return done(safe_next(request.args.get("next"), url_for("two_factor.security")))
+        next_url = safe_next(request.args.get("next"), url_for("two_factor.security"))
+        return done(after_log_in(next_url).location)
 
     return ceremony(run)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import werkzeug
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
 from flask import (
     Blueprint,
+    Request,
     Response,
     jsonify,
     redirect,
@@ -105,57 +107,89 @@ def jwks_creating_keys_when_due() -> Response:
 def authorize_and_issue_code() -> Any:
     # A GET that writes, as OAuth defines it: the authorization code is stored before the
     # redirect that carries it, and the client exchanges it at once.
-    if not all(_oauth_text(k) and _oauth_text(v) for k, v in request.values.items(multi=True)):
+    return _authorization_answer(request)
+
+
+def after_log_in(next_url: str, code: int = 302) -> werkzeug.Response:
+    """The redirect (of status `code`) that takes the browser on once logged in for
+    `next_url`. When that is an authorization request that /authorize would now answer by
+    sending the browser back to the client (with the code, or an error), it is that answer,
+    one hop sooner; otherwise (another page, or one /authorize would show) it goes to
+    `next_url`."""
+    if urlsplit(next_url).path == url_for("provider.authorize_and_issue_code"):
+        answer = _authorization_answer(_get(next_url))
+        if _to_the_client(answer):
+            answer.status_code = code
+            return answer
+    return redirect(next_url, code)
+
+
+def _get(path: str) -> Request:
+    """The GET of `path` (a path at Connect) that this browser would send next."""
+    target = urlsplit(path)
+    environ = {
+        key: value
+        for key, value in request.environ.items()
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    }
+    environ.update(REQUEST_METHOD="GET", PATH_INFO=target.path, QUERY_STRING=target.query)
+    return Request(environ)
+
+
+def _authorization_answer(authorize: Request) -> Any:
+    """/authorize's answer to the authorization request `authorize`."""
+    if not all(_oauth_text(k) and _oauth_text(v) for k, v in authorize.values.items(multi=True)):
         # OAuth's parameters are printable ASCII; authlib cannot even describe other ones.
         message = "This log-in request is not valid: it holds characters OAuth does not allow."
         return render_template("error.html", status=400, message=message), 400
-    choose_language(request.values.get("ui_locales", ""))
-    return _with_issuer(_authorization_response())
+    choose_language(authorize.values.get("ui_locales", ""))
+    return _with_issuer(_authorization_response(authorize))
 
 
-def _authorization_response() -> Any:
+def _authorization_response(authorize: Request) -> Any:
+    values = authorize.values
     server = oauth_server()
     account = current_account()
     try:
         # Validate before asking anyone to log in: a bad client or redirect_uri stops here,
         # and prompt=none without a session goes back to the client with login_required.
-        grant = server.get_consent_grant(end_user=account)
+        grant = server.get_consent_grant(authorize, end_user=account)
     except OAuth2Error as error:
-        if error.redirect_uri or not _a_person_reads():
+        if error.redirect_uri or not _a_person_reads(authorize):
             return server.handle_error_response(None, error)
         # Nowhere to send the error back to: the person who followed the link reads why.
         return render_template("error.html", status=400, message=UNKNOWN_CLIENT), 400
-    if account is not None and not _fresh_enough(request.values.get("max_age")):
-        if "none" in request.values.get("prompt", "").split():
+    if account is not None and not _fresh_enough(values.get("max_age")):
+        if "none" in values.get("prompt", "").split():
             error = LoginRequiredError(redirect_uri=grant.redirect_uri)
-            error.state = request.values.get("state")
+            error.state = values.get("state")
             return server.handle_error_response(None, error)
         account = None
     # prompt=login: the client asks for a fresh log-in (e.g. to switch account). The request
     # continues without it (and without max_age) afterwards, so that the log-in is asked once.
-    prompts = request.values.get("prompt", "").split()
+    prompts = values.get("prompt", "").split()
     if "create" in prompts and account is None:
         # OpenID Connect Prompt Create 1.0: registration first, then on with the request;
         # from an invitation (the app's `invitation`), the new account is signed in at once.
         return redirect(
             url_for(
                 "register.register",
-                invitation=request.values.get("invitation") or None,
-                next=_resumed_authorize_path(),
+                invitation=values.get("invitation") or None,
+                next=_resumed_authorize_path(authorize),
             )
         )
     fresh_login = "login" in prompts
     if account is None or fresh_login:
-        login_hint = request.values.get("login_hint")
+        login_hint = values.get("login_hint")
         return redirect(
-            url_for("login.login", next=_resumed_authorize_path(), login_hint=login_hint)
+            url_for("login.login", next=_resumed_authorize_path(authorize), login_hint=login_hint)
         )
     return server.issue_code(grant, account)
 
 
-def _a_person_reads() -> bool:
+def _a_person_reads(authorize: Request) -> bool:
     """A browser, which prefers a page; a program gets OAuth's JSON."""
-    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    return authorize.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _fresh_enough(max_age: str | None) -> bool:
@@ -170,21 +204,28 @@ def _fresh_enough(max_age: str | None) -> bool:
 def _with_issuer(response: Any) -> Any:
     """RFC 9207: every authorization response sent back to a client, errors included, names
     Connect as its issuer. Redirects within Connect (to its log-in page) stay as they are."""
+    if _to_the_client(response):
+        response.location = add_params_to_uri(
+            response.location, {"iss": app_settings().connect_issuer}
+        )
+    return response
+
+
+def _to_the_client(response: Any) -> bool:
+    """Whether `response` sends the browser away from Connect (back to the client)."""
     issuer = app_settings().connect_issuer
     location = getattr(response, "location", None) or ""
     within_connect = location.startswith("/") or location.startswith(f"{issuer}/")
-    if getattr(response, "status_code", None) == 302 and location and not within_connect:
-        response.location = add_params_to_uri(location, {"iss": issuer})
-    return response
+    return getattr(response, "status_code", None) == 302 and bool(location) and not within_connect
 
 
 def _oauth_text(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
-def _resumed_authorize_path() -> str:
-    args = [(k, v) for k, v in request.values.items(multi=True) if k not in ("prompt", "max_age")]
-    return f"{request.path}?{urlencode(args)}"
+def _resumed_authorize_path(authorize: Request) -> str:
+    args = [(k, v) for k, v in authorize.values.items(multi=True) if k not in ("prompt", "max_age")]
+    return f"{authorize.path}?{urlencode(args)}"
 
 
 @bp.post("/token")

@@ -31,6 +31,7 @@ from web.connect.limits import (
 )
 from web.connect.passkeys import offer
 from web.connect.password import set_password_form
+from web.connect.provider import after_log_in
 from web.db import db_session
 from web.extensions import app_settings
 from web.i18n import page_language
@@ -230,7 +231,7 @@ def _register_invited() -> Any:
     except errors.ValidationError as error:
         return _form(error)
     auth.log_in_account(account)
-    return redirect(safe_next(form.get("next"), url_for("two_factor.security")), code=303)
+    return after_log_in(safe_next(form.get("next"), url_for("two_factor.security")), code=303)
 
 
 @bp.get("/register/thanks")

@@ -116,7 +116,8 @@ def log_in_to_app(
     codes: list[str] | None = None,
 ) -> None:
     """Log in to the app through Connect, with the password when Connect asks for it, and
-    the next of `codes` when it asks for a second factor."""
+    the next of `codes` when it asks for a second factor; the form's answer goes straight
+    back to the app with the code."""
     response = at_connect(app_client, browser)
     if urlsplit(response.headers["Location"]).path == "/login":
         login = urljoin(connect, response.headers["Location"])
@@ -125,7 +126,6 @@ def log_in_to_app(
             assert codes, "Connect asks for a second factor"
             second = urljoin(connect, response.headers["Location"])
             response = connect_form(browser, second, code=codes.pop(0))
-        response = browser.get(urljoin(connect, response.headers["Location"]), **NO_FOLLOW)
     callback = urlsplit(response.headers["Location"])
     assert callback.path == "/auth/callback", response.headers["Location"]
     assert app_client.get(f"/auth/callback?{callback.query}").status_code == 302
