@@ -24,7 +24,7 @@ _LIVE = (
     .where(ConnectSession.sid == bindparam("sid"), ConnectSession.ended_at.is_(None))
 )
 _SESSIONS = cast(Table, ConnectSession.__table__)
-_START = insert(_SESSIONS)
+_START = insert(_SESSIONS).returning(_SESSIONS.c.id)
 _NOTE_CLIENTS = (
     update(_SESSIONS)
     .where(_SESSIONS.c.id == bindparam("row_id"))
@@ -36,13 +36,16 @@ def _sid(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(session: Session, account: Account, now: datetime) -> str:
-    """Start a live session of `account`; returns the token for its cookie."""
+def start(session: Session, account: Account, now: datetime) -> tuple[str, ConnectSession]:
+    """Start a live session of `account`; returns the token for its cookie, and the session
+    as `live` would read it, so that the request which logs in need not read it back."""
     token = secrets.token_urlsafe(32)
-    session.execute(
-        _START, {"sid": _sid(token), "account_id": account.id, "client_ids": [], "created_at": now}
-    )
-    return token
+    fields = {"sid": _sid(token), "account_id": account.id, "client_ids": [], "created_at": now}
+    row_id = session.execute(_START, fields).scalar_one()
+    row = ConnectSession(id=row_id, ended_at=None, **fields)
+    # Set as loaded, not assigned: the row is written already, nothing is left to flush.
+    set_committed_value(row, "account", account)
+    return token, row
 
 
 def live(session: Session, token: str | None) -> ConnectSession | None:

@@ -59,11 +59,10 @@ def log_in_account(account: Account, amr: list[str] | None = None) -> None:
     now = utcnow()
     new_session()
     session[ACCOUNT_KEY] = account.id
-    session[SESSION_ID_KEY] = sessions.start(db_session(), account, now)
+    session[SESSION_ID_KEY], g.connect_session = sessions.start(db_session(), account, now)
     session[AUTH_TIME_KEY] = int(now.timestamp())
     if amr:
         session[AMR_KEY] = amr
-    g.pop("connect_session", None)
     g.account = account
     LOG_INS.inc()
 

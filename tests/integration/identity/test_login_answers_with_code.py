@@ -9,11 +9,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from onboarding.db import unit_of_work
 from onboarding.identity.models import ConnectSession
-from tests.helpers import APP_CALLBACK, activated_account, authorization_params, log_in_to_connect
+from tests.helpers import (
+    APP_CALLBACK,
+    PASSWORD,
+    activated_account,
+    authorization_params,
+    csrf_token,
+    log_in_to_connect,
+)
 from tests.integration.identity.authenticator import Authenticator
 from tests.integration.identity.test_passkeys import _call, add_passkey
 from tests.integration.identity.test_two_factor import enable, log_out, second_factor
@@ -104,3 +112,33 @@ def test_a_passkey_log_in_sends_the_browser_back_with_the_code(client, factory):
     next_url = urlencode({"next": authorization_request(generate_token(48))})
     done = _call(client, f"/login/passkey?{next_url}", authenticator.get(options))
     assert "code" in client_parameters(done.get_json()["redirect"])
+
+
+def test_the_log_in_issues_the_code_without_reading_back_the_session_it_started(client, factory):
+    activated_account(factory)
+    verifier = generate_token(48)
+    page = client.get("/login")
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        answer = client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "email": "ada@example.com",
+                "password": PASSWORD,
+                "next": authorization_request(verifier),
+            },
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert "code" in back_at_the_client(answer)
+    # The account by its address, the session, the code, the session's client: the session
+    # just started is known, not read again.
+    reads = [s for s in statements if s.startswith("SELECT") and "connect_sessions" in s]
+    assert reads == []
+    assert len([s for s in statements if s.startswith("INSERT INTO connect_sessions")]) == 1
