@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ForeignKey, String, Text, bindparam, or_, select, update
+from sqlalchemy import ForeignKey, String, Table, Text, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from onboarding.clock import utcnow
@@ -36,6 +37,10 @@ class AppSession(Base):
     person: Mapped[Person] = relationship()
 
 
+# Built once, as every log-in asks.
+_START = insert(cast(Table, AppSession.__table__))
+
+
 def start(
     session: Session,
     person: Person,
@@ -45,18 +50,20 @@ def start(
     id_token: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Start a live session of `person`; returns the token for its cookie."""
+    """Start a live session of `person`; returns the token for its cookie. One INSERT now,
+    cheaper than the unit of work's at commit."""
     token = secrets.token_urlsafe(32)
-    row = AppSession(
-        sid=_sid(token),
-        person_id=person.id,
-        subject=subject,
-        provider_sid=provider_sid,
-        id_token=id_token,
-        created_at=now or utcnow(),
+    session.execute(
+        _START,
+        {
+            "sid": _sid(token),
+            "person_id": person.id,
+            "subject": subject,
+            "provider_sid": provider_sid,
+            "id_token": id_token,
+            "created_at": now or utcnow(),
+        },
     )
-    session.add(row)
-    session.flush()
     return token
 
 
