@@ -101,14 +101,7 @@ def test_upgrade_widens_the_account_state_and_keeps_every_account_token(empty_en
     upgrade(empty_engine, "0006_funnel")
     at = "2026-01-01 00:00:00"
     with empty_engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO connect_accounts (id, subject, email, first_name, last_name,"
-                " language, state, version, created_at)"
-                " VALUES (1, 's', 'a@example.com', 'A', 'B', 'en', 'registered', 1, :at)"
-            ),
-            {"at": at},
-        )
+        _an_account(conn, "registered", at)
         conn.execute(
             text(
                 "INSERT INTO connect_account_tokens (token_hash, purpose, account_id,"
@@ -210,14 +203,7 @@ def test_upgrade_keeps_a_repeated_nonce_with_its_first_code_only(empty_engine):
     upgrade(empty_engine, "0020_time_zone")
     at = "2026-01-01 00:00:00"
     with empty_engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO connect_accounts (id, subject, email, first_name, last_name,"
-                " language, state, version, created_at)"
-                " VALUES (1, 's', 'a@example.com', 'A', 'B', 'en', 'activated', 1, :at)"
-            ),
-            {"at": at},
-        )
+        _an_account(conn, "activated", at)
         for code_id, client, nonce in [(1, "app", "n"), (2, "app", "n"), (3, "other", "n")]:
             conn.execute(
                 text(
@@ -233,3 +219,15 @@ def test_upgrade_keeps_a_repeated_nonce_with_its_first_code_only(empty_engine):
     with empty_engine.connect() as conn:
         nonces = conn.execute(text("SELECT id, nonce FROM connect_authorization_codes")).all()
     assert sorted(nonces) == [(1, "n"), (2, None), (3, "n")]
+
+
+def _an_account(conn, state: str, at: str) -> None:
+    """Connect's account 1, in `state`, as the tables of an older revision hold it."""
+    conn.execute(
+        text(
+            "INSERT INTO connect_accounts (id, subject, email, first_name, last_name,"
+            " language, state, version, created_at)"
+            " VALUES (1, 's', 'a@example.com', 'A', 'B', 'en', :state, 1, :at)"
+        ),
+        {"state": state, "at": at},
+    )
