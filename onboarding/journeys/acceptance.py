@@ -10,11 +10,12 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
+from onboarding.db import written
 from onboarding.errors import Conflict, DomainError, NotFound
 from onboarding.journeys import history
 from onboarding.journeys.machine import LIVE, JourneyState, sources_of
@@ -86,8 +87,10 @@ def _with_memberships() -> Select[*tuple[Any, ...]]:
     """Live and the person's or opened in this browser, or the person's and accepted."""
     mine = Journey.person_id == bindparam("person_id")
     opened_here = Journey.id.in_(bindparam("opened_here", expanding=True))
-    pending = Journey.state.in_(LIVE) & (mine | opened_here)
-    membership = mine & (Journey.state == JourneyState.accepted)
+    # Equal to one, rather than IN, whose list would be rendered again at every execution.
+    live = or_(*(Journey.state == written(state) for state in LIVE))
+    pending = live & (mine | opened_here)
+    membership = mine & (Journey.state == written(JourneyState.accepted))
     # The journey's id first in the order: its rows (a role each) come together.
     found = select(Journey.person_id).where(pending | membership).order_by(Journey.id)
     return showing(found)

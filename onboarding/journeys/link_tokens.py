@@ -11,20 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Result,
-    String,
-    and_,
-    bindparam,
-    case,
-    literal_column,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Result, and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from onboarding import link_secrets
+from onboarding.db import written
 from onboarding.journeys import join_codes
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, LinkToken
@@ -59,8 +50,7 @@ def _status() -> ColumnElement[str]:
     """What a link is worth at the parameter `now`, told by the database: the one definition,
     read by `check` and by statements that act only on a valid link (a fetch's note).
 
-    Its states and answers are written into the SQL: constants, not a dozen parameters to
-    convert at each execution of a statement that checks a link on every fetch."""
+    Its states and answers are constants written into the SQL, not a dozen parameters."""
     token, journey = LinkToken, Journey
     now = bindparam("now", type_=token.expires_at.type)
     state = journey.state
@@ -68,29 +58,24 @@ def _status() -> ColumnElement[str]:
     superseded = and_(journey.invited_at.is_not(None), token.created_at < journey.invited_at)
     # The link's expiry or the journey's, whichever comes first (the journey's may be unset).
     expired = or_(
-        state == _written(JourneyState.expired), token.expires_at <= now, journey.expires_at <= now
+        state == written(JourneyState.expired), token.expires_at <= now, journey.expires_at <= now
     )
     return case(
-        (state == _written(JourneyState.accepted), _written(TokenStatus.accepted)),
+        (state == written(JourneyState.accepted), written(TokenStatus.accepted)),
         (
-            or_(state == _written(JourneyState.revoked), superseded),
-            _written(TokenStatus.revoked),
+            or_(state == written(JourneyState.revoked), superseded),
+            written(TokenStatus.revoked),
         ),
-        (token.used_at.is_not(None), _written(TokenStatus.used)),
-        (expired, _written(TokenStatus.expired)),
+        (token.used_at.is_not(None), written(TokenStatus.used)),
+        (expired, written(TokenStatus.expired)),
         # Unequal to each rather than NOT IN, whose list is rendered again at every execution.
-        (and_(*(state != _written(live) for live in LIVE)), _written(TokenStatus.revoked)),
-        else_=_written(TokenStatus.valid),
+        (and_(*(state != written(live) for live in LIVE)), written(TokenStatus.revoked)),
+        else_=written(TokenStatus.valid),
     )
-
-
-def _written(value: enum.Enum) -> ColumnElement[str]:
-    """The string `value` of one of our enumerations, as a constant in the SQL."""
-    return literal_column(f"'{value.value}'", String)
 
 
 STATUS = _status()
-VALID = STATUS.is_not_distinct_from(_written(TokenStatus.valid))  # (never NULL)
+VALID = STATUS.is_not_distinct_from(written(TokenStatus.valid))  # (never NULL)
 
 # What a link's page shows and checks, loaded with the link and its status in one query (a
 # journey has few roles: a row each).

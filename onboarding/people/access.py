@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnExpressionArgument, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from onboarding.db import written
 from onboarding.errors import NotFound
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, journey_roles
@@ -36,7 +37,7 @@ def _administered(person_id: ColumnExpressionArgument[int]) -> Select[int]:
         .join(Role, Role.id == journey_roles.c.role_id)
         .where(
             Journey.person_id == person_id,
-            Journey.state == JourneyState.accepted,
+            Journey.state == written(JourneyState.accepted),
             Role.name == ADMIN_ROLE,
         )
     )
