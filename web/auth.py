@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import abort, g, redirect, request, session, url_for
 
 from onboarding.people import sessions
-from onboarding.people.access import may_administer
+from onboarding.people.access import administered_organization_ids, may_administer
 from onboarding.people.models import Person
 from web.db import db_session
 
@@ -30,10 +30,21 @@ def current_person() -> Person | None:
     if "person" not in g:
         token = session.get(SESSION_ID_KEY)
         # No database session for a visitor who never logged in.
-        g.person = (
-            sessions.person_of(db_session(), token, session.get(SESSION_KEY)) if token else None
+        viewer = (
+            sessions.viewer_of(db_session(), token, session.get(SESSION_KEY)) if token else None
         )
+        g.person, g.administers = viewer if viewer is not None else (None, False)
     return g.person
+
+
+def administers() -> bool:
+    """Whether the logged-in person administers an organization (or all of them): asked with
+    the person, unless they logged in during this request."""
+    if "administers" not in g:
+        person = current_person()
+        scope = administered_organization_ids(db_session(), person) if person else frozenset()
+        g.administers = scope is None or bool(scope)
+    return bool(g.administers)
 
 
 def log_in_person(
@@ -60,6 +71,7 @@ def log_in_person(
     if remembered:
         session[INVITATIONS_KEY] = remembered
     g.person = person
+    g.pop("administers", None)
 
 
 def log_out(keep_invitations: bool = False) -> str | None:
@@ -68,7 +80,7 @@ def log_out(keep_invitations: bool = False) -> str | None:
     ended = sessions.end(db_session(), session.get(SESSION_ID_KEY))
     remembered = remembered_invitations()
     session.clear()
-    g.person = None
+    g.person, g.administers = None, False
     if keep_invitations and remembered:
         session[INVITATIONS_KEY] = remembered
     return ended.id_token if ended else None

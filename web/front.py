@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask
 
-from onboarding.people.access import administered_organization_ids
 from onboarding.settings import Settings
 from web import (
     account,
@@ -19,9 +18,8 @@ from web import (
     people,
     reminders,
 )
-from web.auth import current_person
+from web.auth import administers, current_person
 from web.dates import init_dates
-from web.db import db_session
 from web.i18n import init_i18n
 from web.oidc import init_oidc
 from web.words import say, written
@@ -68,12 +66,7 @@ def chosen_time_zone() -> str | None:
 
 def page_context() -> dict[str, Any]:
     """Who is logged in, and whether to offer Settings > People in the navigation."""
-    viewer = current_person()
-    is_admin = False
-    if viewer is not None:
-        allowed = administered_organization_ids(db_session(), viewer)
-        is_admin = allowed is None or bool(allowed)
-    return {"viewer": viewer, "is_admin": is_admin}
+    return {"viewer": current_person(), "is_admin": administers()}
 
 
 def provider_pages(settings: Settings) -> dict[str, Any]:

@@ -6,17 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from onboarding import journeys
 from onboarding.clock import utcnow
+from onboarding.db import written
 from onboarding.errors import Conflict, DomainError, NotFound
 from onboarding.journeys import history
 from onboarding.journeys.machine import LIVE, JourneyState, sources_of
 from onboarding.journeys.models import Journey
+from onboarding.journeys.shown_invitation import ShownInvitation, invitation_of, showing
 from onboarding.people.models import Person
 
 LINK_PROOF = "invitation link opened in this browser"
@@ -32,7 +36,7 @@ class NotYourInvitation(DomainError):
 class PendingInvitation:
     """An invitation the signed-in person may see on Measurements."""
 
-    journey: Journey
+    journey: ShownInvitation
     # Signed in with another address than the invited one (or as another person).
     mismatch: bool
     # The invitation link was opened in this browser, which proves access to the mailbox.
@@ -51,63 +55,49 @@ def pending_invitations(
     Found on the server as well as from the browser session, so the Accept button appears
     in any browser after log-in, without the mail link.
     """
-    found = session.scalars(_PENDING, _whose(person, opened_here))
-    return [_shown(journey, person, signed_in_as, opened_here) for journey in found]
+    pending, _memberships = invitations_and_memberships(session, person, signed_in_as, opened_here)
+    return pending
 
 
 def invitations_and_memberships(
     session: Session, person: Person, signed_in_as: str, opened_here: Sequence[int]
-) -> tuple[list[PendingInvitation], list[Journey]]:
+) -> tuple[list[PendingInvitation], list[ShownInvitation]]:
     """`pending_invitations`, and the memberships of `person` (accepted journeys), oldest
-    first: in one query, with the organizations, roles and people they show."""
-    found = session.scalars(_WITH_MEMBERSHIPS, _whose(person, opened_here)).unique().all()
-    pending = [
-        _shown(journey, person, signed_in_as, opened_here)
-        for journey in found
-        if journey.state is not JourneyState.accepted
-    ]
-    return pending, [journey for journey in found if journey.state is JourneyState.accepted]
-
-
-# What Measurements shows of an invitation or a membership (a journey has few roles: a row each).
-_SHOWN = (
-    joinedload(Journey.organization),
-    joinedload(Journey.roles),
-    joinedload(Journey.person),
-    joinedload(Journey.invited_by),
-)
+    first: in one query, as plain rows of what Measurements shows (a row per role)."""
+    rows = session.connection().execute(_WITH_MEMBERSHIPS, _whose(person, opened_here))
+    pending, memberships = [], []
+    for _journey_id, group in groupby(rows, key=itemgetter(1)):
+        journey_rows = list(group)
+        journey = invitation_of(journey_rows, 1)
+        if journey.state is JourneyState.accepted:
+            memberships.append(journey)
+            continue
+        invitee_id = journey_rows[0][0]
+        mismatch = _mismatch(invitee_id, journey.person.email, person, signed_in_as)
+        pending.append(PendingInvitation(journey, mismatch, journey.id in opened_here))
+    return pending, memberships
 
 
 def _whose(person: Person, opened_here: Sequence[int]) -> dict[str, Any]:
-    """The parameters of `_PENDING` and `_WITH_MEMBERSHIPS`."""
+    """The parameters of `_WITH_MEMBERSHIPS`."""
     return {"person_id": person.id, "opened_here": list(opened_here)}
 
 
-def _pending() -> ColumnElement[bool]:
-    """Live, and the person's or opened in this browser."""
+def _with_memberships() -> Select[*tuple[Any, ...]]:
+    """Live and the person's or opened in this browser, or the person's and accepted."""
     mine = Journey.person_id == bindparam("person_id")
     opened_here = Journey.id.in_(bindparam("opened_here", expanding=True))
-    return Journey.state.in_(LIVE) & (mine | opened_here)
+    # Equal to one, rather than IN, whose list would be rendered again at every execution.
+    live = or_(*(Journey.state == written(state) for state in LIVE))
+    pending = live & (mine | opened_here)
+    membership = mine & (Journey.state == written(JourneyState.accepted))
+    # The journey's id first in the order: its rows (a role each) come together.
+    found = select(Journey.person_id).where(pending | membership).order_by(Journey.id)
+    return showing(found)
 
 
-# Built once: Measurements, every signed-in person's landing page, runs one of them.
-_PENDING = select(Journey).where(_pending()).order_by(Journey.id)
-_MEMBERSHIP = (Journey.person_id == bindparam("person_id")) & (
-    Journey.state == JourneyState.accepted
-)
-_WITH_MEMBERSHIPS = (
-    select(Journey).where(_pending() | _MEMBERSHIP).order_by(Journey.id).options(*_SHOWN)
-)
-
-
-def _shown(
-    journey: Journey, person: Person, signed_in_as: str, opened_here: Sequence[int]
-) -> PendingInvitation:
-    return PendingInvitation(
-        journey=journey,
-        mismatch=_mismatch(journey, person, signed_in_as),
-        opened_here=journey.id in opened_here,
-    )
+# Built once: Measurements, every signed-in person's landing page, runs it.
+_WITH_MEMBERSHIPS = _with_memberships()
 
 
 def accept_invitation(
@@ -131,7 +121,7 @@ def accept_invitation(
     if journey.person_id != person.id and not opened_here:
         # Someone else's invitation, by its id: nothing about it is shown.
         raise NotFound("There is no such invitation for you.")
-    mismatch = _mismatch(journey, person, signed_in_as)
+    mismatch = _mismatch(journey.person_id, invited_as, person, signed_in_as)
     if mismatch and not opened_here:
         raise NotYourInvitation(
             f"You are signed in as {signed_in_as}; this invitation is for {invited_as}. "
@@ -175,8 +165,10 @@ def record_switch_account(
     session.flush()
 
 
-def _mismatch(journey: Journey, person: Person, signed_in_as: str) -> bool:
-    return journey.person_id != person.id or signed_in_as.lower() != journey.person.email
+def _mismatch(invitee_id: int, invited_as: str, person: Person, signed_in_as: str) -> bool:
+    """Whether `person`, signed in as `signed_in_as`, is not the invitee `invitee_id`, invited
+    as `invited_as`."""
+    return invitee_id != person.id or signed_in_as.lower() != invited_as
 
 
 def _move_to(session: Session, journey: Journey, person: Person) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Result, and_, bindparam, case, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from onboarding import link_secrets
+from onboarding.db import written
 from onboarding.journeys import join_codes
 from onboarding.journeys.machine import LIVE, JourneyState
 from onboarding.journeys.models import Journey, LinkToken
@@ -47,28 +48,34 @@ hash_token = link_secrets.digest
 
 def _status() -> ColumnElement[str]:
     """What a link is worth at the parameter `now`, told by the database: the one definition,
-    read by `check` and by statements that act only on a valid link (a fetch's note)."""
+    read by `check` and by statements that act only on a valid link (a fetch's note).
+
+    Its states and answers are constants written into the SQL, not a dozen parameters."""
     token, journey = LinkToken, Journey
     now = bindparam("now", type_=token.expires_at.type)
+    state = journey.state
     # A re-invitation starts a new generation of links: those mailed before it stay dead.
     superseded = and_(journey.invited_at.is_not(None), token.created_at < journey.invited_at)
     # The link's expiry or the journey's, whichever comes first (the journey's may be unset).
     expired = or_(
-        journey.state == JourneyState.expired, token.expires_at <= now, journey.expires_at <= now
+        state == written(JourneyState.expired), token.expires_at <= now, journey.expires_at <= now
     )
     return case(
-        (journey.state == JourneyState.accepted, TokenStatus.accepted.value),
-        (or_(journey.state == JourneyState.revoked, superseded), TokenStatus.revoked.value),
-        (token.used_at.is_not(None), TokenStatus.used.value),
-        (expired, TokenStatus.expired.value),
+        (state == written(JourneyState.accepted), written(TokenStatus.accepted)),
+        (
+            or_(state == written(JourneyState.revoked), superseded),
+            written(TokenStatus.revoked),
+        ),
+        (token.used_at.is_not(None), written(TokenStatus.used)),
+        (expired, written(TokenStatus.expired)),
         # Unequal to each rather than NOT IN, whose list is rendered again at every execution.
-        (and_(*(journey.state != state for state in LIVE)), TokenStatus.revoked.value),
-        else_=TokenStatus.valid.value,
+        (and_(*(state != written(live) for live in LIVE)), written(TokenStatus.revoked)),
+        else_=written(TokenStatus.valid),
     )
 
 
 STATUS = _status()
-VALID = STATUS.is_not_distinct_from(TokenStatus.valid.value)  # (never NULL)
+VALID = STATUS.is_not_distinct_from(written(TokenStatus.valid))  # (never NULL)
 
 # What a link's page shows and checks, loaded with the link and its status in one query (a
 # journey has few roles: a row each).

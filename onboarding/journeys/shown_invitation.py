@@ -4,11 +4,12 @@ query costs to run, on a page that anyone holding the link (or a mail scanner) m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Result, Select, bindparam, select
+from sqlalchemy import Result, Row, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from onboarding.journeys.link_tokens import STATUS, TokenStatus
@@ -66,57 +67,61 @@ class ShownLink:
     invitation: ShownInvitation | None = None
 
 
-def _by_link() -> Select[*tuple[Any, ...]]:
-    inviter = aliased(Person)
+# Who invited (a person, like the invitee: the same table twice).
+_INVITER = aliased(Person)
+# What an invitation's page shows of its journey, in this order (read by `invitation_of`).
+_SHOWN = (
+    Journey.id,
+    Journey.state,
+    Journey.expires_at,
+    Organization.name,
+    Person.first_name,
+    Person.last_name,
+    Person.email,
+    Person.language,
+    Person.connect_subject,
+    _INVITER.first_name,
+    _INVITER.last_name,
+    _INVITER.email,
+    Role.name,
+)
+
+
+def showing(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """`query` (on journeys) with what an invitation shows after its own columns: a row per
+    role, in the order of their names after any order `query` has."""
     return (
-        select(
-            STATUS,
-            LinkToken.id,
-            Journey.id,
-            Journey.state,
-            Journey.expires_at,
-            Organization.name,
-            Person.first_name,
-            Person.last_name,
-            Person.email,
-            Person.language,
-            Person.connect_subject,
-            inviter.first_name,
-            inviter.last_name,
-            inviter.email,
-            Role.name,
-        )
-        .join_from(LinkToken, Journey, LinkToken.journey)
+        query.add_columns(*_SHOWN)
         .join(Organization, Journey.organization)
         .join(Person, Journey.person)
-        .outerjoin(inviter, Journey.invited_by)
+        .outerjoin(_INVITER, Journey.invited_by)
         .outerjoin(journey_roles, journey_roles.c.journey_id == Journey.id)
         .outerjoin(Role, Role.id == journey_roles.c.role_id)
-        .where(
-            LinkToken.token_hash == bindparam("token_hash"),
-            LinkToken.purpose == bindparam("purpose"),
-        )
         .order_by(Role.name)
     )
 
 
-# Built once; its parameters are `link_tokens.link_parameters`.
-BY_LINK = _by_link()
-
-
-def shown(result: Result[*tuple[Any, ...]]) -> ShownLink:
-    """The link found by a `BY_LINK` query (all its rows)."""
-    rows = result.all()
-    if not rows:
-        return ShownLink(TokenStatus.unknown)
-    status, token_id, journey_id, state, expires_at, organization, *names = rows[0]
-    first, last, email, language, subject, inviter_first, inviter_last, inviter_email, _ = names
-    invitation = ShownInvitation(
+def invitation_of(rows: Sequence[Row[Any]], first: int) -> ShownInvitation:
+    """The invitation of a `showing` query's `rows` of one journey, whose shown columns start
+    at the index `first`."""
+    journey_id, state, expires_at, organization, *names = rows[0][first:]
+    (
+        first_name,
+        last_name,
+        email,
+        language,
+        subject,
+        inviter_first,
+        inviter_last,
+        inviter_email,
+        _,
+    ) = names
+    return ShownInvitation(
         id=journey_id,
         state=state,
         organization=organization,
         roles=tuple(row[-1] for row in rows if row[-1] is not None),
-        person=Invitee(full_name(first, last), email, language, subject),
+        person=Invitee(full_name(first_name, last_name), email, language, subject),
         invited_by=(
             Inviter(full_name(inviter_first, inviter_last), inviter_email)
             if inviter_email is not None
@@ -124,4 +129,23 @@ def shown(result: Result[*tuple[Any, ...]]) -> ShownLink:
         ),
         expires_at=expires_at,
     )
-    return ShownLink(TokenStatus(status), token_id, invitation)
+
+
+# Built once; its parameters are `link_tokens.link_parameters`.
+BY_LINK = showing(
+    select(STATUS, LinkToken.id)
+    .join_from(LinkToken, Journey, LinkToken.journey)
+    .where(
+        LinkToken.token_hash == bindparam("token_hash"),
+        LinkToken.purpose == bindparam("purpose"),
+    )
+)
+
+
+def shown(result: Result[*tuple[Any, ...]]) -> ShownLink:
+    """The link found by a `BY_LINK` query (all its rows)."""
+    rows = result.all()
+    if not rows:
+        return ShownLink(TokenStatus.unknown)
+    status, token_id = rows[0][:2]
+    return ShownLink(TokenStatus(status), token_id, invitation_of(rows, 2))

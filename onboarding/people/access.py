@@ -7,9 +7,10 @@ scope is its one organization.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnExpressionArgument, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from onboarding.db import written
 from onboarding.errors import NotFound
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey, journey_roles
@@ -28,17 +29,25 @@ def administered_organization_ids(session: Session, person: Person) -> Scope:
     return frozenset(session.scalars(_ADMINISTERED, {"person_id": person.id}))
 
 
-# Built once: every signed-in page's navigation asks it.
-_ADMINISTERED = (
-    select(Journey.organization_id)
-    .join(journey_roles, journey_roles.c.journey_id == Journey.id)
-    .join(Role, Role.id == journey_roles.c.role_id)
-    .where(
-        Journey.person_id == bindparam("person_id"),
-        Journey.state == JourneyState.accepted,
-        Role.name == ADMIN_ROLE,
+def _administered(person_id: ColumnExpressionArgument[int]) -> Select[int]:
+    """The organizations whose admin `person_id` is: an accepted journey with the admin role."""
+    return (
+        select(Journey.organization_id)
+        .join(journey_roles, journey_roles.c.journey_id == Journey.id)
+        .join(Role, Role.id == journey_roles.c.role_id)
+        .where(
+            Journey.person_id == person_id,
+            Journey.state == written(JourneyState.accepted),
+            Role.name == ADMIN_ROLE,
+        )
     )
-)
+
+
+# Built once: admin pages ask it.
+_ADMINISTERED = _administered(bindparam("person_id"))
+# Whether the person of a query on people administers an organization (or all): what the
+# navigation of every signed-in page asks, read with the person.
+ADMINISTERS_ANY = Person.is_superadmin | _administered(Person.id).exists()
 
 
 def may_administer(session: Session, person: Person, organization_id: int) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import ForeignKey, String, Table, Text, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from onboarding.clock import utcnow
 from onboarding.db import Base, UTCDateTime
+from onboarding.people.access import ADMINISTERS_ANY
 from onboarding.people.models import Person
 
 
@@ -80,14 +81,24 @@ def live(session: Session, token: str | None) -> AppSession | None:
     )
 
 
-def person_of(session: Session, token: str, person_id: int | None) -> Person | None:
-    """The person `person_id` when the session of the cookie's `token` is theirs and live."""
-    return session.scalar(_PERSON_OF, {"sid": _sid(token), "person_id": person_id})
+class Viewer(NamedTuple):
+    """Who a live session's cookie signs in."""
+
+    person: Person
+    administers: bool  # an organization, or all of them (a superadmin)
 
 
-# Built once: every signed-in page asks whose it is. The person alone, not the session's row.
-_PERSON_OF = (
-    select(Person)
+def viewer_of(session: Session, token: str, person_id: int | None) -> Viewer | None:
+    """The person `person_id` when the session of the cookie's `token` is theirs and live,
+    and whether they administer."""
+    row = session.execute(_VIEWER_OF, {"sid": _sid(token), "person_id": person_id}).first()
+    return Viewer(*row) if row is not None else None
+
+
+# Built once: every signed-in page asks whose it is, and its navigation whether they
+# administer. The person alone, not the session's row.
+_VIEWER_OF = (
+    select(Person, ADMINISTERS_ANY)
     .join(AppSession, AppSession.person_id == Person.id)
     .where(
         AppSession.sid == bindparam("sid"),

@@ -224,6 +224,22 @@ def test_a_members_page_reads_the_session_with_its_person_and_each_list_once(app
         event.remove(engine, "before_cursor_execute", record)
     assert page.status_code == 200
     assert "Acme: editor, viewer" in page.text and "Beta: viewer" in page.text
-    # The session with its person, the pending invitations with the memberships (with their
-    # organizations and roles), and whether to offer the admin pages.
-    assert len([s for s in seen if s.lstrip().startswith("SELECT")]) == 3
+    # The session with its person and whether to offer the admin pages, and the pending
+    # invitations with the memberships (with their organizations and roles).
+    assert len([s for s in seen if s.lstrip().startswith("SELECT")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("roles", "superadmin", "offered"),
+    [(("admin",), False, True), (("viewer",), False, False), (("viewer",), True, True)],
+)
+def test_the_admin_pages_are_offered_to_whoever_administers(
+    client, factory, roles, superadmin, offered
+):
+    with unit_of_work(factory) as session:
+        person = member(session, organization(session), roles=roles).person
+        person.is_superadmin = superadmin
+        session.flush()
+        log_in_to_app(client, person)
+    page = client.get("/measurements").get_data(as_text=True)
+    assert ('href="/settings/people"' in page) is offered
