@@ -88,9 +88,12 @@ class Application(TransactionalFlask):
     def url_for(self, /, endpoint: str, **options: Any) -> str:
         """Flask's; a page's links to static files and to routes without values (a stylesheet,
         the log-in page) are built once per script root rather than at every render (no
-        `url_defaults` of ours fills them from the request)."""
-        static = endpoint == "static" and options.keys() == {"filename"}
-        if (options and not static) or endpoint[:1] == "." or not has_request_context():
+        `url_defaults` of ours fills them from the request). A value of None counts as none
+        given: it is what `_anchor`, `_external` … mean when left out (Flask's `url_for`
+        helper passes them all), and a route's value of None is left out of the URL."""
+        given = [name for name, value in options.items() if value is not None]
+        static = endpoint == "static" and given == ["filename"]
+        if (given and not static) or endpoint[:1] == "." or not has_request_context():
             return super().url_for(endpoint, **options)
         adapter = request_ctx.url_adapter
         key = (adapter.script_name, adapter.subdomain, endpoint, options.get("filename"))
