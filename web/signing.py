@@ -54,11 +54,11 @@ class KeptSerializer(URLSafeTimedSerializer):
 def csrf_token() -> str:
     """Flask-WTF's `generate_csrf()`: this request's CSRF token, signing the session's raw
     token (made on first use), from a serializer kept per application and secret key."""
-    config = current_app.config
-    field = config["WTF_CSRF_FIELD_NAME"]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    field = app.config["WTF_CSRF_FIELD_NAME"]
     token: str | None = g.get(field)
     if token is None:
-        serializer = _csrf_serializer(current_app._get_current_object())  # type: ignore[attr-defined]
+        serializer = _csrf_serializer(app)
         if field not in session:
             session[field] = _raw_token()
         try:
