@@ -4,13 +4,16 @@ pages, the outbox kicked after commit, and health checks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from flask import Flask, has_request_context
 from flask.globals import request_ctx
 from flask.templating import Environment
 from flask_limiter import Limiter
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from onboarding.logs import configure_logging
 from onboarding.settings import Settings
@@ -28,11 +31,46 @@ from web.request_log import init_request_log
 from workers.celery_app import app as celery_app
 from workers.kick import install as kick_outbox_after_commit
 
+# What Jinja marks a function with that wants the template's context as first argument.
+_TAKES_CONTEXT = pass_context(lambda context: None).jinja_pass_arg  # type: ignore[attr-defined]
+_FUNCTIONS = (FunctionType, MethodType, BuiltinFunctionType)
+
+
+class PageContext(Context):
+    """Jinja's template context, whose calls of functions (a page makes a dozen or two: its
+    messages, links, token) cost less. For any callable Jinja looks for a mark, on it and on
+    its `__call__`, to know what to pass it; a function or method can carry the mark only on
+    itself. Called outside loops and blocks that set variables (where Jinja passes a context
+    of its own), a function takes either nothing or this context."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if (
+            type(__obj) in _FUNCTIONS
+            and not kwargs.get("_loop_vars")
+            and not kwargs.get("_block_vars")
+        ):
+            takes = getattr(__obj, "jinja_pass_arg", None)
+            if takes is None or takes is _TAKES_CONTEXT:
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+                try:
+                    if takes is _TAKES_CONTEXT:
+                        return __obj(__self, *args, **kwargs)
+                    return __obj(*args, **kwargs)
+                except StopIteration:  # as Jinja answers it
+                    return __self.environment.undefined(
+                        "value was undefined because a callable raised a StopIteration exception"
+                    )
+        return super().call(__obj, *args, **kwargs)
+
 
 class Pages(Environment):
-    """Flask's template environment, whose templates read its globals themselves. Jinja gives
+    """Flask's template environment, whose templates read its globals themselves (Jinja gives
     each template a ChainMap of its own globals over the environment's, which every render
-    copies key by key; ours have none of their own, and the copy is then a dict's."""
+    copies key by key; ours have none of their own, and the copy is then a dict's), and call
+    functions through `PageContext`."""
+
+    context_class = PageContext
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return self.globals if not d else super().make_globals(d)
@@ -50,9 +88,12 @@ class Application(TransactionalFlask):
     def url_for(self, /, endpoint: str, **options: Any) -> str:
         """Flask's; a page's links to static files and to routes without values (a stylesheet,
         the log-in page) are built once per script root rather than at every render (no
-        `url_defaults` of ours fills them from the request)."""
-        static = endpoint == "static" and options.keys() == {"filename"}
-        if (options and not static) or endpoint[:1] == "." or not has_request_context():
+        `url_defaults` of ours fills them from the request). A value of None counts as none
+        given: it is what `_anchor`, `_external` … mean when left out (Flask's `url_for`
+        helper passes them all), and a route's value of None is left out of the URL."""
+        given = [name for name, value in options.items() if value is not None]
+        static = endpoint == "static" and given == ["filename"]
+        if (given and not static) or endpoint[:1] == "." or not has_request_context():
             return super().url_for(endpoint, **options)
         adapter = request_ctx.url_adapter
         key = (adapter.script_name, adapter.subdomain, endpoint, options.get("filename"))

@@ -24,17 +24,21 @@ SESSION_ID_KEY = "session"  # the server-side session's token
 CONNECT_EMAIL_KEY = "connect_email"
 INVITATIONS_KEY = "invitations"
 REMEMBERED_INVITATIONS = 5
+_UNKNOWN: Any = object()  # not looked up yet in this request (`g` holds None for nobody)
 
 
 def current_person() -> Person | None:
-    if "person" not in g:
+    # Asked several times by every page (its language, zone, navigation): one lookup in `g`.
+    person: Person | None = g.get("person", _UNKNOWN)
+    if person is _UNKNOWN:
         token = session.get(SESSION_ID_KEY)
         # No database session for a visitor who never logged in.
         viewer = (
             sessions.viewer_of(db_session(), token, session.get(SESSION_KEY)) if token else None
         )
-        g.person, g.administers = viewer if viewer is not None else (None, False)
-    return g.person
+        person, g.administers = viewer if viewer is not None else (None, False)
+        g.person = person
+    return person
 
 
 def administers() -> bool:

@@ -18,9 +18,31 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from onboarding.rate_limit_fallback import fallback_storage_uri
 from onboarding.rate_limits import database_storage_uri, read_windows
 from onboarding.settings import Settings
+from web.signing import csrf_token
 
-csrf = CSRFProtect()
 _T = TypeVar("_T")
+
+
+class CSRF(CSRFProtect):
+    """Flask-WTF's CSRF protection, whose templates' `csrf_token()` signs with a serializer
+    kept per application (see `web.signing.csrf_token`), the same tokens it checks. Templates
+    find it among the environment's globals: no context processor gives it to each render.
+    A request whose method it does not check (a page's GET) is let through before looking
+    for the view's exemption, with the same outcome."""
+
+    def init_app(self, app: Flask) -> None:
+        processors = app.template_context_processors[None]
+        kept = list(processors)
+        super().init_app(app)
+        processors[:] = kept
+        app.jinja_env.globals["csrf_token"] = csrf_token
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            super().protect(apply_exemptions)
+
+
+csrf = CSRF()
 
 
 def init_settings(app: Flask, settings: Settings) -> None:

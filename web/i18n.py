@@ -95,7 +95,9 @@ def _language_of(context: Context) -> str:
     """The page's language as the template's context holds it (see `language` in
     `init_i18n`): a dozen messages a page, each without a lookup through the request. A macro
     imported without the context asks the request."""
-    language: str | None = context.get("lang")
+    # Where `Context.get` looks, without its two calls: the template's own variables, then
+    # the render's.
+    language: str | None = context.vars.get("lang") or context.parent.get("lang")
     return language or page_language()
 
 

@@ -10,6 +10,8 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
+from web.signing import KeptSerializer
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -79,16 +81,29 @@ def _with_headers(wsgi_app: WSGIApplication, every: _Wanted, html: _Wanted) -> W
 
 
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, whose serializer is made once per application and
-    keys instead of twice per request (it opens every session, with a cookie or without)."""
+    """Flask's signed-cookie sessions, whose serializer (and its signer) is made once per
+    application and keys instead of twice per request (it opens every session, with a cookie
+    or without)."""
 
     def __init__(self) -> None:
-        self._serializer: tuple[object, URLSafeTimedSerializer | None] | None = None
+        self._serializer: tuple[object, URLSafeTimedSerializer] | None = None
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if not app.secret_key:
+            return None
+        # Flask's own, but kept: the current key last, after the fallbacks.
+        keys = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key]
         if self._serializer is None or self._serializer[0] != keys:
-            self._serializer = (keys, super().get_signing_serializer(app))
+            serializer = KeptSerializer(
+                keys,
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            self._serializer = (keys, serializer)
         return self._serializer[1]
 
 

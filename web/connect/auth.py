@@ -25,24 +25,27 @@ ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
 PENDING_AMR_KEY = "pending_amr"  # how the first factor was given
+_UNKNOWN: Any = object()  # not looked up yet in this request (`g` holds None for nobody)
 
 
 def current_session() -> ConnectSession | None:
     """This browser's live session at Connect, of an active account."""
-    if "connect_session" not in g:
+    live: ConnectSession | None = g.get("connect_session", _UNKNOWN)
+    if live is _UNKNOWN:
         token = session.get(SESSION_ID_KEY)
         # No session cookie, no database: most pages are first seen logged out.
         row = sessions.live(db_session(), token) if token else None
         mine = row is not None and row.account_id == session.get(ACCOUNT_KEY)
-        g.connect_session = row if mine and oidc.active_account(row.account) else None
-    return g.connect_session
+        live = g.connect_session = row if mine and oidc.active_account(row.account) else None
+    return live
 
 
 def current_account() -> Account | None:
-    if "account" not in g:
+    account: Account | None = g.get("account", _UNKNOWN)
+    if account is _UNKNOWN:
         row = current_session()
-        g.account = row.account if row else None
-    return g.account
+        account = g.account = row.account if row else None
+    return account
 
 
 def new_session() -> None:
