@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
@@ -85,6 +86,20 @@ def configured_clients(settings: Settings) -> dict[str, Client]:
             offline_access=entry.get("offline_access", False),
         )
     return clients
+
+
+def destinations(settings: Settings) -> list[str]:
+    """The origins Connect's forms send a browser on to: every client's, back after a log-in or
+    log-out (the form's answer redirects there), and the upstream provider's. A
+    Content-Security-Policy's form-action must allow them all."""
+    uris = [
+        uri
+        for client in configured_clients(settings).values()
+        for uri in (*client.redirect_uris, *client.post_logout_redirect_uris)
+    ]
+    if settings.upstream_issuer:
+        uris.append(settings.upstream_issuer)
+    return sorted({f"{part.scheme}://{part.netloc}" for part in map(urlsplit, uris)})
 
 
 def find_client(client_id: str | None, settings: Settings) -> Client | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from onboarding.identity import clients
 from onboarding.settings import Settings, get_settings
 from web.application import attach_common, new_application
 from web.connect import (
@@ -40,8 +41,7 @@ def create_connect_app(
         app,
         cookie_name="connect_session",
         secure=settings.reached_over_tls(settings.connect_issuer),
-        # Forms and redirects lead back to the app, and to the upstream provider.
-        form_action=" ".join(filter(None, [settings.app_base_url, settings.upstream_issuer])),
+        form_action=" ".join(clients.destinations(settings)),
     )
     register.allow_captcha_scripts(app, settings)
     attach_common(app, limiter, "connect")

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from onboarding import errors, invitation_proof
 from onboarding.clock import utcnow
 from onboarding.i18n import DEFAULT_LANGUAGE, LANGUAGES, countries
-from onboarding.identity import accounts, captcha, links, passwords
+from onboarding.identity import accounts, captcha, clients, links, passwords
 from onboarding.identity.machine import awaits_activation
 from onboarding.invitation_proof import InvitationProof
 from onboarding.settings import Settings
@@ -73,7 +73,7 @@ def allow_captcha_scripts(app: Flask, settings: Settings) -> None:
     policy = (
         f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
         f"script-src 'self' {RECAPTCHA_ORIGINS}; frame-src {RECAPTCHA_ORIGINS}; "
-        f"form-action 'self' {settings.app_base_url}; frame-ancestors 'none'; "
+        f"form-action 'self' {' '.join(clients.destinations(settings))}; frame-ancestors 'none'; "
         "base-uri 'self'; object-src 'none'"
     )
 

@@ -734,6 +734,35 @@ def test_a_code_is_refused_for_another_client_redirect_or_without_its_verifier(f
     assert "access_token" in token_request(len(wrong)).get_json()
 
 
+def test_connect_forms_may_send_the_browser_on_to_every_client(factory, settings):
+    # A browser applies the log-in page's form-action to the redirects that answer its post:
+    # the log-in form answers another client's authorization request with a redirect there.
+    other = {**OTHER_CLIENT, "post_logout_redirect_uris": ["https://bye.other.test:8443/out"]}
+    use_settings(settings.with_overrides(connect_clients=json.dumps([other])))
+    activated_account(factory)
+    client = create_connect_app({"TESTING": True, "RATELIMIT_ENABLED": False}).test_client()
+    authorize = "/authorize?" + urlencode(
+        {
+            "client_id": other["client_id"],
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": other["redirect_uris"][0],
+            "state": "s",
+            "nonce": "n",
+            "code_challenge": create_s256_code_challenge(generate_token(48)),
+            "code_challenge_method": "S256",
+        }
+    )
+    page = client.get("/login")
+    allowed = directives(page.headers["Content-Security-Policy"])["form-action"]
+    answer = log_in_to_connect(client, next_url=authorize)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("http://other.test/callback?code=")
+    assert "http://other.test" in allowed
+    assert "https://bye.other.test:8443" in allowed
+    assert settings.app_base_url in allowed
+
+
 def test_a_nonce_is_accepted_once_per_client(connect_app, factory, settings):
     activated_account(factory)
     client = connect_app.test_client()
