@@ -6,9 +6,10 @@
 The app and Connect run under gunicorn (sync workers) on a PostgreSQL database and a
 redis-server (rate limits, broker) of their own. Each simulated person, in a fresh browser
 (cookie jar), starts at the app's "Log in with Connect" (authorize redirect), gets Connect's
-log-in form, posts the address and password, and follows the code back to the app's callback,
-which redeems it at Connect's token endpoint. The log-in ends, as issue 14 counts it, with the
-callback's answer: a redirect to the landing page with the app's session cookie set (checked).
+log-in form (/authorize's answer), posts the address and password, and follows the code back
+to the app's callback, which redeems it at Connect's token endpoint. The log-in ends, as
+issue 14 counts it, with the callback's answer: a redirect to the landing page with the app's
+session cookie set (checked).
 The landing page itself is not fetched (Measurements is a page of its own, benchmarked by
 bench/web.py); after the run, each client's last session opens it once, to check that the
 log-ins gave sessions the app accepts, outside the figures. Each client comes from
@@ -53,17 +54,22 @@ PASSWORD = helpers.PASSWORD
 FIELD = re.compile(r'name="(csrf_token|next)" value="([^"]*)"')
 SESSION_COOKIE = "app_session"  # the app's, see web.create_app
 REDIRECTS = 5  # more, between the log-in form and the app's callback, is a loop
+# What a browser accepts when it follows a link: a page (Connect's /authorize shows its log-in
+# form to a browser, and redirects a program to /login).
+PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 def log_in(browser: requests.Session, app: str, connect: str, address: str) -> str | None:
     """One whole log-in of `address` in `browser`, from the app's "Log in with Connect" to the
     answer of the app's callback; None when that answer redirects to the landing page with the
     app's session cookie set, else what it was."""
-    form = browser.get(f"{app}/login/connect", timeout=30)
+    # The app's redirect to Connect's /authorize, which answers with the log-in form.
+    form = browser.get(f"{app}/login/connect", headers=PAGE, timeout=30)
     fields = {name: html.unescape(value) for name, value in FIELD.findall(form.text)}
     answer = browser.post(
         f"{connect}/login",
         data={"email": address, "password": PASSWORD, **fields},
+        headers=PAGE,
         allow_redirects=False,
         timeout=30,
     )
@@ -73,7 +79,7 @@ def log_in(browser: requests.Session, app: str, connect: str, address: str) -> s
         if not answer.is_redirect or answer.url.startswith(f"{app}/auth/callback"):
             break
         location = urljoin(answer.url, answer.headers["Location"])
-        answer = browser.get(location, allow_redirects=False, timeout=30)
+        answer = browser.get(location, headers=PAGE, allow_redirects=False, timeout=30)
     landing = urljoin(answer.url, answer.headers.get("Location", ""))
     if (
         answer.url.startswith(f"{app}/auth/callback")

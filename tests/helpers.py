@@ -4,6 +4,7 @@ served on a loopback port. Fixtures live in the conftest files."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import secrets
@@ -204,6 +205,19 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+# What a browser sends when it follows a link: it prefers a page (Connect's /authorize shows a
+# browser its log-in form, and sends a program to /login).
+PAGE_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+_NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]*)">')
+
+
+def form_next(page: str) -> str:
+    """Where `page`'s form goes on to once logged in (its hidden `next`)."""
+    match = _NEXT.search(page)
+    assert match, "no next in the form"
+    return html.unescape(match.group(1))
 
 
 def answer_requests(session: Session) -> None:

@@ -21,9 +21,9 @@ from web.connect.limits import (
     login_key,
     remember_device,
 )
+from web.connect.login_page import login_page
 from web.connect.provider import after_log_in
 from web.db import db_session
-from web.extensions import app_settings
 from web.security import safe_next
 
 bp = Blueprint("login", __name__)
@@ -49,12 +49,7 @@ def finish(account: Account, next_url: str, amr: list[str] | None = None) -> Res
 @bp.get("/login")
 def login() -> Any:
     # login_hint: the address the client expects (OpenID Connect Core 3.1.2.1).
-    return render_template(
-        "login.html",
-        next=_next(),
-        settings=app_settings(),
-        email=request.args.get("login_hint", ""),
-    )
+    return login_page(_next(), request.args.get("login_hint", ""))
 
 
 @bp.post("/login")
@@ -73,13 +68,8 @@ def login_post() -> Any:
     )
     if account is None:
         failed()
-        return render_template(
-            "login.html",
-            next=_next(),
-            settings=app_settings(),
-            email=request.form.get("email", ""),
-            error="The email address or password is not right.",
-        ), 200
+        error = "The email address or password is not right."
+        return login_page(_next(), request.form.get("email", ""), error), 200
     remember_device()
     return finish(account, _next(), PASSWORD_AMR)
 

@@ -29,6 +29,7 @@ from onboarding.identity import clients, keys, logout
 from web.connect import auth
 from web.connect.auth import current_account
 from web.connect.i18n import choose_language
+from web.connect.login_page import login_page
 from web.connect.oauth import AUTH_TIME_KEY, oauth_server
 from web.db import db_session, keep_changes_of_refusal
 from web.extensions import app_settings, csrf
@@ -180,10 +181,14 @@ def _authorization_response(authorize: Request) -> Any:
         )
     fresh_login = "login" in prompts
     if account is None or fresh_login:
+        resumed = _resumed_authorize_path(authorize)
         login_hint = values.get("login_hint")
-        return redirect(
-            url_for("login.login", next=_resumed_authorize_path(authorize), login_hint=login_hint)
-        )
+        if authorize.method == "GET" and _a_person_reads(authorize):
+            # The log-in page at once, as /login shows it: its form posts to /login, whose
+            # answer carries the code (see after_log_in). Not for a POST: the page's language
+            # links (and a reload) need the request in its address.
+            return login_page(resumed, login_hint or "")
+        return redirect(url_for("login.login", next=resumed, login_hint=login_hint))
     return server.issue_code(grant, account)
 
 
@@ -223,8 +228,14 @@ def _oauth_text(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
+# What the request as it arrived asks for once (a fresh log-in, not older than max_age) or
+# only for the log-in page (its language, which the session keeps): the request resumed
+# after the log-in goes without them.
+_ASKED_ONCE = ("prompt", "max_age", "lang")
+
+
 def _resumed_authorize_path(authorize: Request) -> str:
-    args = [(k, v) for k, v in authorize.values.items(multi=True) if k not in ("prompt", "max_age")]
+    args = [(k, v) for k, v in authorize.values.items(multi=True) if k not in _ASKED_ONCE]
     return f"{authorize.path}?{urlencode(args)}"
 
 
