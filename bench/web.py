@@ -126,6 +126,12 @@ def main() -> None:
                     ("Connect GET /register", f"{connect}/register", []),
                     ("Connect GET /login", f"{connect}/login", []),
                     ("Connect GET /authorize (redirect)", f"{connect}/authorize?{authorize}", []),
+                    # What a browser gets there: the log-in page itself.
+                    (
+                        "Connect GET /authorize (a browser's)",
+                        f"{connect}/authorize?{authorize}",
+                        ["Accept: text/html"],
+                    ),
                 ]
                 results = [
                     wrk(name, url, args.seconds, args.connections, headers)
