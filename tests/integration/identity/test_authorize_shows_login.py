@@ -19,8 +19,9 @@ BROWSER = {**PAGE_ACCEPT, "Accept-Language": "en"}
 
 
 def masked(page: str) -> str:
-    """`page` without its CSRF token and its language links (this page's own address)."""
-    page = re.sub(r'name="csrf_token" value="[^"]*"', "", page)
+    """`page` without its CSRF token (in the form and the passkey button: signed with the
+    second it was made in) and its language links (this page's own address)."""
+    page = re.sub(r'(name="csrf_token" value|data-csrf)="[^"]*"', r"\1", page)
     return re.sub(r'<a href="\?[^"]*"', "<a", page)
 
 
