@@ -16,17 +16,25 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'self'; "
-        "object-src 'none'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def content_security_policy(form_action: str, *, scripts: str = "", frames: str = "") -> str:
+    """The pages' policy: everything from this origin only, forms posting (and redirecting) to
+    it and to the origins of `form_action`; `scripts` and `frames` name origins whose scripts
+    and frames a page may load besides."""
+    frame_src = f"frame-src {frames}; " if frames else ""
+    return (
+        f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self'{' ' + scripts if scripts else ''}; {frame_src}"
+        f"form-action 'self' {form_action}; frame-ancestors 'none'; base-uri 'self'; "
+        "object-src 'none'"
+    )
 
 
 def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: str = "") -> None:
@@ -43,10 +51,7 @@ def init_security(app: Flask, *, cookie_name: str, secure: bool, form_action: st
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.session_interface = CookieSessions()
-    headers = {**HEADERS}
-    headers["Content-Security-Policy"] = headers["Content-Security-Policy"].format(
-        form_action=form_action
-    )
+    headers = {"Content-Security-Policy": content_security_policy(form_action), **HEADERS}
     if secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 

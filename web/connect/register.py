@@ -35,7 +35,7 @@ from web.connect.provider import after_log_in
 from web.db import db_session
 from web.extensions import app_settings
 from web.i18n import page_language
-from web.security import safe_next
+from web.security import content_security_policy, safe_next
 
 bp = Blueprint("register", __name__)
 RECAPTCHA_ORIGINS = "https://www.google.com https://www.gstatic.com"
@@ -70,11 +70,9 @@ def allow_captcha_scripts(app: Flask, settings: Settings) -> None:
     """reCAPTCHA loads Google's script and frame; the proof of work needs nothing external."""
     if settings.captcha != "recaptcha":
         return
-    policy = (
-        f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        f"script-src 'self' {RECAPTCHA_ORIGINS}; frame-src {RECAPTCHA_ORIGINS}; "
-        f"form-action 'self' {' '.join(clients.destinations(settings))}; frame-ancestors 'none'; "
-        "base-uri 'self'; object-src 'none'"
+    destinations = " ".join(clients.destinations(settings))
+    policy = content_security_policy(
+        destinations, scripts=RECAPTCHA_ORIGINS, frames=RECAPTCHA_ORIGINS
     )
 
     @app.after_request

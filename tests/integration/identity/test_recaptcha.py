@@ -84,3 +84,27 @@ def test_the_recaptcha_page_loads_googles_widget_under_its_policy(factory, setti
     html = page.get_data(as_text=True)
     assert 'data-sitekey="site-key"' in html
     assert "https://www.google.com" in page.headers["Content-Security-Policy"]
+
+
+def test_the_recaptcha_policy_is_connects_own_with_googles_scripts_and_frames(factory, settings):
+    from onboarding.settings import use_settings
+    from web import create_connect_app
+
+    use_settings(settings)
+    usual = policy_of(create_connect_app().test_client().get("/register"))
+    use_settings(
+        settings.with_overrides(
+            captcha="recaptcha", recaptcha_site_key="site-key", recaptcha_secret_key="s3cret"
+        )
+    )
+    relaxed = policy_of(create_connect_app().test_client().get("/register"))
+
+    google = ["https://www.google.com", "https://www.gstatic.com"]
+    assert relaxed.pop("script-src") == usual.pop("script-src") + google
+    assert relaxed.pop("frame-src") == google
+    assert relaxed == usual  # every other directive, form-action's clients included
+
+
+def policy_of(page) -> dict[str, list[str]]:
+    directives = (part.split() for part in page.headers["Content-Security-Policy"].split(";"))
+    return {words[0]: words[1:] for words in directives if words}
