@@ -108,7 +108,8 @@ def jwks_creating_keys_when_due() -> Response:
 def authorize_and_issue_code() -> Any:
     # A GET that writes, as OAuth defines it: the authorization code is stored before the
     # redirect that carries it, and the client exchanges it at once.
-    return _authorization_answer(request)
+    # The request itself, not Flask's proxy to it: authlib reads its values a few dozen times.
+    return _authorization_answer(request._get_current_object())  # type: ignore[attr-defined]
 
 
 def after_log_in(next_url: str, code: int = 302) -> werkzeug.Response:
