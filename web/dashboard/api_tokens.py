@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.dashboard import api_tokens
 from onboarding.dashboard.api_tokens import Purpose
 from onboarding.errors import ValidationError
 from onboarding.people.access import organizations_in
-from onboarding.people.directory import find_organization
-from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope
+from web.dashboard.scope import admin_scope, posted_organization
 from web.db import db_session
 from web.i18n import gettext
 from web.ids import parse_id
@@ -36,12 +34,8 @@ def tokens() -> str:
 @bp.post("/tokens")
 def create_token() -> str:
     _, allowed = admin_scope()
-    organization_id = parse_id(request.form.get("organization"))
-    if organization_id is None:
-        abort(400)
-    admin = require_admin_of(organization_id)
+    admin, organization = posted_organization()
     session = db_session()
-    organization = find_organization(session, organization_id)
     try:
         purpose = Purpose(request.form.get("purpose", Purpose.api))
     except ValueError:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import flash, render_template, request
 
 from onboarding.dashboard.bulk_invite import COLUMNS, bulk_invite
 from onboarding.errors import ValidationError
 from onboarding.people.access import organizations_in
-from onboarding.people.directory import find_organization
-from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope
+from web.dashboard.scope import admin_scope, posted_organization
 from web.db import db_session
 from web.i18n import ngettext
-from web.ids import parse_id
 from web.words import refusal
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -34,12 +31,8 @@ def bulk_form() -> str:
 def bulk_run() -> tuple[str, int] | str:
     """Dry run (the default) or real run of the posted CSV for one organization."""
     _, allowed = admin_scope()
+    admin, organization = posted_organization()
     session = db_session()
-    organization_id = parse_id(request.form.get("organization"))
-    if organization_id is None:
-        abort(400)
-    admin = require_admin_of(organization_id)
-    organization = find_organization(session, organization_id)
     dry_run = request.form.get("run") != "invite"
     page = {"organizations": organizations_in(session, allowed), "columns": COLUMNS, "csv_text": ""}
     try:

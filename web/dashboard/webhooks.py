@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.errors import ValidationError
 from onboarding.people.access import Scope, organizations_in
-from onboarding.people.directory import find_organization
 from onboarding.webhooks import deliveries, endpoints
 from onboarding.webhooks.events import EVENT_TYPES
 from onboarding.webhooks.models import WebhookEndpoint
-from web.auth import require_admin_of
 from web.dashboard import bp
-from web.dashboard.scope import admin_scope
+from web.dashboard.scope import admin_scope, posted_organization
 from web.db import db_session
 from web.i18n import gettext, tr
-from web.ids import parse_id
 
 
 def _page(
@@ -49,12 +46,8 @@ def webhooks() -> str:
 @bp.post("/webhooks")
 def register_webhook() -> str | tuple[str, int]:
     _, allowed = admin_scope()
-    organization_id = parse_id(request.form.get("organization"))
-    if organization_id is None:
-        abort(400)
-    admin = require_admin_of(organization_id)
+    admin, organization = posted_organization()
     session = db_session()
-    organization = find_organization(session, organization_id)
     try:
         endpoint, secret = endpoints.register(
             session,

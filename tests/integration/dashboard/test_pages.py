@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from onboarding import journeys
 from onboarding.dashboard.api_tokens import issue
+from onboarding.dashboard.models import ApiToken
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.models import Person
+from onboarding.webhooks.models import WebhookEndpoint
 from tests import helpers
 from tests.helpers import admin_of, organization
 
@@ -151,3 +154,35 @@ def test_extend_expiry_from_the_page(client, factory, log_in):
     assert (after - before).days == 10
     page = client.get(f"/admin/onboarding/journeys/{journey_id}").get_data(as_text=True)
     assert "extend" in page and "boss@acme.example" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/admin/onboarding/tokens", {"name": "ci", "purpose": "api"}),
+        ("/admin/onboarding/webhooks", {"url": "https://hooks.example/in"}),
+        ("/admin/onboarding/invite", {"csv_text": "email\nnew@example.com", "run": "invite"}),
+    ],
+)
+def test_forms_for_an_organization_need_one_the_admin_administers(
+    client, factory, log_in, path, fields
+):
+    ids = two_organizations(factory)
+    log_in(client, person(factory, ids["acme_admin"]))
+    token = csrf_of(client.get(path).get_data(as_text=True))
+    before = counts(factory)
+
+    for named, status in (("", 400), ("acme", 400), (ids["globex"], 403)):
+        posted = {"csrf_token": token, "organization": named, **fields}
+        assert client.post(path, data=posted).status_code == status
+
+    assert counts(factory) == before
+
+
+def counts(factory) -> tuple[int, int, int]:
+    """API tokens, webhook endpoints and journeys on record."""
+    with factory() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (ApiToken, WebhookEndpoint, Journey)
+        )
