@@ -160,7 +160,9 @@ def naive_rate(factory, port: int, count: int, settings: Settings) -> float:
             with unit_of_work(factory) as session:
                 row = session.get_one(OutboxMessage, row_id)
                 payload = row.payload
-                rendered = render(payload["template"], payload["language"], payload["context"])
+                rendered = render(
+                    payload["template"], payload["language"], payload["context"], settings
+                )
                 message = EmailMessage()
                 message["Subject"] = rendered.subject
                 message["From"] = settings.mail_from
