@@ -4,7 +4,7 @@ pages, the outbox kicked after commit, and health checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
@@ -17,6 +17,7 @@ from jinja2.runtime import Context
 
 from onboarding.logs import configure_logging
 from onboarding.settings import Settings
+from onboarding.template_globals import SharedGlobals
 from web.db import TransactionalFlask
 from web.errors import init_errors
 from web.extensions import (
@@ -64,16 +65,11 @@ class PageContext(Context):
         return super().call(__obj, *args, **kwargs)
 
 
-class Pages(Environment):
-    """Flask's template environment, whose templates read its globals themselves (Jinja gives
-    each template a ChainMap of its own globals over the environment's, which every render
-    copies key by key; ours have none of their own, and the copy is then a dict's), and call
-    functions through `PageContext`."""
+class Pages(SharedGlobals, Environment):
+    """Flask's template environment, whose templates read its globals themselves (see
+    `SharedGlobals`) and call functions through `PageContext`."""
 
     context_class = PageContext
-
-    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        return self.globals if not d else super().make_globals(d)
 
 
 class Application(TransactionalFlask):

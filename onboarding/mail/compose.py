@@ -21,6 +21,7 @@ from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
 from onboarding.mail.transport import BARE_ADDRESS
 from onboarding.settings import Settings
+from onboarding.template_globals import SharedGlobals
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -153,7 +154,7 @@ def _common_context(settings: Settings) -> dict[str, Any]:
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _environment(language: str) -> Environment:
-    env = Environment(
+    env = SharedGlobals(
         loader=FileSystemLoader(TEMPLATES_DIR),
         extensions=[TranslatedAtCompile],
         autoescape=select_autoescape(["html"]),
