@@ -24,7 +24,19 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import requests
-from sqlalchemy import Table, bindparam, select, update
+import sqlalchemy as sa
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -241,22 +253,25 @@ def _forget_links(session: Session, batch: Batch) -> None:
     """Drop the context of the mails this batch finished with (sent, bounced or dead): it
     holds their links, whose tokens are otherwise stored only as hashes. What the dashboard
     shows (template, recipient, language) stays; rows still to be retried keep everything."""
-    kept = [
-        {"row_id": row.id, "kept": {k: v for k, v in row.payload.items() if k != "context"}}
-        for row in batch.rows
-        if row.kind == outbox.MAIL
-    ]
-    if kept:
+    mails = [row.id for row in batch.rows if row.kind == outbox.MAIL]
+    if mails:
         session.execute(
             update(OUTBOX)
             .where(
-                OUTBOX.c.id == bindparam("row_id"),
+                OUTBOX.c.id.in_(mails),
                 OUTBOX.c.status != OutboxStatus.pending,
                 OUTBOX.c.next_attempt_at == batch.lease_until,  # finished by this batch
             )
-            .values(payload=bindparam("kept")),
-            kept,
+            .values(payload=_without_context(session.get_bind().dialect.name))
         )
+
+
+def _without_context(dialect: str) -> ColumnElement[Any]:
+    """The payload without its "context", in SQL: one statement for a whole group of rows."""
+    if dialect == "postgresql":
+        without = sa.cast(OUTBOX.c.payload, JSONB).op("-")(literal("context", String))
+        return sa.cast(without, JSON)
+    return func.json_remove(OUTBOX.c.payload, "$.context")
 
 
 def _gave_up(attempts: int, created_at: datetime, now: datetime, settings: Settings) -> bool:
