@@ -2,6 +2,7 @@
 
     python bench/mail.py [--mails 20000] [--sample 2000] [--floor-sample 5000]
                          [--database-url postgresql://…] [--smtp-sink /usr/sbin/smtp-sink]
+                         [--smtp-port PORT (a server already listening; no smtp-sink)]
 
 smtp-sink is postfix's test SMTP server (Debian package `postfix`). It need not be installed:
     apt-get download postfix && dpkg-deb -x postfix_*.deb /tmp/postfix
@@ -231,9 +232,12 @@ def main() -> None:
     parser.add_argument("--floor-sample", type=int, default=5_000, help="mails per floor run")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--smtp-sink", default=shutil.which("smtp-sink") or "/usr/sbin/smtp-sink")
+    parser.add_argument(
+        "--smtp-port", type=int, help="an SMTP server listening on 127.0.0.1: no smtp-sink started"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as var_dir:
-        port = free_port()
+        port = args.smtp_port or free_port()
         env = {
             "ONBOARDING_ENV": "development",
             "ONBOARDING_VAR_DIR": var_dir,
@@ -247,7 +251,7 @@ def main() -> None:
         engine = make_engine(settings.database_url)
         upgrade(engine)
         factory = make_session_factory(engine, settings)
-        sink = start_sink(args.smtp_sink, port)
+        sink = None if args.smtp_port else start_sink(args.smtp_sink, port)
         try:
             mails = prebuilt(args.floor_sample, settings)
             floors: list[float] = []
@@ -264,8 +268,9 @@ def main() -> None:
             worker = worker_rate(factory, env, args.mails)
             measure_floors()
         finally:
-            sink.terminate()
-            sink.wait()
+            if sink is not None:
+                sink.terminate()
+                sink.wait()
             engine.dispose()
     floor, fastest = max(floors), max(pipelined)
     print(f"floor     (bare smtplib, pre-built bytes): {floor:6.0f} mails/s  ({runs(floors)})")
