@@ -58,7 +58,7 @@ def free_port() -> int:
 
 def known_account(settings: Settings) -> None:
     """An activated account at KNOWN, made through the use cases and the worker's answer."""
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = make_session_factory(make_engine(settings.database_url), settings)
     upgrade(factory.kw["bind"])
     use_settings(settings)
     with unit_of_work(factory) as session:
