@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install test-install lint graphviz chromium altcha-widget argon2-native
+.PHONY: run test install test-install lint graphviz chromium wrk altcha-widget argon2-native
 
 $(BIN)/onboarding: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,16 +40,19 @@ altcha-widget: node_modules/axe-core/axe.min.js
 	   node_modules/altcha/LICENSE.txt web/connect/static/altcha/
 
 # Debian packages: Graphviz draws the state diagrams (also live on the dashboard); the browser
-# test drives Chromium.
+# test drives Chromium; bench/web.py (run small by the tests) drives pages with wrk.
 graphviz:
 	@command -v dot >/dev/null || (apt-get update && apt-get install -y graphviz)
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+wrk:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+
 install: $(BIN)/onboarding graphviz
 
-test-install: install chromium node_modules/.package-lock.json
+test-install: install chromium wrk node_modules/.package-lock.json
 
 run: install
 	$(BIN)/onboarding serve

@@ -41,41 +41,57 @@ def test_the_mail_bench_measures_every_sender_and_the_worker_sends_each_mail():
     assert len({m["To"] for m in worker_mails}) == 30
 
 
-@pytest.mark.parametrize(
-    ("script", "args", "printed"),
-    [
-        ("enumeration.py", ["--requests", "3"], r"^register +existing .* p = "),
-        (
-            "sweep.py",
-            ["--journeys", "300", "--stale", "30", "--url", POSTGRES_URL],
-            r"^per-row loop / expire_stale: [\d.]+x$",
-        ),
-        (
-            "dashboard.py",
-            [
-                "--journeys",
-                "300",
-                "--organizations",
-                "3",
-                "--bulk-rows",
-                "20",
-                "--url",
-                POSTGRES_URL,
-            ],
-            r"^bulk invite of 20 CSV rows",
-        ),
-        (
-            "login_profile.py",
-            ["--log-ins", "2", "--postgres-url", POSTGRES_URL],
-            r"GET .*/auth/callback: [\d.]+ ms",
-        ),
-        (
-            "page_cost.py",
-            ["--requests", "3", "--rounds", "1", "--postgres-url", POSTGRES_URL],
-            r"^Connect GET /register +200 OK",
-        ),
-    ],
-)
+PG = ["--postgres-url", POSTGRES_URL]
+SMALL_RUNS = [
+    pytest.param(
+        "enumeration.py", ["--requests", "3"], r"^register +existing .* p = ", id="enumeration"
+    ),
+    pytest.param(
+        "sweep.py",
+        ["--journeys", "300", "--stale", "30", "--url", POSTGRES_URL],
+        r"^per-row loop / expire_stale: [\d.]+x$",
+        id="sweep",
+    ),
+    pytest.param(
+        "dashboard.py",
+        ["--journeys", "300", "--organizations", "3", "--bulk-rows", "20", "--url", POSTGRES_URL],
+        r"^bulk invite of 20 CSV rows",
+        id="dashboard",
+    ),
+    pytest.param(
+        "login_profile.py",
+        ["--log-ins", "2", *PG],
+        r"GET .*/auth/callback: [\d.]+ ms",
+        id="login_profile",
+    ),
+    pytest.param(
+        "logins.py",
+        ["--seconds", "2", "--warm-up", "1", "--people", "6", "--clients", "2", *PG],
+        r"^  failures: 0 ",
+        id="logins",
+    ),
+    *(
+        pytest.param(
+            "faults.py", [scenario, "--mails", "60", *PG], r"lost 0", id=f"faults {scenario}"
+        )
+        for scenario in ("kill", "drop", "scale", "broker")
+    ),
+    pytest.param(
+        "web.py",
+        ["--seconds", "1", "--connections", "2", *PG],
+        r"^Connect GET /authorize \(a browser's\) +\d+ ",
+        id="web",
+    ),
+    pytest.param(
+        "page_cost.py",
+        ["--requests", "3", "--rounds", "1", *PG],
+        r"^Connect GET /register +200 OK",
+        id="page_cost",
+    ),
+]
+
+
+@pytest.mark.parametrize(("script", "args", "printed"), SMALL_RUNS)
 def test_a_bench_runs_to_its_figures(postgres_url, script, args, printed):
     # `postgres_url`: these benches make databases of their own on the server it is on.
     assert re.search(printed, run(script, *args), re.MULTILINE)
