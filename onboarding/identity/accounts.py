@@ -29,6 +29,7 @@ from onboarding.identity import events, links, mails, passkeys, passwords, sessi
 from onboarding.identity.machine import AccountState, awaits_activation, fire
 from onboarding.identity.models import Account, AccountToken
 from onboarding.invitation_proof import InvitationProof
+from onboarding.typed_text import has_control_character
 
 # Account.verified_by of an address the app's invitation link proved.
 INVITATION = "invitation"
@@ -71,6 +72,12 @@ def _details(first_name: str, last_name: str, language: str, country: str | None
         raise ValidationError("Enter your first name (at most 100 characters).", "first_name")
     if not last_name or len(last_name) > 100:
         raise ValidationError("Enter your last name (at most 100 characters).", "last_name")
+    for field, name, refusal in (
+        ("first_name", first_name, "Your first name holds a character that is not allowed."),
+        ("last_name", last_name, "Your last name holds a character that is not allowed."),
+    ):
+        if has_control_character(name):
+            raise ValidationError(refusal, field)
     if language not in LANGUAGES:
         raise ValidationError("Choose a language from the list.", "language")
     country = (country or "").strip().upper() or None

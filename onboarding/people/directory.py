@@ -17,6 +17,7 @@ from onboarding.journeys import history
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
 from onboarding.people.models import NAME_LENGTH, Organization, Person, Role
+from onboarding.typed_text import has_control_character
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -77,17 +78,30 @@ def resolve_roles(organization: Organization, names: Sequence[str]) -> list[Role
 
 
 def checked_names(first_name: str, last_name: str) -> tuple[str, str]:
-    """The names stripped; refused when the first is missing or either is longer than
-    NAME_LENGTH (the limit of every form, the API, CSV import and SCIM)."""
+    """The names stripped; refused when the first is missing, or either is longer than
+    NAME_LENGTH or holds a control character. The rules of every form, the API, CSV import
+    and SCIM."""
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not first_name:
         raise ValidationError("First name is required.", "first_name")
-    for field, too_long, value in (
-        ("first_name", "First name is longer than %(limit)d characters.", first_name),
-        ("last_name", "Last name is longer than %(limit)d characters.", last_name),
+    for field, too_long, not_allowed, value in (
+        (
+            "first_name",
+            "First name is longer than %(limit)d characters.",
+            "First name holds a character that is not allowed.",
+            first_name,
+        ),
+        (
+            "last_name",
+            "Last name is longer than %(limit)d characters.",
+            "Last name holds a character that is not allowed.",
+            last_name,
+        ),
     ):
         if len(value) > NAME_LENGTH:
             raise ValidationError(too_long, field, {"limit": NAME_LENGTH})
+        if has_control_character(value):
+            raise ValidationError(not_allowed, field)
     return first_name, last_name
 
 

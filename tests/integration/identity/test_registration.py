@@ -145,6 +145,15 @@ def test_a_bad_email_is_explained(client):
     assert "not a valid email address" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_a_name_with_a_control_character_is_explained(client, factory, field):
+    response = client.post("/register", data=register_form(client, **{field: "Ada\x00"}))
+    assert response.status_code == 422
+    assert "holds a character that is not allowed" in response.get_data(as_text=True)
+    with unit_of_work(factory) as session:
+        assert find_by_email(session, "ada@example.com") is None
+
+
 def _activation_token(factory):
     with unit_of_work(factory) as session:
         return link_token(mails(session, "activation")[-1]["context"]["activate_url"])

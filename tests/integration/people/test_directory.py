@@ -60,6 +60,18 @@ def test_an_invalid_address_is_refused(factory, email):
     assert nothing_written(factory)
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+@pytest.mark.parametrize("name", ["Ann\x00", "An\tn", "An\nn", "An\x7fn", "An\x85n"])
+def test_a_name_with_a_control_character_is_refused_on_its_field(factory, field, name):
+    with (
+        pytest.raises(ValidationError, match="character that is not allowed") as refused,
+        unit_of_work(factory) as session,
+    ):
+        add(session, helpers.organization(session), **{field: name})
+    assert refused.value.field == field
+    assert nothing_written(factory)
+
+
 def test_addresses_are_unique_case_insensitively_and_shared_across_organizations(factory):
     with unit_of_work(factory) as session:
         first = add(session, helpers.organization(session), email="Ann@Example.COM")

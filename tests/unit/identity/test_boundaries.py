@@ -25,6 +25,7 @@ ALLOWED = (
     "onboarding.outbox",
     "onboarding.mail",
     "onboarding.email_address",
+    "onboarding.typed_text",
     "onboarding.link_secrets",
     "onboarding.rate_limits",
     "onboarding.logs",
