@@ -1,14 +1,29 @@
-"""Text a person types that is kept as it is, such as a name."""
+"""Text a person or a client types that is kept as it is (a name, a token's name, a URL, a
+filter): refused when it holds a control character, which no such one-line value needs and
+PostgreSQL cannot even store (NUL)."""
 
 from __future__ import annotations
 
 import re
 
-# Unicode's control characters (category Cc): C0, DEL and C1.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from onboarding.errors import ValidationError
+
+# Unicode's control characters (category Cc: C0, DEL and C1), as a regular expression's range.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def has_control_character(value: str) -> bool:
-    """Whether `value` holds a control character (a tab, a line break, NUL): none belongs in a
-    name, and PostgreSQL stores no NUL in text."""
+    """Whether `value` holds a control character (a tab, a line break, NUL)."""
     return _CONTROL.search(value) is not None
+
+
+def plain_text(value: str, field: str, max_length: int = 200) -> str:
+    """`value` stripped; ValidationError if it holds a control character or is longer than
+    `max_length`."""
+    value = value.strip()
+    if has_control_character(value):
+        raise ValidationError(f"{field} contains control characters.", field)
+    if len(value) > max_length:
+        raise ValidationError(f"{field} is longer than {max_length} characters.", field)
+    return value

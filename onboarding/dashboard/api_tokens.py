@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from onboarding import audit
 from onboarding.clock import utcnow
 from onboarding.dashboard.models import ApiToken
-from onboarding.dashboard.text import plain_text
 from onboarding.errors import NotFound, ValidationError
 from onboarding.journeys.link_tokens import hash_token
 from onboarding.people.models import Organization, Role
+from onboarding.typed_text import plain_text
 
 PREFIX = "onb_"
 

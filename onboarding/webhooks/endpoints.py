@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from onboarding import audit
 from onboarding.clock import utcnow
-from onboarding.dashboard.text import plain_text
 from onboarding.db import settings_of
 from onboarding.errors import NotFound, ValidationError
 from onboarding.outbox.webhooks import new_standard_secret
 from onboarding.people.access import MAX_ID, Scope, in_scope
 from onboarding.people.models import Organization
+from onboarding.typed_text import plain_text
 from onboarding.webhooks.addresses import check_destination
 from onboarding.webhooks.events import EVENT_TYPES
 from onboarding.webhooks.models import WebhookEndpoint

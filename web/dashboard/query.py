@@ -25,6 +25,7 @@ from onboarding.dashboard.journey_table import (
 from onboarding.i18n import LANGUAGES
 from onboarding.journeys.machine import JourneyState
 from onboarding.people.access import MAX_ID
+from onboarding.typed_text import CONTROL_CHARACTERS
 from web.errors import refusal
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -42,12 +43,12 @@ PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 
 
 def plain_text(max_length: int) -> StringConstraints:
-    """Free text that can be stored and matched: no control characters (PostgreSQL refuses
-    NUL), at most `max_length` characters."""
+    """Free text that can be stored and matched: no control character (see
+    `onboarding.typed_text`), at most `max_length` characters."""
     return StringConstraints(
         strip_whitespace=True,
         max_length=max_length,
-        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+        pattern=f"^[^{CONTROL_CHARACTERS}]*$",
     )
 
 
