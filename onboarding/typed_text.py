@@ -18,6 +18,12 @@ def has_control_character(value: str) -> bool:
     return _CONTROL.search(value) is not None
 
 
+def one_line(value: str) -> str:
+    """`value` as a label on one line: each control character and each run of white space
+    made one space, none at the ends."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
 def plain_text(value: str, field: str, max_length: int = 200) -> str:
     """`value` stripped; ValidationError if it holds a control character or is longer than
     `max_length`."""

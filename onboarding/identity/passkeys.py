@@ -50,6 +50,7 @@ from onboarding.identity import challenges, mails
 from onboarding.identity.challenges import AUTHENTICATION, CONFIRMATION, REGISTRATION, SIGNUP
 from onboarding.identity.machine import AccountState
 from onboarding.identity.models import Account, Passkey, UpstreamIdentity
+from onboarding.typed_text import one_line
 
 # The ID token's `amr` for a passkey log-in (RFC 8176): a hardware-held key, with the user
 # verified on the authenticator, which makes it multi-factor.
@@ -290,7 +291,7 @@ def _default_name(session: Session, account: Account) -> str:
 
 
 def _name(name: str) -> str:
-    return " ".join((name or "").split())[:NAME_LENGTH]
+    return one_line(name or "")[:NAME_LENGTH]
 
 
 def authentication_options(session: Session, binding: str, now: datetime) -> str:

@@ -190,6 +190,13 @@ def test_passkeys_are_listed_renamed_and_removed_on_the_security_page(
         f"/account/passkeys/{passkey_id}/rename", data={"csrf_token": token, "name": " Laptop "}
     )
     assert "<strong>Laptop</strong>" in client.get("/account/security").get_data(as_text=True)
+    # On one line: a control character (NUL, which PostgreSQL cannot store) counts as a space.
+    renamed = client.post(
+        f"/account/passkeys/{passkey_id}/rename",
+        data={"csrf_token": token, "name": "Work\x00laptop\n"},
+    )
+    assert renamed.status_code == 303
+    assert "<strong>Work laptop</strong>" in client.get("/account/security").get_data(as_text=True)
     removed = client.post(f"/account/passkeys/{passkey_id}/remove", data={"csrf_token": token})
     assert removed.status_code == 303
     page = client.get("/account/security").get_data(as_text=True)
