@@ -36,6 +36,7 @@ from onboarding.dashboard import api_tokens
 from onboarding.dashboard.api_tokens import Purpose
 from onboarding.errors import Conflict, DomainError, NotFound
 from onboarding.scim import discovery, groups, users
+from onboarding.typed_text import has_control_character
 from web.db import db_session
 from web.extensions import csrf
 
@@ -103,7 +104,23 @@ def _body(model: Any, context: Context) -> Any:
     payload = request.get_json(force=True, silent=True)
     if not isinstance(payload, dict):
         raise InvalidValueException(detail="The body must be a JSON object.")
+    if _holds_control_character(payload):
+        # No name, address or id holds one, and PostgreSQL cannot even store a NUL.
+        raise InvalidValueException(detail="A value of the body holds a control character.")
     return model.model_validate(payload, scim_ctx=context)
+
+
+def _holds_control_character(value: Any) -> bool:
+    """Whether a string anywhere in the JSON `value`, a key or a value, holds one."""
+    if isinstance(value, str):
+        return has_control_character(value)
+    if isinstance(value, dict):
+        return any(
+            _holds_control_character(k) or _holds_control_character(v) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_holds_control_character(item) for item in value)
+    return False
 
 
 def _parameters() -> ResponseParameters[Any]:

@@ -3,12 +3,14 @@ request does to the journeys of the organization."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from onboarding.dashboard import api_tokens
 from onboarding.db import unit_of_work
 from onboarding.journeys.models import Journey, JourneyEvent
 from onboarding.people.directory import find_organization
+from onboarding.people.models import Role
 from tests import helpers
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -287,3 +289,34 @@ def test_an_empty_group_can_be_deleted_but_not_the_directory_s_default_role(clie
     assert viewer.status_code == 409
     remaining = client.get("/scim/v2/Groups", headers=acme["headers"]).json["Resources"]
     assert sorted(group["displayName"] for group in remaining) == ["admin", "viewer"]
+
+
+@pytest.mark.parametrize(
+    ("path", "change"),
+    [
+        ("/scim/v2/Users", {"externalId": "00u\u0000j"}),
+        ("/scim/v2/Users", {"name": {"givenName": "Isaac\tB", "familyName": "Brock"}}),
+        ("/scim/v2/Users", {"urn:x\u0000": "a key"}),
+        ("/scim/v2/Groups", {"displayName": "edit\u0000ors"}),
+    ],
+)
+def test_a_control_character_in_a_body_is_an_invalid_value_and_changes_nothing(
+    client, factory, acme, path, change
+):
+    body = (
+        {**OKTA_CREATE, **change}
+        if path.endswith("Users")
+        else {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], **change}
+    )
+    before = people_and_roles(factory)
+    refused = client.post(path, json=body, headers=acme["headers"])
+    assert (refused.status_code, refused.json["scimType"]) == (400, "invalidValue")
+    assert "control character" in refused.json["detail"]
+    assert people_and_roles(factory) == before
+
+
+def people_and_roles(factory) -> tuple[int, int]:
+    with factory() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(model)) for model in (Journey, Role)
+        )
