@@ -54,9 +54,7 @@ PASSWORD = helpers.PASSWORD
 FIELD = re.compile(r'name="(csrf_token|next)" value="([^"]*)"')
 SESSION_COOKIE = "app_session"  # the app's, see web.create_app
 REDIRECTS = 5  # more, between the log-in form and the app's callback, is a loop
-# What a browser accepts when it follows a link: a page (Connect's /authorize shows its log-in
-# form to a browser, and redirects a program to /login).
-PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+PAGE = helpers.PAGE_ACCEPT  # a browser's: Connect's /authorize shows it the log-in form
 
 
 def log_in(browser: requests.Session, app: str, connect: str, address: str) -> str | None:

@@ -17,6 +17,7 @@ from onboarding.people import sessions
 from onboarding.people.access import administered_organization_ids, may_administer
 from onboarding.people.models import Person
 from web.db import db_session
+from web.extensions import once_per_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_KEY = "person_id"
@@ -24,20 +25,17 @@ SESSION_ID_KEY = "session"  # the server-side session's token
 CONNECT_EMAIL_KEY = "connect_email"
 INVITATIONS_KEY = "invitations"
 REMEMBERED_INVITATIONS = 5
-_UNKNOWN: Any = object()  # not looked up yet in this request (`g` holds None for nobody)
 
 
 def current_person() -> Person | None:
-    # Asked several times by every page (its language, zone, navigation): one lookup in `g`.
-    person: Person | None = g.get("person", _UNKNOWN)
-    if person is _UNKNOWN:
-        token = session.get(SESSION_ID_KEY)
-        # No database session for a visitor who never logged in.
-        viewer = (
-            sessions.viewer_of(db_session(), token, session.get(SESSION_KEY)) if token else None
-        )
-        person, g.administers = viewer if viewer is not None else (None, False)
-        g.person = person
+    return once_per_request("person", _person_of_this_session)
+
+
+def _person_of_this_session() -> Person | None:
+    token = session.get(SESSION_ID_KEY)
+    # No database session for a visitor who never logged in.
+    viewer = sessions.viewer_of(db_session(), token, session.get(SESSION_KEY)) if token else None
+    person, g.administers = viewer if viewer is not None else (None, False)
     return person
 
 

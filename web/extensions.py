@@ -21,6 +21,17 @@ from onboarding.settings import Settings
 from web.signing import csrf_token
 
 _T = TypeVar("_T")
+_UNKNOWN: Any = object()  # not looked up yet in this request (`g` may hold None)
+
+
+def once_per_request(name: str, look_up: Callable[[], _T]) -> _T:
+    """`look_up()`, made at the first call of the request and kept in `g` under `name` (None
+    too): who is logged in is asked several times by every page (language, zone, navigation)."""
+    value: _T = g.get(name, _UNKNOWN)
+    if value is _UNKNOWN:
+        value = look_up()
+        setattr(g, name, value)
+    return value
 
 
 class CSRF(CSRFProtect):

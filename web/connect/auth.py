@@ -18,34 +18,31 @@ from web.connect.i18n import INVITED_KEY
 from web.connect.metrics import LOG_INS
 from web.connect.oauth import AMR_KEY, AUTH_TIME_KEY, SESSION_ID_KEY
 from web.db import db_session
-from web.extensions import app_settings
+from web.extensions import app_settings, once_per_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCOUNT_KEY = "account_id"
 PENDING_KEY = "pending_account_id"  # password (or upstream) accepted, second factor due
 NEXT_KEY = "next"
 PENDING_AMR_KEY = "pending_amr"  # how the first factor was given
-_UNKNOWN: Any = object()  # not looked up yet in this request (`g` holds None for nobody)
 
 
 def current_session() -> ConnectSession | None:
     """This browser's live session at Connect, of an active account."""
-    live: ConnectSession | None = g.get("connect_session", _UNKNOWN)
-    if live is _UNKNOWN:
-        token = session.get(SESSION_ID_KEY)
-        # No session cookie, no database: most pages are first seen logged out.
-        row = sessions.live(db_session(), token) if token else None
-        mine = row is not None and row.account_id == session.get(ACCOUNT_KEY)
-        live = g.connect_session = row if mine and oidc.active_account(row.account) else None
-    return live
+    return once_per_request("connect_session", _live_session)
+
+
+def _live_session() -> ConnectSession | None:
+    token = session.get(SESSION_ID_KEY)
+    # No session cookie, no database: most pages are first seen logged out.
+    row = sessions.live(db_session(), token) if token else None
+    mine = row is not None and row.account_id == session.get(ACCOUNT_KEY)
+    return row if mine and oidc.active_account(row.account) else None
 
 
 def current_account() -> Account | None:
-    account: Account | None = g.get("account", _UNKNOWN)
-    if account is _UNKNOWN:
-        row = current_session()
-        account = g.account = row.account if row else None
-    return account
+    row = current_session()
+    return row.account if row else None
 
 
 def new_session() -> None:
@@ -66,7 +63,6 @@ def log_in_account(account: Account, amr: list[str] | None = None) -> None:
     session[AUTH_TIME_KEY] = int(now.timestamp())
     if amr:
         session[AMR_KEY] = amr
-    g.account = account
     LOG_INS.inc()
 
 
@@ -121,7 +117,6 @@ def log_out_everywhere(account: Account) -> None:
 
 def _forget_session() -> None:
     g.pop("connect_session", None)
-    g.pop("account", None)
 
 
 def app_login_url() -> str:
