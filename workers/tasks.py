@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,9 @@ from workers import kick
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
+# A delivery task sends batch after batch without going back to the broker in between, for at
+# most this long: then sweeps and nudges on the same worker get their turn.
+DELIVERY_SLICE = timedelta(seconds=10)
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -29,13 +33,14 @@ def _sessions() -> sessionmaker[Session]:
 
 @app.task(name="outbox.deliver")
 def deliver_outbox() -> int:
-    """Send one batch of due outbox rows (kicked after commit, and by beat as a safety net).
+    """Send due outbox rows batch by batch for up to DELIVERY_SLICE (kicked after commit, and
+    by beat as a safety net).
 
-    A full batch kicks the next task before sending, so that every idle worker takes a batch
-    of a long backlog.
+    The first full batch kicks the next task before sending, so that every idle worker takes
+    batches of a long backlog, and a backlog left at the end of the slice has its task queued.
     """
-    report = delivery.deliver_batch(_sessions(), get_settings(), more=partial(kick.kick, app))
-    log.info("outbox batch delivered", extra=asdict(report))
+    report = delivery.deliver_due(_sessions(), within=DELIVERY_SLICE, more=partial(kick.kick, app))
+    log.info("outbox delivered", extra=asdict(report))
     return report.sent
 
 

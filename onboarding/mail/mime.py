@@ -1,4 +1,4 @@
-"""The wire form of a two-part mail (text + HTML, quoted-printable), written directly.
+"""The wire form of a two-part mail (text + HTML), written directly.
 
 `email.message.EmailMessage` costs milliseconds per mail to build and serialise; this writes
 the same MIME structure in a fraction of that, which is what lets one worker send hundreds
@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from email.header import Header
 
 CRLF = "\r\n"
+# RFC 5322 2.1.1: a line of a message MUST NOT be longer than 998 characters (without CRLF).
+LONGEST_LINE = 998
+BOUNDARY_START = "--=_"
 
 
 def text_header(value: str) -> str:
@@ -24,8 +27,8 @@ def text_header(value: str) -> str:
 
 def two_part(headers: Sequence[tuple[str, str]], text: str, html: str) -> bytes:
     """A multipart/alternative message with `headers`, `text` and `html`."""
-    # "=_" never occurs in quoted-printable output ("=" is written "=3D"), so the boundary
-    # cannot collide with the content.
+    # A line that starts with "--=_" occurs neither in quoted-printable output ("=" is written
+    # "=3D") nor in content sent as it is (see _seven_bit): the boundary cannot collide.
     boundary = f"=_{secrets.token_hex(12)}"
     head = "".join(f"{name}: {value}{CRLF}" for name, value in headers)
     head += (
@@ -43,13 +46,33 @@ def two_part(headers: Sequence[tuple[str, str]], text: str, html: str) -> bytes:
 
 
 def _part(boundary: str, subtype: str, content: str) -> bytes:
-    body = binascii.b2a_qp(content.replace("\r\n", "\n").replace("\n", CRLF).encode())
+    text = content.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if _seven_bit(text, lines):
+        # Plain ASCII in short lines goes as it is (RFC 2045's default), as email.message
+        # writes it too: nothing to encode, and the raw mail stays readable.
+        encoding, body = "7bit", CRLF.join(lines).encode()
+    else:
+        encoding, body = "quoted-printable", binascii.b2a_qp(CRLF.join(lines).encode())
     return (
         (
             f"--{boundary}{CRLF}"
             f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
-            f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+            f"Content-Transfer-Encoding: {encoding}{CRLF}{CRLF}"
         ).encode()
         + body
         + CRLF.encode()
+    )
+
+
+def _seven_bit(text: str, lines: list[str]) -> bool:
+    """Whether `text` (split into `lines`) may go unencoded: ASCII without NUL or a bare CR,
+    no line too long, and none that could be taken for a boundary."""
+    return (
+        text.isascii()
+        and "\r" not in text
+        and "\0" not in text
+        and max(map(len, lines)) <= LONGEST_LINE
+        and not text.startswith(BOUNDARY_START)
+        and f"\n{BOUNDARY_START}" not in text
     )

@@ -385,18 +385,36 @@ def deliver_batch(
 
 
 def deliver_due(
-    factory: sessionmaker[Session], now: datetime | None = None, max_batches: int = 100
+    factory: sessionmaker[Session],
+    now: datetime | None = None,
+    max_batches: int = 100,
+    *,
+    within: timedelta | None = None,
+    more: Callable[[], None] = lambda: None,
 ) -> Report:
-    """Deliver due outbox rows, batch by batch, until none is due or `max_batches` ran (then
-    `Report.more` is set, so that a caller can continue without starving other work)."""
+    """Deliver due outbox rows, batch by batch, until none is due, `max_batches` ran or
+    `within` has passed (then `Report.more` is set, so that a caller can continue without
+    starving other work).
+
+    `more` is called once, when the first full claim says a backlog is waiting: an idle worker
+    can then take batches of it meanwhile.
+    """
     with factory() as session:
         settings = settings_of(session)
+    deadline = None if within is None else time.monotonic() + within.total_seconds()
+    asked: list[bool] = []
+
+    def ask_once() -> None:
+        if not asked:
+            asked.append(True)
+            more()
+
     total = Report()
     for _ in range(max_batches):
-        report = deliver_batch(factory, settings, now)
+        report = deliver_batch(factory, settings, now, more=ask_once)
         _add(total, report)
         total.more = report.more
-        if not report.more:
+        if not report.more or (deadline is not None and time.monotonic() >= deadline):
             break
     return total
 

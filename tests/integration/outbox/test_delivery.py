@@ -410,6 +410,27 @@ def test_a_full_claim_asks_for_another_worker_before_sending(factory, mailbox, s
     assert (rest.sent, rest.more, asked) == (1, False, [0])
 
 
+def test_a_run_asks_for_another_worker_once_and_goes_on_through_the_backlog(
+    factory, mailbox, settings
+):
+    configured(factory, settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=3))
+    queue(factory, 10)
+    asked = []
+    report = delivery.deliver_due(factory, more=lambda: asked.append(len(mailbox.messages)))
+    assert (report.sent, report.more, asked) == (10, False, [0])
+
+
+def test_a_run_whose_time_is_up_stops_after_the_batch_and_says_more_is_due(
+    factory, mailbox, settings
+):
+    configured(factory, settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=3))
+    queue(factory, 10)
+    first = delivery.deliver_due(factory, within=timedelta(0))
+    assert (first.sent, first.more) == (3, True)
+    rest = delivery.deliver_due(factory, within=timedelta(minutes=1))
+    assert (rest.sent, rest.more) == (7, False)
+
+
 def test_failing_mail_is_retried_for_the_retry_period_whatever_the_attempts(factory, settings):
     configured(factory, settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{free_port()}"))
     queue(factory, 1)

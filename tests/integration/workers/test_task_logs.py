@@ -37,13 +37,13 @@ def test_the_kicked_task_and_the_smtp_line_carry_the_request_id(factory, tmp_pat
         def logged(message):
             return [line for line in json_lines(worker) if line["message"] == message]
 
-        wait_until(lambda: logged("outbox batch delivered"), message="the task's line")
+        wait_until(lambda: logged("outbox delivered"), message="the task's line")
     finally:
         worker.stop()
         box.stop()
     [smtp] = logged("mail accepted")
     assert smtp["request_id"] == "req-invite-1"
     assert smtp["outbox_id"] == row.id and smtp["template"] == "invitation"
-    [task] = logged("outbox batch delivered")
+    [task] = logged("outbox delivered")
     assert task["request_id"] == "req-invite-1" and task["sent"] == 1
     assert task["task_id"] == smtp["task_id"]
