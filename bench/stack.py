@@ -105,7 +105,7 @@ def _cpu_seconds(pid: int) -> float:
 def gunicorn(app: str, port: int, workers: int, env: dict) -> Iterator[Server]:
     """`app` under gunicorn with `workers` sync workers on loopback, until the block ends."""
     base = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:web.serving", "--workers", str(workers)]
     argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
     process = subprocess.Popen(argv, env=env, cwd=ROOT)  # noqa: S603
     try:

@@ -25,7 +25,9 @@ def _port(url: str) -> str:
 def _gunicorn(name: str, url: str, app: str) -> Service:
     """A web application under gunicorn on loopback, at the port of its public `url`."""
     bind = f"127.0.0.1:{_port(url)}"
-    return Service(name, [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", bind, app])
+    # web.serving warms each new worker up before its first request.
+    argv = ["-m", "gunicorn", "-c", "python:web.serving", "--workers", "2", "--bind", bind, app]
+    return Service(name, [sys.executable, *argv])
 
 
 def services(settings: Settings) -> list[Service]:
