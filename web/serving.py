@@ -27,9 +27,10 @@ def warm_up(app: Flask) -> None:
     for name in app.jinja_env.list_templates(extensions=["html"]):
         app.jinja_env.get_template(name)
     for kind in ("session_factory", "reading_session_factory"):
-        factory: sessionmaker[Session] = app.extensions[kind]
-        with factory.kw["bind"].connect():
-            pass  # back to the pool, open, for the first request
+        factory: sessionmaker[Session] | None = app.extensions.get(kind)
+        if factory is not None:  # an application without a database has nothing to open
+            with factory.kw["bind"].connect():
+                pass  # back to the pool, open, for the first request
     for language in LANGUAGES:
         translations(language)
         Locale.parse(cldr_locale(language)).date_formats  # noqa: B018 (loads the locale's data)
