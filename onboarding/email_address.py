@@ -66,7 +66,8 @@ def normalise_email(raw: str) -> str:
             (raw or "").strip(), check_deliverability=False, allow_smtputf8=False
         )
     except EmailNotValidError as error:
-        reason = str(error)
-        message = next((ours for theirs, ours in WHY_NOT if reason.startswith(theirs)), NOT_VALID)
-        raise ValidationError(message, "email", {"address": raw}) from None
+        for theirs, ours in WHY_NOT:
+            if str(error).startswith(theirs):
+                raise ValidationError(ours, "email", {"address": raw}) from None
+        raise ValidationError(NOT_VALID, "email", {"address": raw}) from None
     return (result.ascii_email or result.normalized).lower()

@@ -24,12 +24,12 @@ def one_line(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
-def plain_text(value: str, field: str, max_length: int = 200) -> str:
-    """`value` stripped; ValidationError if it holds a control character or is longer than
-    `max_length`."""
+def plain_text(value: str, field: str, max_length: int, *, not_allowed: str, too_long: str) -> str:
+    """`value` stripped; refused on `field` with the catalog message `not_allowed` if it holds a
+    control character, with `too_long` (its %(limit)d filled) if longer than `max_length`."""
     value = value.strip()
     if has_control_character(value):
-        raise ValidationError(f"{field} contains control characters.", field)
+        raise ValidationError(not_allowed, field)
     if len(value) > max_length:
-        raise ValidationError(f"{field} is longer than {max_length} characters.", field)
+        raise ValidationError(too_long, field, {"limit": max_length})
     return value

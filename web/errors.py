@@ -124,7 +124,11 @@ def refusal(error: pydantic.ValidationError) -> ValidationError:
     """A request's arguments or body that its model refuses, as the refusal shown for them."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "body"
-    return ValidationError(f"{field}: {first['msg']}.", field)
+    return ValidationError(
+        "The value of %(field)s is not valid (%(reason)s).",
+        field,
+        {"field": field, "reason": first["msg"]},
+    )
 
 
 def wait_message() -> str:

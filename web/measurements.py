@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from onboarding.journeys import acceptance
+from web import words
 from web.auth import (
     current_person,
     forget_invitation,
@@ -59,7 +60,9 @@ def accept(journey_id: int) -> Response | tuple[object, int]:
             opened_here=journey_id in remembered_invitations(),
         )
     except acceptance.NotYourInvitation as refusal:
-        return error_response(403, str(refusal), refusal.code)  # type: ignore[no-any-return]
+        return error_response(  # type: ignore[no-any-return]
+            403, str(refusal), refusal.code, page_message=words.refusal(refusal)
+        )
     roles = ", ".join(role.name for role in journey.roles)
     name = journey.organization.name
     forget_invitation(journey_id)

@@ -212,8 +212,8 @@ def _check_issuer_parameter(metadata: dict[str, Any], iss: str | None) -> None:
         return
     if iss != metadata["issuer"]:
         raise LoginFailed(
-            f"The answer of {app_settings().idp_name} did not come from where it should. "
-            "Please start again."
+            "The answer of %(idp)s did not come from where it should. Please start again.",
+            idp=app_settings().idp_name,
         )
 
 

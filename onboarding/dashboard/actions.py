@@ -146,7 +146,7 @@ def action_named(name: str, surface: Surface) -> AdminAction:
     """The action `name` if `surface` offers it; NotFound otherwise."""
     action = ACTIONS.get(name)
     if action is None or surface not in action.surfaces:
-        raise NotFound(f"There is no action '{name}'.")
+        raise NotFound("There is no action '%(name)s'.", {"name": name})
     return action
 
 

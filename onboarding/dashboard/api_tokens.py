@@ -41,14 +41,22 @@ def issue(
 
     A SCIM token names the role that people its directory provisions get first.
     """
-    name = plain_text(name or "", "name", 100)
+    name = plain_text(
+        name or "",
+        "name",
+        100,
+        not_allowed="The token's name holds a character that is not allowed.",
+        too_long="The token's name is longer than %(limit)d characters.",
+    )
     if not name:
         raise ValidationError("Give the token a name, so that you know later what uses it.", "name")
     if purpose is Purpose.scim and (
         default_role is None or default_role.organization_id != organization.id
     ):
         raise ValidationError(
-            f"Choose the role of {organization.name} that people the directory adds get.", "role"
+            "Choose the role of %(organization)s that people the directory adds get.",
+            "role",
+            {"organization": organization.name},
         )
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -105,7 +113,7 @@ def revoke(
     if token is None or (
         organization_ids is not None and token.organization_id not in organization_ids
     ):
-        raise NotFound(f"No API token {token_id}.")
+        raise NotFound("No API token %(id)d.", {"id": token_id})
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         audit.record(

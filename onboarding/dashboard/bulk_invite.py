@@ -98,17 +98,19 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     try:
         records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
     except csv.Error as error:
-        raise ValidationError(f"The file is not valid CSV: {error}.", "file") from None
+        raise ValidationError(
+            "The file is not valid CSV: %(error)s.", "file", {"error": str(error)}
+        ) from None
     header = [h.strip().lower().replace(" ", "_") for h in (records[0] if records else [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ValidationError(
-            f"The first row must name the columns {', '.join(COLUMNS)}; "
-            f"missing: {', '.join(missing)}.",
+            "The first row must name the columns %(columns)s; missing: %(missing)s.",
             "file",
+            {"columns": COLUMNS, "missing": missing},
         )
     if len(records) > MAX_ROWS + 1:
-        raise ValidationError(f"At most {MAX_ROWS} rows per file.", "file")
+        raise ValidationError("At most %(most)d rows per file.", "file", {"most": MAX_ROWS})
     return [
         (
             number,

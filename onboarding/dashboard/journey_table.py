@@ -121,9 +121,11 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
 def page(session: Session, query: TableQuery, now: datetime) -> Page:
     """One page of the table; `next_cursor` is None on the last page."""
     if query.sort not in SORTS:
-        raise ValidationError(f"Sort must be one of {', '.join(SORTS)}.", "sort")
+        raise ValidationError("Sort must be one of %(sorts)s.", "sort", {"sorts": list(SORTS)})
     if not 1 <= query.limit <= MAX_PAGE_SIZE:
-        raise ValidationError(f"Limit must be between 1 and {MAX_PAGE_SIZE}.", "limit")
+        raise ValidationError(
+            "Limit must be between 1 and %(most)d.", "limit", {"most": MAX_PAGE_SIZE}
+        )
     column, descending = SORTS[query.sort]
     select_rows = (
         select(Journey, Person.email, Organization.name)
@@ -136,7 +138,7 @@ def page(session: Session, query: TableQuery, now: datetime) -> Page:
     if query.stuck_days is not None:
         if not 0 <= query.stuck_days <= MAX_STUCK_DAYS:
             raise ValidationError(
-                f"Stuck days must be between 0 and {MAX_STUCK_DAYS}.", "stuck_days"
+                "Stuck days must be between 0 and %(most)d.", "stuck_days", {"most": MAX_STUCK_DAYS}
             )
         select_rows = select_rows.where(
             Journey.state.in_(LIVE),

@@ -475,7 +475,7 @@ def _recovered(session: Session, token: AccountToken, now: datetime) -> None:
 def _existing(session: Session, email: str) -> Account:
     account = find_by_email(session, normalise_email(email))
     if account is None:
-        raise NotFound(f"No Connect account for {email}.")
+        raise NotFound("No Connect account for %(email)s.", {"email": email})
     return account
 
 

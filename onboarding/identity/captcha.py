@@ -20,6 +20,7 @@ from typing import Any
 import altcha
 import requests
 
+from onboarding.errors import ValidationError
 from onboarding.rate_limits import DatabaseStorage, database_storage_uri
 from onboarding.settings import Settings
 
@@ -29,8 +30,11 @@ ALGORITHM, COST = "SHA-256", 1
 RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 
 
-class CaptchaFailed(ValueError):
-    pass
+class CaptchaFailed(ValidationError):
+    """The captcha was not solved, or not here: refused on the form's captcha."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "captcha")
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def solve(challenge: dict[str, Any]) -> str:
     parsed = altcha.Challenge.from_dict(challenge)
     solution = _solve_sha256(parsed.parameters) or altcha.solve_challenge(parsed)
     if solution is None:
-        raise CaptchaFailed("no solution")
+        raise ValueError("no solution")
     return altcha.Payload(parsed, solution).to_base64()
 
 

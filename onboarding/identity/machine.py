@@ -81,5 +81,6 @@ def fire(trigger: str, account: Any) -> None:
         MACHINE.events[trigger].trigger(account)
     except MachineError:
         raise InvalidAccountTransition(
-            f"cannot {trigger} an account that is {account.state.value}"
+            "cannot %(trigger)s an account that is %(state)s",
+            {"trigger": trigger, "state": account.state.value},
         ) from None

@@ -124,9 +124,10 @@ def accept_invitation(
     mismatch = _mismatch(journey.person_id, invited_as, person, signed_in_as)
     if mismatch and not opened_here:
         raise NotYourInvitation(
-            f"You are signed in as {signed_in_as}; this invitation is for {invited_as}. "
-            f"Open the invitation link from the mail to {invited_as} in this browser, "
-            "or log in with that address."
+            "You are signed in as %(signed_in_as)s; this invitation is for %(invited_as)s. "
+            "Open the invitation link from the mail to %(invited_as)s in this browser, "
+            "or log in with that address.",
+            {"signed_in_as": signed_in_as, "invited_as": invited_as},
         )
     if journey.person_id != person.id:
         _move_to(session, journey, person)
@@ -177,10 +178,16 @@ def _move_to(session: Session, journey: Journey, person: Person) -> None:
             Journey.person_id == person.id, Journey.organization_id == journey.organization_id
         )
     )
-    if taken is not None:
-        what = "are a member of" if taken is JourneyState.accepted else "have an invitation to"
+    if taken is JourneyState.accepted:
         raise Conflict(
-            f"You already {what} {journey.organization.name} with this account; "
-            "this invitation was for someone else."
+            "You are already a member of %(organization)s with this account; this invitation "
+            "was for someone else.",
+            {"organization": journey.organization.name},
+        )
+    if taken is not None:
+        raise Conflict(
+            "You already have an invitation to %(organization)s with this account; this "
+            "invitation was for someone else.",
+            {"organization": journey.organization.name},
         )
     journey.person = person

@@ -30,13 +30,14 @@ def extend_expiry(
     """
     now = now or utcnow()
     if not 1 <= days <= MAX_EXTENSION.days:
-        raise ValidationError(f"Extend by 1 to {MAX_EXTENSION.days} days.", "days")
+        raise ValidationError("Extend by 1 to %(most)d days.", "days", {"most": MAX_EXTENSION.days})
     journey = get_journey(session, journey_id)
     if journey.state not in LIVE or journey.expires_at is None:
         raise ValidationError(
-            f"Only a live invitation can be extended; this one is {journey.state.value}. "
+            "Only a live invitation can be extended; this one is at the step %(state)s. "
             "Re-invite instead.",
             "state",
+            {"state": journey.state},
         )
     before = journey.expires_at
     journey.expires_at = max(before, now) + timedelta(days=days)
@@ -59,6 +60,7 @@ def extend_expiry(
         session.flush()
     except StaleDataError:
         raise ConcurrentUpdate(
-            f"Journey {journey_id} was changed by someone else at the same moment; reload."
+            "Journey %(id)d was changed by someone else at the same moment; reload.",
+            {"id": journey_id},
         ) from None
     return journey

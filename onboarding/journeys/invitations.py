@@ -28,7 +28,7 @@ class LinkNotUsable(DomainError):
     code = "link_not_usable"
 
     def __init__(self, check: TokenCheck) -> None:
-        super().__init__(explain(check))
+        super().__init__(*explanation(check))
         self.status = check.status
 
 
@@ -111,14 +111,9 @@ def ask_for_a_new_one(session: Session, raw: Key, now: datetime | None = None) -
     return journey
 
 
-def explain(check: TokenCheck) -> str:
-    """What happened to a link that cannot be followed, and what the person can do now."""
-    message, params = explanation(check)
-    return message % params
-
-
 def explanation(check: TokenCheck) -> tuple[str, dict[str, str]]:
-    """`explain`'s message with its %(name)s fields apart, for translation."""
+    """What happened to a link that cannot be followed, and what the person can do now: a
+    catalog message and the values of its %(name)s fields."""
     journey = check.journey
     params = {"organization": journey.organization.name if journey else ""}
     status = check.status

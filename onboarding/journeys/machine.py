@@ -71,10 +71,9 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
     def __init__(self, trigger: str, state: JourneyState) -> None:
-        allowed = ", ".join(s.value for s in sources_of(trigger)) if trigger in TRIGGERS else ""
         super().__init__(
-            f"cannot {trigger} a journey in state '{state.value}'"
-            + (f" (allowed from: {allowed})" if allowed else "")
+            "cannot %(trigger)s a journey in state '%(state)s' (allowed from: %(allowed)s)",
+            {"trigger": trigger, "state": state, "allowed": sources_of(trigger)},
         )
         self.trigger = trigger
         self.state = state

@@ -70,8 +70,9 @@ def apply(
     except StaleDataError:
         # The session is unusable now: build the message from nothing it would have to load.
         raise ConcurrentUpdate(
-            f"Journey {journey_id} was changed by someone else at the same moment; "
-            "reload to see its current state."
+            "Journey %(id)d was changed by someone else at the same moment; reload to see its "
+            "current state.",
+            {"id": journey_id},
         ) from None
     webhook_events.journey_changed(session, journey, event)
     return event

@@ -23,7 +23,7 @@ from onboarding.journeys.transitions import apply, invitation_window, mail_invit
 def get_journey(session: Session, journey_id: int) -> Journey:
     journey = session.get(Journey, journey_id)
     if journey is None:
-        raise NotFound(f"No journey {journey_id}.")
+        raise NotFound("No journey %(id)d.", {"id": journey_id})
     return journey
 
 
@@ -128,8 +128,9 @@ def accept(
     journey = get_journey(session, journey_id)
     if journey.expires_at is not None and journey.expires_at <= now:
         raise InvitationExpired(
-            f"This invitation to {journey.organization.name} expired on "
-            f"{journey.expires_at:%Y-%m-%d}; ask an administrator for a new one."
+            "This invitation to %(organization)s expired on %(expired)s; ask an administrator "
+            "for a new one.",
+            {"organization": journey.organization.name, "expired": journey.expires_at},
         )
     apply(session, journey, "accept", actor=actor, now=now, detail=detail)
     return journey

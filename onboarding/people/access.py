@@ -73,5 +73,5 @@ def journey_in_scope(session: Session, journey_id: int, scope: Scope) -> Journey
     cannot even learn that another organization's journey exists."""
     journey = session.get(Journey, journey_id) if 0 < journey_id <= MAX_ID else None
     if journey is None or not in_scope(scope, journey.organization_id):
-        raise NotFound(f"No journey {journey_id}.")
+        raise NotFound("No journey %(id)d.", {"id": journey_id})
     return journey

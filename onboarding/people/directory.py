@@ -32,7 +32,7 @@ def create_organization(session: Session, name: str, roles: Sequence[str]) -> Or
         raise ValidationError("An organization needs at least one role.", "roles")
     slug = _SLUG.sub("-", name.lower()).strip("-") or "org"
     if session.scalar(select(Organization.id).where(Organization.slug == slug)):
-        raise Conflict(f"An organization named '{name}' already exists.")
+        raise Conflict("An organization named '%(name)s' already exists.", {"name": name})
     organization = Organization(name=name, slug=slug, roles=[Role(name=r) for r in role_names])
     session.add(organization)
     session.flush()
@@ -48,7 +48,7 @@ def find_organization(session: Session, ref: str | int) -> Organization:
         query = query.where(Organization.slug == str(ref))
     organization = session.scalar(query)
     if organization is None:
-        raise NotFound(f"No organization '{ref}'.")
+        raise NotFound("No organization '%(ref)s'.", {"ref": ref})
     return organization
 
 

@@ -63,7 +63,7 @@ def erase_person(
     reached = [in_scope(scope, j.organization_id) for j in journeys]
     # An admin cannot even learn that a person of other organizations exists.
     if person is None or (scope is not None and not any(reached)):
-        raise NotFound(f"No person {person_id}.")
+        raise NotFound("No person %(id)d.", {"id": person_id})
     if not all(reached):
         raise Forbidden(
             "This person also belongs to organizations you do not administer; "
@@ -102,7 +102,7 @@ def erase_by_address(
     """Erase the person of `email` (any case), as `erase_person` does; the same NotFound
     whether nobody has the address or only people out of `scope`."""
     person = session.scalar(select(Person).where(Person.email == normalise_email(email)))
-    unknown = NotFound(f"No person with the address {email}.")
+    unknown = NotFound("No person with the address %(email)s.", {"email": email})
     if person is None:
         raise unknown
     try:

@@ -32,7 +32,7 @@ def export_person(
         if in_scope(scope, journey.organization_id)
     ]
     if person is None or (scope is not None and not journeys):
-        raise NotFound(f"No person {person_id}.")
+        raise NotFound("No person %(id)d.", {"id": person_id})
     return {
         "exported_at": _time(now or utcnow()),
         "person": {

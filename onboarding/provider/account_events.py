@@ -51,12 +51,15 @@ def _parse(event: Any) -> tuple[str, str, dict[str, Any]]:
     except (KeyError, TypeError):
         raise ValidationError("An identity event needs id, type and data.") from None
     if kind not in (*_ACCOUNT, DELETED):
-        raise ValidationError(f"Unknown identity event type {kind!r}.")
+        raise ValidationError("Unknown identity event type '%(type)s'.", params={"type": kind})
     if not event_id or len(event_id) > 64 or not event_id.isprintable():
         raise ValidationError("An identity event id is 1 to 64 printable characters.")
     needed = "subject" if kind == DELETED else "email"
     if not isinstance(data, dict) or not isinstance(data.get(needed), str) or not data[needed]:
-        raise ValidationError(f"An identity event {kind} needs data.{needed}.")
+        raise ValidationError(
+            "An identity event %(type)s needs data.%(field)s.",
+            params={"type": kind, "field": needed},
+        )
     return event_id, kind, data
 
 

@@ -35,7 +35,7 @@ def find(session: Session, organization_id: int, group_id: str) -> Role:
     """The role behind a SCIM group id of the organization; NotFound otherwise."""
     role = session.get(Role, int(group_id)) if group_id.isdigit() else None
     if role is None or role.organization_id != organization_id:
-        raise NotFound(f"No group {group_id}.")
+        raise NotFound("No group %(id)s.", {"id": group_id})
     return role
 
 
@@ -77,7 +77,7 @@ def create(session: Session, token: ApiToken, group: Group, now: datetime) -> Ro
     if session.scalar(
         select(Role.id).where(Role.organization_id == token.organization_id, Role.name == name)
     ):
-        raise Conflict(f"A group named '{name}' exists already.")
+        raise Conflict("A group named '%(name)s' exists already.", {"name": name})
     role = Role(organization_id=token.organization_id, name=name)
     session.add(role)
     session.flush()
@@ -99,7 +99,7 @@ def _make(session: Session, token: ApiToken, role: Role, group: Group, now: date
     if name != role.name and session.scalar(
         select(Role.id).where(Role.organization_id == role.organization_id, Role.name == name)
     ):
-        raise Conflict(f"A group named '{name}' exists already.")
+        raise Conflict("A group named '%(name)s' exists already.", {"name": name})
     role.name = name
     link = session.get(ScimGroup, role.id)
     if link is None:
@@ -125,13 +125,17 @@ def remove(session: Session, token: ApiToken, role: Role, now: datetime) -> None
         )
     ):
         raise Conflict(
-            f"The role '{role.name}' is what a directory gives everyone it adds; it stays."
+            "The role '%(role)s' is what a directory gives everyone it adds; it stays.",
+            {"role": role.name},
         )
     for journey in members(session, role):
         _set_roles(session, token, journey, [r for r in journey.roles if r.id != role.id], now)
     session.flush()
     if session.scalar(select(journey_roles.c.journey_id).where(journey_roles.c.role_id == role.id)):
-        raise Conflict(f"People the directory does not see hold the role '{role.name}'; it stays.")
+        raise Conflict(
+            "People the directory does not see hold the role '%(role)s'; it stays.",
+            {"role": role.name},
+        )
     _audit(session, token, "scim.group.delete", role, now)
     session.delete(role)
     session.flush()

@@ -77,7 +77,7 @@ def find(session: Session, organization_id: int, user_id: str) -> tuple[Journey,
         or journey.organization_id != organization_id
         or (link is not None and link.removed_at is not None)
     ):
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound("No user %(id)s.", {"id": user_id})
     return journey, link
 
 
@@ -164,7 +164,7 @@ def create(
         )
     )
     if taken is not None:
-        raise Conflict(f"A user named '{user.user_name}' exists already.")
+        raise Conflict("A user named '%(name)s' exists already.", {"name": user.user_name})
     returning = session.execute(
         select(Journey, ScimUser)
         .join(Person, Person.id == Journey.person_id)
@@ -242,7 +242,7 @@ def replace(
         if getattr(person, field) != value
     }
     if "email" in changed and session.scalar(select(Person.id).where(Person.email == address)):
-        raise Conflict(f"{address} belongs to someone else already.")
+        raise Conflict("%(address)s belongs to someone else already.", {"address": address})
     for field, value in changed.items():
         setattr(person, field, value)
     _keep(link, user)

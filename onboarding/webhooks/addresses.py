@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from onboarding.errors import ValidationError
@@ -17,8 +19,8 @@ SCHEMES = ("http", "https")
 class RefusedDestination(ValidationError):
     """A webhook URL that is malformed, or that leads to a loopback or private address."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "url")
+    def __init__(self, message: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, "url", params)
 
 
 def check_destination(url: str, allow_private: bool) -> None:
@@ -35,12 +37,15 @@ def check_destination(url: str, allow_private: bool) -> None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError):
-        raise RefusedDestination(f"The host {parts.hostname} cannot be resolved.") from None
+        raise RefusedDestination(
+            "The host %(host)s cannot be resolved.", {"host": parts.hostname}
+        ) from None
     for *_, sockaddr in found:
         if not _public(str(sockaddr[0])):
             raise RefusedDestination(
-                f"The host {parts.hostname} leads to a loopback or private address; "
-                "webhooks go to public addresses only."
+                "The host %(host)s leads to a loopback or private address; webhooks go to "
+                "public addresses only.",
+                {"host": parts.hostname},
             )
 
 

@@ -48,7 +48,7 @@ def send_again(
     endpoint = endpoint_in_scope(session, endpoint_id, scope)
     original = session.get(OutboxMessage, message_id) if 0 < message_id <= MAX_ID else None
     if original is None or original.webhook_endpoint_id != endpoint.id:
-        raise NotFound(f"No message {message_id} of this endpoint.")
+        raise NotFound("No message %(id)d of this endpoint.", {"id": message_id})
     again = outbox.enqueue(
         session,
         outbox.WEBHOOK,

@@ -37,13 +37,19 @@ def register(
 ) -> tuple[WebhookEndpoint, str]:
     """Add an endpoint of `organization` taking `events`; returns it and its secret (the only
     time the secret is shown)."""
-    url = plain_text(url, "url", 2000)
+    url = plain_text(
+        url,
+        "url",
+        2000,
+        not_allowed="The webhook URL holds a character that is not allowed.",
+        too_long="The webhook URL is longer than %(limit)d characters.",
+    )
     check_destination(url, settings_of(session).webhooks_allow_private_addresses)
     chosen = [event for event in EVENT_TYPES if event in set(events)]
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown or not chosen:
         raise ValidationError(
-            "Choose one or more of the events: " + ", ".join(EVENT_TYPES) + ".", "events"
+            "Choose one or more of the events: %(events)s.", "events", {"events": EVENT_TYPES}
         )
     secret = new_standard_secret()
     endpoint = WebhookEndpoint(
@@ -123,5 +129,5 @@ def endpoint_in_scope(session: Session, endpoint_id: int, scope: Scope) -> Webho
     """The endpoint, if its organization is in `scope`; NotFound otherwise."""
     endpoint = session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id <= MAX_ID else None
     if endpoint is None or not in_scope(scope, endpoint.organization_id):
-        raise NotFound(f"No webhook endpoint {endpoint_id}.")
+        raise NotFound("No webhook endpoint %(id)d.", {"id": endpoint_id})
     return endpoint

@@ -15,7 +15,7 @@ from onboarding.mail import render
 from onboarding.mail.compose import TEMPLATES_DIR
 from web.dashboard.query import JourneyFilterArgs
 
-AREAS = ("admin", "app", "connect", "dashboard", "errors", "messages")
+AREAS = ("admin", "app", "connect", "dashboard", "errors", "messages", "refusals")
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 MAIL_TEMPLATES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir())
 # Every value some mail template asks for.

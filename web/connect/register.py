@@ -167,10 +167,7 @@ def check_captcha(values: Mapping[str, str]) -> None:
     """The captcha answered in the form's `values`, solved and not used before."""
     checker = captcha.from_settings(app_settings())
     field = "altcha" if checker.kind == "altcha" else "g-recaptcha-response"
-    try:
-        solved = checker.verify(values.get(field, ""), request.remote_addr)
-    except captcha.CaptchaFailed as error:
-        raise errors.ValidationError(str(error), "captcha") from None
+    solved = checker.verify(values.get(field, ""), request.remote_addr)
     if not captcha.first_use(solved, app_settings()):
         raise errors.ValidationError("This captcha was already used; solve a new one.", "captcha")
 

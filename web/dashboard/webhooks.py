@@ -14,7 +14,8 @@ from onboarding.webhooks.models import WebhookEndpoint
 from web.dashboard import bp
 from web.dashboard.scope import admin_scope, posted_organization
 from web.db import db_session
-from web.i18n import gettext, tr
+from web.i18n import gettext
+from web.words import refusal
 
 
 def _page(
@@ -31,7 +32,7 @@ def _page(
         event_types=EVENT_TYPES,
         secret=secret,
         secret_of=secret_of,
-        error=tr(str(error)) if error else None,
+        error=refusal(error) if error else None,
         error_field=error.field if error else None,
         form=request.form,
     )

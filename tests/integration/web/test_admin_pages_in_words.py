@@ -14,7 +14,7 @@ from onboarding.db import unit_of_work
 from onboarding.journeys.expiry import extend_expiry
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
-from onboarding.people.models import NAME_LENGTH
+from onboarding.people.models import NAME_LENGTH, Person
 from tests.helpers import admin_of, invitee, log_in_to_app, member, organization
 
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -140,3 +140,32 @@ def test_a_bad_address_is_explained_in_the_readers_words(client, acme):
     assert refused.status_code == 422
     assert "not-an-email@ is geen geldig e-mailadres: na de @ staat niets." in page
     assert "@-sign" not in page
+
+
+def test_a_dutch_admin_reads_the_refusals_of_the_dashboards_forms_in_dutch(client, factory, acme):
+    with unit_of_work(factory) as session:
+        session.get(Person, acme["admin"].id).language = "nl"
+    log_in_to_app(client, acme["admin"])
+    org_id = acme["org"].id
+    nameless = client.post("/admin/onboarding/tokens", data={"organization": org_id, "name": " "})
+    assert nameless.status_code == 422
+    assert "Geef het token een naam, zodat je later weet wat het gebruikt." in visible(
+        nameless.get_data(as_text=True)
+    )
+    headless = client.post(
+        "/admin/onboarding/invite",
+        data={"organization": org_id, "csv_text": "first_name,email\nAnn,ann@example.com\n"},
+    )
+    assert headless.status_code == 422
+    assert (
+        "De eerste rij moet de kolommen first_name, last_name, email, language, roles noemen; "
+        "ontbrekend: last_name, language, roles."
+    ) in visible(headless.get_data(as_text=True))
+    eventless = client.post(
+        "/admin/onboarding/webhooks",
+        data={"organization": org_id, "url": "https://93.184.215.14/hook"},
+    )
+    assert eventless.status_code == 422
+    text = visible(eventless.get_data(as_text=True))
+    assert "Kies een of meer van de gebeurtenissen: journey.invited, journey.registered" in text
+    assert "Choose" not in text and "Give the token" not in text

@@ -1,5 +1,6 @@
 """Every message of the admin pages (Settings > People, the dashboard), their labels and the
-domain's texts shown there, and of the error pages, has a Dutch entry in the catalogs."""
+domain's findings shown there, and of the error pages, has a Dutch entry in the catalogs (the
+domain's refusals: tests/unit/test_refusals_translated.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from onboarding.dashboard.actions import ACTIONS
-from onboarding.email_address import NOT_VALID, WHY_NOT
 from onboarding.i18n import catalog_files
 from onboarding.journeys.history import Fact
 from onboarding.journeys.machine import TRIGGERS
@@ -30,15 +30,10 @@ MODULES = [
     "web/dashboard/api_tokens.py",
     "web/errors.py",
 ]
-# Domain modules whose refusals and findings the admin pages show, and the calls that make them
-# (with the position of their messages).
+# Domain modules whose findings the admin pages show, and the calls that make them (with the
+# position of their messages).
 DOMAIN = {
     "onboarding/dashboard/diagnosis.py": {"Finding": slice(1, 3), "_ended": slice(1, 2)},
-    "onboarding/people/directory.py": {"ValidationError": slice(0, 1), "Conflict": slice(0, 1)},
-    "onboarding/email_address.py": {"ValidationError": slice(0, 1)},
-    "onboarding/people/preferences.py": {"ValidationError": slice(0, 1)},
-    "onboarding/dashboard/bulk_invite.py": {"Refusal": slice(0, 1)},
-    "web/oidc.py": {"LoginFailed": slice(0, 1)},
 }
 OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
 
@@ -73,7 +68,6 @@ def code_messages() -> list[str]:
                     for arg in node.args[calls[name]]
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
                 ]
-    found += [NOT_VALID, *(ours for _theirs, ours in WHY_NOT)]
     for action in ACTIONS.values():
         found += [action.label, action.message]
         found += [action.confirmation] if action.confirmation else []
