@@ -34,6 +34,8 @@ from onboarding.people.models import NAME_LENGTH, Organization, Person
 
 COLUMNS = ("first_name", "last_name", "email", "language", "roles")
 MAX_ROWS = 50_000
+# The largest CSV file one import takes (the dashboard's upload and the API's body alike).
+MAX_FILE_BYTES = 5 * 1024 * 1024
 _ROLE_SEPARATORS = re.compile(r"[;,|]")
 _CHUNK = 5_000  # stays under SQLite's limit on bound parameters
 T = TypeVar("T")
@@ -87,6 +89,21 @@ class Report:
     @property
     def refused(self) -> list[RowResult]:
         return [r for r in self.rows if not r.accepted]
+
+
+def csv_text(raw: bytes, field: str) -> str:
+    """`raw` as the text of a CSV file: UTF-8, a byte order mark allowed; refused on `field`
+    when larger than MAX_FILE_BYTES or not UTF-8."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationError(
+            "The file is larger than %(megabytes)d MB; split it.",
+            field,
+            {"megabytes": MAX_FILE_BYTES // 2**20},
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file must be UTF-8 text (CSV).", field) from None
 
 
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:

@@ -18,9 +18,8 @@ from onboarding.audit.models import AuditEntry
 from onboarding.clock import utcnow
 from onboarding.dashboard import actions, api_tokens, diagnosis, funnel, journey_table
 from onboarding.dashboard.actions import AdminAction, Surface
-from onboarding.dashboard.bulk_invite import bulk_invite
+from onboarding.dashboard.bulk_invite import bulk_invite, csv_text
 from onboarding.dashboard.timeline import timeline
-from onboarding.errors import ValidationError
 from onboarding.journeys.models import Journey
 from onboarding.people import erasure
 from onboarding.people.access import MAX_ID, journey_in_scope
@@ -34,7 +33,6 @@ from web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # no cookies here: a bearer token cannot be sent by another site's form
-MAX_CSV_BYTES = 5 * 1024 * 1024
 JOURNEY = f"/journeys/<int(min=1, max={MAX_ID}):journey_id>"
 
 
@@ -172,13 +170,7 @@ def audit_csv(query: AuditArgs) -> Response:
 def invite_csv(query: models.DryRun) -> tuple[models.BulkReport, int]:
     """Invite many people from CSV (columns first_name,last_name,email,language,roles; roles
     separated by ;). With dry_run=true nothing is written (200), else 201."""
-    data = request.get_data(cache=False)
-    if len(data) > MAX_CSV_BYTES:
-        raise ValidationError("The CSV is larger than 5 MB; split it.", "body")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The body must be UTF-8 CSV.", "body") from None
+    text = csv_text(request.get_data(cache=False), "body")
     organization = g.api_token.organization
     report = bulk_invite(db_session(), organization, text, dry_run=query.dry_run, actor=_actor())
     return models.BulkReport.of(report), 200 if report.dry_run else 201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 
-from onboarding.dashboard.bulk_invite import COLUMNS, bulk_invite
+from onboarding.dashboard.bulk_invite import COLUMNS, MAX_FILE_BYTES, bulk_invite, csv_text
 from onboarding.errors import ValidationError
 from onboarding.people.access import organizations_in
 from web.dashboard import bp
@@ -12,8 +12,6 @@ from web.dashboard.scope import admin_scope, posted_organization
 from web.db import db_session
 from web.i18n import ngettext
 from web.words import refusal
-
-MAX_BYTES = 5 * 1024 * 1024
 
 
 @bp.get("/invite")
@@ -63,13 +61,7 @@ def bulk_run() -> tuple[str, int] | str:
 def _csv_text() -> str:
     """The CSV from the uploaded file, or from the form (the real run after a dry run)."""
     upload = request.files.get("file")
-    raw = upload.read(MAX_BYTES + 1) if upload and upload.filename else None
+    raw = upload.read(MAX_FILE_BYTES + 1) if upload and upload.filename else None
     if raw is None:
-        text = request.form.get("csv_text", "")
-        raw = text.encode()
-    if len(raw) > MAX_BYTES:
-        raise ValidationError("The file is larger than 5 MB; split it.", "file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("The file must be UTF-8 text (CSV).", "file") from None
+        raw = request.form.get("csv_text", "").encode()
+    return csv_text(raw, "file")

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from onboarding.dashboard.bulk_invite import bulk_invite
+from onboarding.dashboard.bulk_invite import MAX_FILE_BYTES, bulk_invite
 from onboarding.db import unit_of_work
 from onboarding.errors import ValidationError
 from onboarding.journeys import link_tokens
@@ -17,6 +17,7 @@ from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import Person
 from tests import helpers
 from tests.helpers import organization
+from tests.integration.dashboard.test_api import bearer
 from tests.integration.dashboard.test_pages import csrf_of, person, two_organizations
 
 HEADER = "first_name,last_name,email,language,roles\n"
@@ -150,6 +151,44 @@ def test_csv_page_dry_run_then_invite(client, factory, log_in):
         data={"csrf_token": token, "organization": ids["acme"], "run": "invite", "csv_text": text},
     ).get_data(as_text=True)
     assert "1 person invited to Acme; 1 rows refused" in re.sub(r"\s+", " ", done)
+
+
+@pytest.mark.parametrize(
+    ("body", "refusal"),
+    [
+        (HEADER.encode() + b"x" * MAX_FILE_BYTES, "The file is larger than 5 MB; split it."),
+        (HEADER.encode() + "Zoë,Z,z@example.com,nl,viewer\n".encode("latin-1"), "UTF-8"),
+    ],
+    ids=["too large", "not UTF-8"],
+)
+def test_a_file_too_large_or_not_utf8_is_refused_alike_on_the_page_and_by_the_api(
+    client, factory, log_in, body, refusal
+):
+    ids = two_organizations(factory)
+    before = counts(factory)
+    log_in(client, person(factory, ids["acme_admin"]))
+    token = csrf_of(client.get("/admin/onboarding/invite").get_data(as_text=True))
+    # The form's body written out: the test client would spool a large upload to a file of its
+    # own that nothing closes.
+    fields = {"csrf_token": token, "organization": str(ids["acme"]), "run": "invite"}
+    form = b"".join(
+        f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    form += b'--b\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\n'
+    form += b"Content-Type: text/csv\r\n\r\n" + body + b"\r\n--b--\r\n"
+    page = client.post(
+        "/admin/onboarding/invite", data=form, content_type="multipart/form-data; boundary=b"
+    )
+    api = client.post(
+        "/api/invitations",
+        data=body,
+        headers={**bearer(ids["acme_token"]), "Content-Type": "text/csv"},
+    )
+    assert page.status_code == api.status_code == 422
+    assert refusal in page.get_data(as_text=True)
+    assert refusal in api.json["error"]["message"]
+    assert counts(factory) == before
 
 
 def test_an_admin_of_acme_cannot_invite_into_globex_nor_see_its_people(client, factory, log_in):
