@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, sessionmaker
@@ -24,6 +25,7 @@ from werkzeug.serving import make_server
 from onboarding import journeys, outbox
 from onboarding.clock import utcnow
 from onboarding.db import session_factory, settings_of, unit_of_work
+from onboarding.i18n import catalog_files
 from onboarding.identity import accounts
 from onboarding.journeys.machine import JourneyState
 from onboarding.journeys.models import Journey
@@ -360,3 +362,15 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+def translated_ids(language: str) -> set[str]:
+    """Every message that `language`'s catalogs translate (fuzzy entries do not count: the
+    application leaves them out)."""
+    ids: set[str] = set()
+    for path in catalog_files(language):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    ids.update(message.id if isinstance(message.id, tuple) else [message.id])
+    return ids

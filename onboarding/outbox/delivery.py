@@ -402,11 +402,12 @@ def deliver_due(
     with factory() as session:
         settings = settings_of(session)
     deadline = None if within is None else time.monotonic() + within.total_seconds()
-    asked: list[bool] = []
+    asked = False
 
     def ask_once() -> None:
+        nonlocal asked
         if not asked:
-            asked.append(True)
+            asked = True
             more()
 
     total = Report()

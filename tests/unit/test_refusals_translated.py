@@ -9,20 +9,17 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from babel.messages.pofile import read_po
-
 from onboarding.dashboard.bulk_invite import Refusal
 from onboarding.errors import DomainError
-from onboarding.i18n import catalog_files
 from onboarding.journeys.invitations import LinkNotUsable
 from onboarding.journeys.link_tokens import TokenCheck, TokenStatus
 from onboarding.journeys.machine import TRIGGERS, InvalidTransition, JourneyState, allowed_triggers
 from onboarding.typed_text import plain_text
+from tests.helpers import translated_ids
 from web.oidc import LoginFailed
 
 PACKAGES = ("onboarding", "web")
@@ -160,19 +157,8 @@ class Messages:
         return value
 
 
-@cache
-def dutch_ids() -> set[str]:
-    ids = set()
-    for path in catalog_files("nl"):
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale="nl"):
-                if message.id and message.string and not message.fuzzy:
-                    ids.update(message.id if isinstance(message.id, tuple) else [message.id])
-    return ids
-
-
 def test_every_refusal_is_a_catalog_message_with_a_dutch_translation():
-    dutch = dutch_ids()
+    dutch = translated_ids("nl")
     made_at_run_time, untranslated = [], []
     for module in modules():
         messages = Messages(module)
@@ -200,4 +186,4 @@ def test_a_refusal_that_chooses_its_own_message_chooses_a_catalog_message():
         for status in TokenStatus
         if status is not TokenStatus.valid
     ]
-    assert {error.message for error in refusals} - dutch_ids() == set()
+    assert {error.message for error in refusals} - translated_ids("nl") == set()

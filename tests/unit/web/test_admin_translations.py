@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from onboarding.dashboard.actions import ACTIONS
-from onboarding.i18n import catalog_files
 from onboarding.journeys.history import Fact
 from onboarding.journeys.machine import TRIGGERS
+from tests.helpers import translated_ids
 from web.labels import EVENTS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -74,17 +73,7 @@ def code_messages() -> list[str]:
     return [message for message in found if message]
 
 
-def dutch_ids() -> set[str]:
-    ids = set()
-    for path in catalog_files("nl"):
-        with path.open("rb") as handle:
-            for message in read_po(handle, locale="nl"):
-                if message.id and message.string:
-                    ids.update(message.id if isinstance(message.id, tuple) else [message.id])
-    return ids
-
-
-DUTCH = dutch_ids()
+DUTCH = translated_ids("nl")
 
 
 @pytest.mark.parametrize("message", sorted(set(template_messages() + code_messages())))
