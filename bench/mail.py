@@ -10,8 +10,9 @@ smtp-sink is postfix's test SMTP server (Debian package `postfix`). It need not 
 finds postfix's shared libraries next to the extracted binary; run as root, the sink switches
 to the user nobody. Give PostgreSQL a database of its own and drop it afterwards.
 
-Measured in one run, all with the mails the worker sends (invitations, English and Dutch
-alternately, each with its own recipient and Message-ID; built in advance for the floors):
+Measured in one run, all with the mails the worker sends (the invitations of one bulk invite,
+English and Dutch alternately, each with its own recipient, name, link, join code and
+Message-ID; built in advance for the floors):
   floor      a bare smtplib loop (`sendmail`) over one connection; the best of six runs
              (two each at the start, after the naive sender and after the worker), so that a
              busy moment on the machine does not lower it (on a small shared machine the same
@@ -54,15 +55,25 @@ from onboarding.migrate import upgrade  # noqa: E402
 from onboarding.outbox.models import OutboxMessage  # noqa: E402
 from onboarding.settings import Settings, use_settings  # noqa: E402
 
+# The invitations of one bulk invite: the same organization, inviter, roles and expiry; each
+# with its own name, link and join code.
 CONTEXT = {
-    "first_name": "Ada",
     "organization": "Acme",
     "roles": ["editor", "viewer"],
     "invited_by": "Bob Smith",
-    "accept_url": "http://127.0.0.1:5000/invitations/" + "x" * 43,
+    "join_url": "http://127.0.0.1:5000/join",
     "expires_at": "2026-12-25T10:00:00+00:00",
     "trigger": "invite",
 }
+
+
+def context(n: int) -> dict[str, object]:
+    return {
+        **CONTEXT,
+        "first_name": f"Ada{n}",
+        "accept_url": f"http://127.0.0.1:5000/invitations/{n:043d}",
+        "join_code": f"{n:08d}"[:4] + "-" + f"{n:08d}"[4:],
+    }
 
 
 def free_port() -> int:
@@ -108,7 +119,7 @@ def fill(factory, count: int, prefix: str) -> None:
                 "template": "invitation",
                 "to": recipient(prefix, n),
                 "language": language(n),
-                "context": CONTEXT,
+                "context": context(n),
             },
             "dedupe_key": f"{prefix}{n}",
             "status": "pending",
@@ -125,7 +136,7 @@ def fill(factory, count: int, prefix: str) -> None:
 def prebuilt(count: int, settings: Settings) -> list[tuple[str, bytes]]:
     """The worker's mails, composed in advance: (recipient, message bytes)."""
     return [
-        (to, compose_bytes("invitation", language(n), CONTEXT, settings, to=to, outbox_id=n + 1))
+        (to, compose_bytes("invitation", language(n), context(n), settings, to=to, outbox_id=n + 1))
         for n in range(count)
         for to in [recipient("floor", n)]
     ]

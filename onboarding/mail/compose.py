@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from onboarding.clock import utcnow
 from onboarding.i18n import LANGUAGES, cldr_locale, supported, translations
 from onboarding.mail.mime import text_header, two_part
+from onboarding.mail.placeholders import render_parts
 from onboarding.mail.signature import dkim_sign
 from onboarding.mail.translated_templates import TranslatedAtCompile, install
 from onboarding.mail.transport import BARE_ADDRESS
@@ -45,14 +46,14 @@ def message_id(outbox_id: int, settings: Settings) -> str:
 
 def render(template: str, language: str, context: dict[str, Any], settings: Settings) -> Rendered:
     """Subject, text and HTML of `template` in `language`, with the common context added."""
-    env = _environment(supported(language))
+    language = supported(language)
     full = {**_common_context(settings), **context}
-    subject = env.get_template(f"{template}/subject.txt").render(full)
+    subject, text, html = render_parts(_environment(language), language, template, full)
     return Rendered(
         # One line, whatever the template or its values contain: a header cannot be injected.
         subject=" ".join(subject.split()),
-        text=_tidy(env.get_template(f"{template}/body.txt").render(full)),
-        html=env.get_template(f"{template}/body.html").render(full),
+        text=_tidy(text),
+        html=html,
     )
 
 
