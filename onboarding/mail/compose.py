@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +81,7 @@ def compose_bytes(
     headers += [
         ("Reply-To", _address_header(settings.mail_reply_to)),
         ("Subject", text_header(rendered.subject)),
-        ("Date", format_datetime(now or utcnow())),
+        ("Date", _date_header(int((now or utcnow()).timestamp()))),
         (
             "Message-ID",
             message_id(outbox_id, settings)
@@ -132,6 +132,12 @@ def _recipient(to: str) -> str:
     if not (to.isascii() and BARE_ADDRESS.match(to)):
         raise ValueError(f"not a bare mail address: {to!r}")
     return to
+
+
+# The mails of a second share their Date header (it has no smaller unit).
+@lru_cache(maxsize=4)
+def _date_header(seconds: int) -> str:
+    return format_datetime(datetime.fromtimestamp(seconds, UTC))
 
 
 @lru_cache(maxsize=8)

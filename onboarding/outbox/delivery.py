@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     func,
     literal,
     select,
@@ -209,11 +210,21 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
     """Write the outcome of each row of `batch`, if its lease is still ours."""
     report = Report(claimed=len(batch.rows))
     ours = (OUTBOX.c.status == OutboxStatus.pending, OUTBOX.c.next_attempt_at == batch.lease_until)
+    dialect = session.get_bind().dialect.name
     if batch.sent:
+        # A sent row's context (its links) goes in the same statement: see _forget_links.
         result = session.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(batch.sent), *ours)
-            .values(status=OutboxStatus.sent, sent_at=now, last_error=None)
+            .values(
+                status=OutboxStatus.sent,
+                sent_at=now,
+                last_error=None,
+                payload=case(
+                    (OUTBOX.c.kind == outbox.MAIL, _without_context(dialect)),
+                    else_=OUTBOX.c.payload,
+                ),
+            )
         )
         report.sent = _rowcount(result)
     by_id = {row.id: row for row in batch.rows}
@@ -245,15 +256,17 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
             .values(response_code=bindparam("code")),
             [{"row_id": i, "code": code} for i, code in batch.response_codes.items()],
         )
-    _forget_links(session, batch)
+    _forget_links(session, batch, dialect)
     return report
 
 
-def _forget_links(session: Session, batch: Batch) -> None:
-    """Drop the context of the mails this batch finished with (sent, bounced or dead): it
-    holds their links, whose tokens are otherwise stored only as hashes. What the dashboard
-    shows (template, recipient, language) stays; rows still to be retried keep everything."""
-    mails = [row.id for row in batch.rows if row.kind == outbox.MAIL]
+def _forget_links(session: Session, batch: Batch, dialect: str) -> None:
+    """Drop the context of the mails this batch finished with otherwise than sent (bounced or
+    dead; a sent one's goes as it is marked): it holds their links, whose tokens are otherwise
+    stored only as hashes. What the dashboard shows (template, recipient, language) stays;
+    rows still to be retried keep everything."""
+    unsent = {*batch.failed, *batch.bounced}
+    mails = [row.id for row in batch.rows if row.kind == outbox.MAIL and row.id in unsent]
     if mails:
         session.execute(
             update(OUTBOX)
@@ -262,7 +275,7 @@ def _forget_links(session: Session, batch: Batch) -> None:
                 OUTBOX.c.status != OutboxStatus.pending,
                 OUTBOX.c.next_attempt_at == batch.lease_until,  # finished by this batch
             )
-            .values(payload=_without_context(session.get_bind().dialect.name))
+            .values(payload=_without_context(dialect))
         )
 
 
