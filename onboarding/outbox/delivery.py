@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from onboarding import outbox
 from onboarding.clock import utcnow
@@ -212,19 +213,8 @@ def record(session: Session, batch: Batch, now: datetime, settings: Settings) ->
     ours = (OUTBOX.c.status == OutboxStatus.pending, OUTBOX.c.next_attempt_at == batch.lease_until)
     dialect = session.get_bind().dialect.name
     if batch.sent:
-        # A sent row's context (its links) goes in the same statement: see _forget_links.
         result = session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(batch.sent), *ours)
-            .values(
-                status=OutboxStatus.sent,
-                sent_at=now,
-                last_error=None,
-                payload=case(
-                    (OUTBOX.c.kind == outbox.MAIL, _without_context(dialect)),
-                    else_=OUTBOX.c.payload,
-                ),
-            )
+            _MARK_SENT[dialect], {"ids": batch.sent, "lease": batch.lease_until, "now": now}
         )
         report.sent = _rowcount(result)
     by_id = {row.id: row for row in batch.rows}
@@ -285,6 +275,32 @@ def _without_context(dialect: str) -> ColumnElement[Any]:
         without = sa.cast(OUTBOX.c.payload, JSONB).op("-")(literal("context", String))
         return sa.cast(without, JSON)
     return func.json_remove(OUTBOX.c.payload, "$.context")
+
+
+def _mark_sent(dialect: str) -> Update:
+    """The statement that marks a group of rows sent, if their lease is still ours; a sent
+    mail's context (its links) goes in it too: see _forget_links."""
+    return (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+            OUTBOX.c.status == OutboxStatus.pending,
+            OUTBOX.c.next_attempt_at == bindparam("lease"),
+        )
+        .values(
+            status=OutboxStatus.sent,
+            sent_at=bindparam("now"),
+            last_error=None,
+            payload=case(
+                (OUTBOX.c.kind == outbox.MAIL, _without_context(dialect)),
+                else_=OUTBOX.c.payload,
+            ),
+        )
+    )
+
+
+# Built once per dialect: a worker runs it for every group of outcomes.
+_MARK_SENT = {dialect: _mark_sent(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _gave_up(attempts: int, created_at: datetime, now: datetime, settings: Settings) -> bool:

@@ -379,7 +379,7 @@ def test_a_connection_dropped_while_recording_is_replaced_and_nothing_waits_a_le
 
     def terminate_while_marking(conn, cursor, statement, parameters, context, executemany):
         marking = statement.startswith("UPDATE outbox_messages SET") and " status=" in statement
-        group = None if executemany else parameters.get("id_1_1")
+        group = None if executemany else parameters.get("ids_1")
         if marking and group not in drops and len(drops) < 3:
             drops.append(group)
             pid = conn.connection.dbapi_connection.info.backend_pid
