@@ -392,6 +392,7 @@ def deliver_batch(
         more()
     if not batch.rows:
         return report
+    alone = _without_transaction(factory)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
         recording: Future[Report] | None = None
 
@@ -402,8 +403,11 @@ def deliver_batch(
             if recording is not None:
                 _add(report, recording.result())
             group = batch.take_outcomes()
+            sessions = factory
+            if alone is not None and not (group.failed or group.bounced or group.response_codes):
+                sessions = alone  # only rows sent: one statement
             recording = database.submit(
-                _transaction, factory, lambda session: record(session, group, moment(), settings)
+                _transaction, sessions, lambda session: record(session, group, moment(), settings)
             )
 
         send(batch, settings, record_outcomes)
@@ -447,6 +451,18 @@ def deliver_due(
         if not report.more or (deadline is not None and time.monotonic() >= deadline):
             break
     return total
+
+
+def _without_transaction(factory: sessionmaker[Session]) -> sessionmaker[Session] | None:
+    """On PostgreSQL, `factory`'s sessions without a transaction: a group of sent rows is
+    recorded in one statement, atomic by itself, and BEGIN and COMMIT would be two round trips
+    more. None on SQLite (no round trips, and its writers queue at BEGIN)."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return None
+    return sessionmaker(
+        **{**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
+    )
 
 
 def _transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:

@@ -398,6 +398,36 @@ def test_a_connection_dropped_while_recording_is_replaced_and_nothing_waits_a_le
     assert len(received) == 100 == len(set(received))
 
 
+def test_sent_mails_are_marked_outside_a_transaction_and_a_bounce_within_one(postgres_factory):
+    box = Mailbox().start()
+    engine = postgres_factory.kw["bind"]
+    configured(postgres_factory, carried(postgres_factory).with_overrides(smtp_url=box.url))
+    queue(postgres_factory, 40)
+    invite(postgres_factory, email="nobody@example.com")
+    writes = []  # (what the statement sets, whether it ran in autocommit)
+
+    def note_write(conn, cursor, statement, parameters, context, executemany):
+        claiming = "RETURNING" in statement
+        if statement.startswith("UPDATE outbox_messages SET") and not claiming:
+            marks = "sent" if " status=" in statement and "sent_at=" in statement else "other"
+            writes.append((marks, conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", note_write)
+    try:
+        report = delivery.deliver_due(postgres_factory)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_write)
+        box.stop()
+    assert (report.sent, report.bounced) == (40, 1)
+    alone = [write for write in writes if write == ("sent", True)]
+    within = [write for write in writes if write[1] is False]
+    # Two groups of RECORD_EVERY sent rows alone; the last group, with the bounce, in one
+    # transaction with the bounce's own statements.
+    assert len(alone) == 40 // delivery.RECORD_EVERY
+    assert ("sent", False) in within and ("other", False) in within
+    assert len(sent_ids(postgres_factory)) == 40
+
+
 def test_a_full_claim_asks_for_another_worker_before_sending(factory, mailbox, settings):
     configured(factory, settings.with_overrides(smtp_url=mailbox.url, outbox_batch_size=3))
     queue(factory, 4)
