@@ -30,6 +30,7 @@ PERSONAL = frozenset(
         "accept_url",
         "join_code",
         "activate_url",
+        "register_url",
         "reset_url",
         "unsubscribe_url",
         "url",
