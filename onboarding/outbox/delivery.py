@@ -38,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Update
@@ -392,7 +393,8 @@ def deliver_batch(
         more()
     if not batch.rows:
         return report
-    alone = _without_transaction(factory)
+    engine = factory.kw["bind"]
+    sent_rows = SentRows(engine) if engine.dialect.name == "postgresql" else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
         recording: Future[Report] | None = None
 
@@ -403,18 +405,60 @@ def deliver_batch(
             if recording is not None:
                 _add(report, recording.result())
             group = batch.take_outcomes()
-            sessions = factory
-            if alone is not None and not (group.failed or group.bounced or group.response_codes):
-                sessions = alone  # only rows sent: one statement
-            recording = database.submit(
-                _transaction, sessions, lambda session: record(session, group, moment(), settings)
-            )
+            only_sent = not (group.failed or group.bounced or group.response_codes)
+            if sent_rows is not None and only_sent:
+                recording = database.submit(sent_rows.mark, group, moment())
+            else:
+                recording = database.submit(_transaction, factory, recorded(group))
 
-        send(batch, settings, record_outcomes)
-        record_outcomes(batch, last=True)
-        if recording is not None:
-            _add(report, recording.result())
+        def recorded(group: Batch) -> Callable[[Session], Report]:
+            return lambda session: record(session, group, moment(), settings)
+
+        try:
+            send(batch, settings, record_outcomes)
+            record_outcomes(batch, last=True)
+            if recording is not None:
+                _add(report, recording.result())
+        finally:
+            if sent_rows is not None:
+                database.submit(sent_rows.close).result()
     return report
+
+
+class SentRows:
+    """Marks a batch's groups of only sent rows on PostgreSQL, from its database thread: each
+    group is one statement, atomic by itself, run outside a transaction on a connection kept
+    for the batch (no BEGIN, COMMIT or ping of a connection taken from the pool, per group)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def mark(self, group: Batch, now: datetime) -> Report:
+        """Mark the rows of `group` sent (with their links dropped), if their lease is ours; run
+        once more on a new connection if the connection was lost."""
+        parameters = {"ids": group.sent, "lease": group.lease_until, "now": now}
+        try:
+            sent = self._execute(parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            log.warning("outbox: database connection lost, running the statement again")
+            self.close()
+            sent = self._execute(parameters)
+        return Report(claimed=len(group.rows), sent=sent)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def _execute(self, parameters: dict[str, Any]) -> int:
+        if self.connection is None:
+            self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        result = self.connection.execute(_MARK_SENT["postgresql"], parameters)
+        self.connection.commit()  # ends SQLAlchemy's own transaction; the database has none
+        return _rowcount(result)
 
 
 def deliver_due(
@@ -451,18 +495,6 @@ def deliver_due(
         if not report.more or (deadline is not None and time.monotonic() >= deadline):
             break
     return total
-
-
-def _without_transaction(factory: sessionmaker[Session]) -> sessionmaker[Session] | None:
-    """On PostgreSQL, `factory`'s sessions without a transaction: a group of sent rows is
-    recorded in one statement, atomic by itself, and BEGIN and COMMIT would be two round trips
-    more. None on SQLite (no round trips, and its writers queue at BEGIN)."""
-    engine = factory.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        return None
-    return sessionmaker(
-        **{**factory.kw, "bind": engine.execution_options(isolation_level="AUTOCOMMIT")}
-    )
 
 
 def _transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:

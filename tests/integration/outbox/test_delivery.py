@@ -363,7 +363,9 @@ def test_an_error_while_recording_stops_the_sending_at_once(factory, mailbox, mo
     def broken(*args):
         raise RuntimeError("the database refused the write")
 
+    # Rows sent alone are marked by SentRows on PostgreSQL, anything else by record.
     monkeypatch.setattr(delivery, "record", broken)
+    monkeypatch.setattr(delivery.SentRows, "mark", broken)
     with pytest.raises(RuntimeError, match="refused the write"):
         delivery.deliver_due(factory)
     assert len(mailbox.messages) <= IN_FLIGHT
@@ -398,13 +400,20 @@ def test_a_connection_dropped_while_recording_is_replaced_and_nothing_waits_a_le
     assert len(received) == 100 == len(set(received))
 
 
-def test_sent_mails_are_marked_outside_a_transaction_and_a_bounce_within_one(postgres_factory):
+def test_sent_mails_are_marked_outside_a_transaction_on_one_connection_a_bounce_within_one(
+    postgres_factory,
+):
     box = Mailbox().start()
     engine = postgres_factory.kw["bind"]
     configured(postgres_factory, carried(postgres_factory).with_overrides(smtp_url=box.url))
     queue(postgres_factory, 40)
     invite(postgres_factory, email="nobody@example.com")
     writes = []  # (what the statement sets, whether it ran in autocommit)
+    taken = []  # connections the recording thread took from the pool
+
+    def note_taken(dbapi_connection, record, proxy):
+        if threading.current_thread().name.startswith("outbox-db"):
+            taken.append(dbapi_connection)
 
     def note_write(conn, cursor, statement, parameters, context, executemany):
         claiming = "RETURNING" in statement
@@ -413,10 +422,12 @@ def test_sent_mails_are_marked_outside_a_transaction_and_a_bounce_within_one(pos
             writes.append((marks, conn.connection.dbapi_connection.autocommit))
 
     event.listen(engine, "before_cursor_execute", note_write)
+    event.listen(engine, "checkout", note_taken)
     try:
         report = delivery.deliver_due(postgres_factory)
     finally:
         event.remove(engine, "before_cursor_execute", note_write)
+        event.remove(engine, "checkout", note_taken)
         box.stop()
     assert (report.sent, report.bounced) == (40, 1)
     alone = [write for write in writes if write == ("sent", True)]
@@ -424,6 +435,8 @@ def test_sent_mails_are_marked_outside_a_transaction_and_a_bounce_within_one(pos
     # Two groups of RECORD_EVERY sent rows alone; the last group, with the bounce, in one
     # transaction with the bounce's own statements.
     assert len(alone) == 40 // delivery.RECORD_EVERY
+    # One connection kept for the groups sent alone, one for the group with the bounce.
+    assert len(taken) == 2
     assert ("sent", False) in within and ("other", False) in within
     assert len(sent_ids(postgres_factory)) == 40
 
