@@ -398,6 +398,9 @@ def deliver_batch(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as database:
         recording: Future[Report] | None = None
 
+        def recorded(group: Batch) -> Callable[[Session], Report]:
+            return lambda session: record(session, group, moment(), settings)
+
         def record_outcomes(batch: Batch, last: bool = False) -> None:
             nonlocal recording
             if batch.outcomes() < (1 if last else RECORD_EVERY):
@@ -410,9 +413,6 @@ def deliver_batch(
                 recording = database.submit(sent_rows.mark, group, moment())
             else:
                 recording = database.submit(_transaction, factory, recorded(group))
-
-        def recorded(group: Batch) -> Callable[[Session], Report]:
-            return lambda session: record(session, group, moment(), settings)
 
         try:
             send(batch, settings, record_outcomes)
