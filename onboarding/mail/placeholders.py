@@ -41,10 +41,16 @@ PARTS = ("subject.txt", "body.txt", "body.html")
 # Private-use characters frame a placeholder: no template text contains them. The "&" inside
 # makes its escaped form differ from its raw form.
 _OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def _mark(name: str) -> str:
+    return f"{_OPEN}{name}&{_CLOSE}"
+
+
 _MARKS = {
     mark: (name, escaped)
     for name in PERSONAL
-    for escaped, mark in enumerate([f"{_OPEN}{name}&{_CLOSE}", f"{_OPEN}{name}&amp;{_CLOSE}"])
+    for escaped, mark in enumerate([_mark(name), str(escape(_mark(name)))])
 }
 _MARK = re.compile("(" + "|".join(map(re.escape, _MARKS)) + ")")
 _MAX_SHAPES = 256
@@ -72,7 +78,7 @@ def render_parts(
     if key not in _shapes:
         if len(_shapes) >= _MAX_SHAPES:
             _shapes.clear()
-        marked = {name: f"{_OPEN}{name}&{_CLOSE}" for name in personal}
+        marked = {name: _mark(name) for name in personal}
         written = json.dumps(shared, ensure_ascii=False, default=str)
         # A value of the shape that holds a placeholder's characters would pass for one.
         clear = _OPEN not in written and _CLOSE not in written

@@ -438,14 +438,7 @@ class SentRows:
         """Mark the rows of `group` sent (with their links dropped), if their lease is ours; run
         once more on a new connection if the connection was lost."""
         parameters = {"ids": group.sent, "lease": group.lease_until, "now": now}
-        try:
-            sent = self._execute(parameters)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            log.warning("outbox: database connection lost, running the statement again")
-            self.close()
-            sent = self._execute(parameters)
+        sent = _once_more_if_connection_lost(lambda: self._execute(parameters), "statement")
         return Report(claimed=len(group.rows), sent=sent)
 
     def close(self) -> None:
@@ -454,6 +447,8 @@ class SentRows:
             self.connection = None
 
     def _execute(self, parameters: dict[str, Any]) -> int:
+        if self.connection is not None and self.connection.invalidated:
+            self.close()  # lost: a new one from the pool
         if self.connection is None:
             self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         result = self.connection.execute(_MARK_SENT["postgresql"], parameters)
@@ -501,15 +496,23 @@ def _transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -
     """`work` in one transaction, run once more if the database connection was lost (an idle
     connection terminated, a failover): claims and records are safe to repeat, and a batch
     whose recording failed would otherwise wait out its lease."""
-    try:
+
+    def run() -> T:
         with unit_of_work(factory) as session:
             return work(session)
+
+    return _once_more_if_connection_lost(run, "transaction")
+
+
+def _once_more_if_connection_lost(run: Callable[[], T], what: str) -> T:
+    """`run()`, and once more if it failed because the database connection was lost."""
+    try:
+        return run()
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        log.warning("outbox: database connection lost, running the transaction again")
-    with unit_of_work(factory) as session:
-        return work(session)
+        log.warning("outbox: database connection lost, running the %s again", what)
+    return run()
 
 
 def _add(total: Report, report: Report) -> None:
