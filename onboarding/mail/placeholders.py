@@ -5,7 +5,8 @@ rendering the templates is most of what composing a mail costs. So a template is
 per shape (template, language and every value but the personal ones) with a placeholder for
 each personal value, and every mail of that shape gets its own values put into the
 placeholders, escaped where the template escaped them: the same text as rendering the template
-with the values.
+with the values. A shape's first mail is rendered as it is: most shapes have one mail (a
+reminder, a single invitation), and a pattern pays only from its second.
 
 Templates may print a personal value, pass it to a macro that prints it, or test whether it is
 empty; nothing else (tests/unit/mail/test_placeholders.py renders every template both ways). A
@@ -57,6 +58,7 @@ _MAX_SHAPES = 256
 
 # A part split at its placeholders: text, (name, escaped), text, (name, escaped), …, text.
 Pattern = list[Any]
+_SEEN_ONCE: tuple[Pattern, ...] = ()  # a shape's entry until its second mail
 _shapes: dict[tuple[str, str, str, tuple[str, ...]], tuple[Pattern, ...] | None] = {}
 
 
@@ -75,9 +77,12 @@ def render_parts(
     shared = {name: value for name, value in context.items() if name not in personal}
     # repr tells apart what renders differently (1, True and "1"; a list and a string).
     key = (template, language, repr(shared), tuple(personal))
-    if key not in _shapes:
+    if key not in _shapes:  # its first mail, rendered as it is
         if len(_shapes) >= _MAX_SHAPES:
             _shapes.clear()
+        _shapes[key] = _SEEN_ONCE
+        return _render(env, template, context)
+    if _shapes[key] is _SEEN_ONCE:
         marked = {name: _mark(name) for name in personal}
         written = json.dumps(shared, ensure_ascii=False, default=str)
         # A value of the shape that holds a placeholder's characters would pass for one.

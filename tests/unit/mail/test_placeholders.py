@@ -28,11 +28,13 @@ def test_every_mail_of_a_shape_reads_as_its_template_rendered_with_its_own_value
 ):
     env = _environment(language)
     first = {**_common_context(settings), **CONTEXT}
-    for context in (first, {**first, **others(2)}, {**first, **others(3), "first_name": ""}):
+    # Each shape (with a first name, and without) for its first mail and from its pattern.
+    without_name = [{**first, **others(number), "first_name": ""} for number in (4, 5)]
+    for context in (first, {**first, **others(2)}, {**first, **others(3)}, *without_name):
         assert render_parts(env, language, template, context) == rendered(env, template, context)
 
 
-def test_a_second_mail_of_the_same_shape_is_not_rendered_again(settings, monkeypatch):
+def test_a_shape_is_rendered_for_its_first_mail_and_once_for_its_pattern(settings, monkeypatch):
     env = _environment("nl")
     shared = {**_common_context(settings), **CONTEXT, "organization": "Shape test"}
     renders = []
@@ -40,11 +42,11 @@ def test_a_second_mail_of_the_same_shape_is_not_rendered_again(settings, monkeyp
     monkeypatch.setattr(
         placeholders, "_render", lambda *args: renders.append(args[1]) or real(*args)
     )
-    for number in range(3):
+    for number in range(5):
         render_parts(env, "nl", "invitation", {**shared, **others(number)})
-    assert renders == ["invitation"]
-    render_parts(env, "nl", "invitation", {**shared, **others(4), "organization": "Another"})
     assert renders == ["invitation", "invitation"]
+    render_parts(env, "nl", "invitation", {**shared, **others(5), "organization": "Another"})
+    assert len(renders) == 3
 
 
 def environment(templates):
