@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
@@ -48,7 +49,13 @@ def day(value: date | datetime | None) -> str:
         return EMPTY
     if isinstance(value, datetime):
         value = _aware(value).astimezone(reader_zone()).date()
-    return format_date(value, format="long", locale=cldr_locale(page_language()))
+    return _written_day(value, cldr_locale(page_language()))
+
+
+@lru_cache(maxsize=1024)
+def _written_day(value: date, locale: str) -> str:
+    # Pages write the same few days over and over (an invitation's expiry, a list's dates).
+    return format_date(value, format="long", locale=locale)
 
 
 def moment(value: datetime | None) -> str:

@@ -2,21 +2,26 @@
 
 itsdangerous makes a new signer for every value it signs or reads, and derives its key again
 each time; the signers here are made once per serializer and salt, and derive each key once.
-The values are the same, byte for byte.
+The values are itsdangerous' own, but for short ones left uncompressed (see
+`KeptSerializer.dump_payload`): Flask and Flask-WTF read them, and they read Flask's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from typing import Any
 
 from flask import Flask, current_app, g, session
 from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import want_bytes
+from itsdangerous.encoding import base64_encode, want_bytes
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 # Flask-WTF's, so that its checks accept the tokens made here.
 CSRF_SALT = "wtf-csrf-token"
+# Shorter payloads go uncompressed: see KeptSerializer.dump_payload.
+COMPRESS_FROM = 128
 
 
 class _KeptKeysSigner(TimestampSigner):
@@ -42,6 +47,18 @@ class KeptSerializer(URLSafeTimedSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._signers: dict[str | bytes | None, Signer] = {}
+
+    def dump_payload(self, obj: Any) -> bytes:
+        """itsdangerous' payload (compressed when that makes it shorter), except that one of
+        under `COMPRESS_FROM` bytes is not compressed: zlib sets up some 256 kB of state for
+        each call, costlier than the rest of signing a CSRF token or a session holding one,
+        to save a few bytes at most. Reading takes either form."""
+        json = super(URLSafeSerializerMixin, self).dump_payload(obj)
+        if len(json) >= COMPRESS_FROM:
+            compressed = zlib.compress(json)
+            if len(compressed) < len(json) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(json)
 
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
         salt = self.salt if salt is None else salt
