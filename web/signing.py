@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zlib
 from typing import Any
 
 from flask import Flask, current_app, g, session
@@ -55,9 +54,7 @@ class KeptSerializer(URLSafeTimedSerializer):
         to save a few bytes at most. Reading takes either form."""
         json = super(URLSafeSerializerMixin, self).dump_payload(obj)
         if len(json) >= COMPRESS_FROM:
-            compressed = zlib.compress(json)
-            if len(compressed) < len(json) - 1:
-                return b"." + base64_encode(compressed)
+            return super().dump_payload(obj)
         return base64_encode(json)
 
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
