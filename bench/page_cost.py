@@ -81,8 +81,12 @@ def main() -> None:
                     "code_challenge_method": "S256",
                 }
             )
+            from bench.thin_flask import app as thin  # on the settings of the run
+
             pages = [
                 ("bare Flask page", bare_flask(), "/", {}),
+                ("bare page + a form's CSRF token", thin, "/form", {}),
+                ("thin invitation page (its work alone)", thin, invitation, {}),
                 ("GET /invitations/<valid token>", app, invitation, {}),
                 ("GET /invitations/<unknown>", app, f"/invitations/{'x' * 43}", {}),
                 ("GET /login", app, "/login", {}),

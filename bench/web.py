@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     database = Database(args.postgres_url)
     redis = PrivateRedis().start()
-    ports = free_port(), free_port(), free_port()
+    ports = free_port(), free_port(), free_port(), free_port()
     try:
         with tempfile.TemporaryDirectory() as var_dir:
             env = environment(database.url, Path(var_dir), ports[0], ports[1], redis.url)
@@ -101,6 +101,7 @@ def main() -> None:
             invitation, cookie = seed(settings)
             with (
                 gunicorn("bench.bare_flask:app", ports[2], args.workers, env) as bare,
+                gunicorn("bench.thin_flask:app", ports[3], args.workers, env) as thin,
                 gunicorn("web:create_app()", ports[0], args.workers, env) as app,
                 gunicorn("web:create_connect_app()", ports[1], args.workers, env) as connect,
             ):
@@ -118,6 +119,9 @@ def main() -> None:
                 )
                 endpoints = [
                     ("bare Flask page", f"{bare}/", []),
+                    # The invitation page's work alone, in part and whole (bench/thin_flask.py).
+                    ("bare page + a form's CSRF token", f"{thin}/form", []),
+                    ("thin invitation page (its work alone)", f"{thin}{invitation}", []),
                     ("GET /invitations/<valid token>", f"{app}{invitation}", []),
                     ("GET /invitations/<unknown> (a 404)", f"{app}/invitations/{'x' * 43}", []),
                     ("GET /login", f"{app}/login", []),

@@ -66,7 +66,20 @@ def check_and_record_fetch(
             except SQLAlchemyError as error:
                 _not_recorded(session, error)
         return found
-    parameters: dict[str, Any] = {
+    parameters = check_and_note_parameters(link, method=method, user_agent=user_agent, now=now)
+    try:
+        return shown(session.connection().execute(CHECK_AND_NOTE, parameters))
+    except SQLAlchemyError as error:
+        _not_recorded(session, error)
+        return shown(session.connection().execute(BY_LINK, link))
+
+
+def check_and_note_parameters(
+    link: dict[str, Any], *, method: str, user_agent: str, now: datetime
+) -> dict[str, Any]:
+    """The parameters of `CHECK_AND_NOTE` for a fetch at `now` of the link of `link`'s
+    parameters (`link_tokens.link_parameters`)."""
+    return {
         **link,
         "fact": history.Fact.link_fetched.value,
         "at": now,
@@ -74,11 +87,6 @@ def check_and_record_fetch(
         "times": MAX_RECORDED,
         **_fetch(method, user_agent),
     }
-    try:
-        return shown(session.connection().execute(_CHECK_AND_NOTE, parameters))
-    except SQLAlchemyError as error:
-        _not_recorded(session, error)
-        return shown(session.connection().execute(BY_LINK, link))
 
 
 def _not_recorded(session: Session, error: SQLAlchemyError) -> None:
@@ -105,5 +113,6 @@ def _check_and_note() -> Select[*tuple[Any, ...]]:
     return BY_LINK.add_cte(history.note_up_to_statement(valid).cte("noted"))
 
 
-# Built once, like the check it extends.
-_CHECK_AND_NOTE = _check_and_note()
+# Built once, like the check it extends: on PostgreSQL, `BY_LINK` noting the fetch of a valid
+# link (its parameters: `check_and_note_parameters`).
+CHECK_AND_NOTE = _check_and_note()

@@ -104,7 +104,7 @@ def test_a_fetch_that_cannot_be_recorded_still_shows_the_page(app, client, facto
         "onboarding.dashboard.link_hits.record_fetch",
         lambda session, *_, **__: session.execute(fails),
     )
-    monkeypatch.setattr("onboarding.dashboard.link_hits._CHECK_AND_NOTE", fails)
+    monkeypatch.setattr("onboarding.dashboard.link_hits.CHECK_AND_NOTE", fails)
     page = client.get(path)
     assert page.status_code == 200
     assert "Join Acme" in page.text
