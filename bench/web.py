@@ -56,6 +56,9 @@ def seed(settings: Settings) -> tuple[str, str]:
     with unit_of_work(factory) as session:
         person = session.get(type(member.person), member_id)
         helpers.log_in_to_app(client, person)
+    # The cookie of a browser that opened a page since: its session holds the token of the
+    # page's forms, which each page would otherwise add (and sign the cookie again).
+    client.get("/measurements")
     name = app.config["SESSION_COOKIE_NAME"]
     cookie = client.get_cookie(name)
     assert cookie is not None
