@@ -20,6 +20,9 @@ Message-ID; built in advance for the floors):
              puts it and the sink);
   pipelined  the same bytes through the worker's own pipelined transport (`send_all`) over
              one connection, best of six likewise: what sending alone costs the worker;
+  composed   the worker's mails composed as it composes them (`compose_bytes`) and sent as
+             they are made through the same transport, best of six likewise: the worker
+             without its database, so that worker / composed is what claims and records cost;
   naive      one connection, one commit per mail, composed with email.message.EmailMessage;
   worker     a real Celery worker (embedded broker) draining the outbox: one process (the solo
              pool), then as `make run` starts it (two processes of the prefork pool, each
@@ -165,6 +168,22 @@ def pipelined_rate(port: int, mails: list[tuple[str, bytes]], settings: Settings
         return len(mails) / (time.perf_counter() - started)
 
 
+def composed_rate(port: int, count: int, settings: Settings) -> float:
+    """The worker's mails composed as it composes them, sent through its transport as they are
+    made: the worker without its database (claims and records)."""
+    mails = [(recipient("composed", n), language(n), context(n)) for n in range(count)]
+    with smtp_connection(f"smtp://127.0.0.1:{port}") as connection:
+        started = time.perf_counter()
+        composed = (
+            (to, to, compose_bytes("invitation", lang, ctx, settings, to=to, outbox_id=n + 1))
+            for n, (to, lang, ctx) in enumerate(mails)
+        )
+        outcomes = send_all(connection, envelope_sender(settings), composed)
+        if any(refusal is not None for _, refusal in outcomes):
+            raise SystemExit("the sink refused a mail")
+        return count / (time.perf_counter() - started)
+
+
 def naive_rate(factory, port: int, count: int, settings: Settings) -> float:
     fill(factory, count, "naive")
     with unit_of_work(factory) as session:
@@ -282,11 +301,13 @@ def main() -> None:
             mails = prebuilt(args.floor_sample, settings)
             floors: list[float] = []
             pipelined: list[float] = []
+            composed: list[float] = []
 
             def measure_floors() -> None:
                 for _ in range(2):
                     floors.append(floor_rate(port, mails, settings))
                     pipelined.append(pipelined_rate(port, mails, settings))
+                    composed.append(composed_rate(port, args.floor_sample, settings))
 
             measure_floors()
             naive = naive_rate(factory, port, args.sample, settings)
@@ -299,9 +320,12 @@ def main() -> None:
                 sink.terminate()
                 sink.wait()
             engine.dispose()
-    floor, fastest = max(floors), max(pipelined)
+    floor, fastest, composing = max(floors), max(pipelined), max(composed)
     print(f"floor     (bare smtplib, pre-built bytes): {floor:6.0f} mails/s  ({runs(floors)})")
     print(f"pipelined (worker's transport, pre-built): {fastest:6.0f} mails/s  ({runs(pipelined)})")
+    print(
+        f"composed  (its composing, no database):    {composing:6.0f} mails/s  ({runs(composed)})"
+    )
     print(f"naive     (EmailMessage, commit per mail): {naive:6.0f} mails/s")
     print(
         f"worker    (outbox, one process):          {worker:6.0f} mails/s"
@@ -316,6 +340,10 @@ def main() -> None:
         f"   worker / naive: {worker / naive:4.1f}x"
     )
     print(f"worker of 2 processes / pipelined: {deployed / fastest:5.0%}")
+    print(
+        f"composed / pipelined: {composing / fastest:5.0%}"
+        f"   worker / composed: {worker / composing:5.0%}"
+    )
 
 
 if __name__ == "__main__":

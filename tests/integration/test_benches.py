@@ -35,7 +35,7 @@ def test_the_mail_bench_measures_every_sender_and_the_worker_sends_each_mail():
     finally:
         mailbox.stop()
 
-    for sender in ("floor", "pipelined", "naive", "worker"):
+    for sender in ("floor", "pipelined", "composed", "naive", "worker"):
         assert re.search(rf"^{sender} .* \d+ mails/s", out, re.MULTILINE), out
     for processes in ("worker1-", "worker2-"):
         worker_mails = [m for m in mailbox.messages if m["To"].startswith(processes)]
