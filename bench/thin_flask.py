@@ -2,7 +2,7 @@
 all of the invitation page's work with nothing around it, to show what that work costs alone.
 
 - `/form`: the bare page with a form's CSRF token (Flask-WTF's, kept in Flask's session cookie,
-  which every answer then sets).
+  which the answer sets for a visitor without one).
 - `/invitations/<token>`: the invitation page's work alone: its one statement (check the link,
   note the fetch) on a driver connection of the worker's own, its page in one template, the
   form's CSRF token. No ORM, no translations, no request log, no security headers.
