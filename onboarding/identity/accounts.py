@@ -314,7 +314,8 @@ def _consume(session: Session, token: AccountToken, now: datetime) -> None:
         raise LinkNotUsable(links.LinkStatus.used, _LINK_MESSAGES[links.LinkStatus.used])
 
 
-def _person(account: Account) -> passwords.Person:
+def password_owner(account: Account) -> passwords.Person:
+    """Who `account`'s password must not name, for the password policy."""
     return passwords.Person(account.email, account.first_name, account.last_name)
 
 
@@ -326,7 +327,10 @@ def activate(
     now = now or utcnow()
     token = _usable(session, raw, links.ACTIVATION, now)
     passwords.check(
-        password, confirmation, _person(token.account), settings_of(session).password_min_length
+        password,
+        confirmation,
+        password_owner(token.account),
+        settings_of(session).password_min_length,
     )
     account = _awaiting_activation(session, token)
     _consume(session, token, now)
@@ -444,7 +448,7 @@ def reset_password(
     token = _usable(session, raw, links.PASSWORD_RESET, now)
     account = token.account
     passwords.check(
-        password, confirmation, _person(account), settings_of(session).password_min_length
+        password, confirmation, password_owner(account), settings_of(session).password_min_length
     )
     account.password_hash = passwords.hash_password(password, settings_of(session))
     _recovered(session, token, now)
